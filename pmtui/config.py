@@ -1,0 +1,398 @@
+"""Typed settings: defaults, then the TOML file, then environment variables.
+
+The file is `$PMTUI_CONFIG` or `<platform config dir>/pmtui/config.toml`. Every section is a frozen
+dataclass; a wrong key or value raises `ConfigError`, whose message is one line naming the file, the
+key and what is wrong (the CLI prints it and exits with code 2).
+
+Environment overrides: PMTUI_DB, PMTUI_GAMMA_URL, PMTUI_CLOB_URL, PMTUI_DATA_URL, PMTUI_LIMITER_DB,
+PMTUI_TELEGRAM_TOKEN, PMTUI_TELEGRAM_CHAT_ID, PMTUI_TELEGRAM_URL.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import stat
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pmtui import __version__, paths
+
+
+class ConfigError(Exception):
+    """A bad settings file or value. `str()` is the one line shown to the user."""
+
+    def __init__(self, source: str | Path, key: str, problem: str) -> None:
+        self.source = str(source)
+        self.key = key
+        self.problem = problem
+        super().__init__(f"{self.source}: {key}: {problem}")
+
+
+class Duration(float):
+    """Seconds, written in TOML as a number or as a string like "90s", "5m", "1h", "7d"."""
+
+
+_DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: object) -> float:
+    """Seconds from 30, 30.0, "30s", "5m", "24h", "7d", "2w". Raises ValueError otherwise."""
+    if isinstance(value, bool):
+        raise ValueError('expected a duration such as 30, "5m", "24h" or "7d"')
+    if isinstance(value, int | float):
+        if value < 0:
+            raise ValueError("a duration cannot be negative")
+        return float(value)
+    if isinstance(value, str):
+        match = _DURATION_RE.match(value)
+        if match:
+            return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    raise ValueError(f'expected a duration such as 30, "5m", "24h" or "7d", got {value!r}')
+
+
+# --- sections --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    path: Path = field(default_factory=paths.default_db_path)
+    """The SQLite file every tab reads and the collector writes."""
+    busy_timeout: Duration = Duration(30)
+    """How long a writer waits for another process's transaction before giving up."""
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    gamma_url: str = "https://gamma-api.polymarket.com"
+    clob_url: str = "https://clob.polymarket.com"
+    data_url: str = "https://data-api.polymarket.com"
+    user_agent: str = f"pmtui/{__version__} (+https://github.com/pmtui/pmtui)"
+    """Cloudflare blocks some default user agents; we always send this one."""
+    timeout: Duration = Duration(20)
+    max_retries: int = 4
+    """Bounded retries of idempotent GETs on 429/5xx/timeouts."""
+    backoff_base: Duration = Duration(1)
+    backoff_max: Duration = Duration(60)
+
+
+# Published Polymarket limits, requests per 10 s (docs.polymarket.com/api-reference/rate-limits).
+PUBLISHED_BUDGETS: dict[str, int] = {
+    "gamma": 4000,
+    "gamma:/markets": 300,
+    "gamma:/events": 500,
+    "gamma:listing": 900,
+    "gamma:/tags": 200,
+    "clob": 9000,
+    "clob:/book": 1500,
+    "clob:/books": 500,
+    "clob:/midpoints": 500,
+    "clob:/prices": 500,
+    "clob:/prices-history": 1000,
+    "clob:/markets": 1500,
+    "data": 1000,
+    "data:/trades": 200,
+}
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    safety_factor: float = 0.5
+    """Fraction of each published budget pmtui allows itself (all its processes together)."""
+    window: Duration = Duration(10)
+    budgets: Mapping[str, int] = field(default_factory=lambda: dict(PUBLISHED_BUDGETS))
+    """Requests per window per endpoint group, before the safety factor."""
+    state_file: Path = field(default_factory=paths.default_limiter_path)
+    """SQLite file shared by all pmtui processes of this user, so they stay under the limits together."""
+
+    def effective_budget(self, group: str) -> int:
+        return max(1, int(self.budgets[group] * self.safety_factor))
+
+
+@dataclass(frozen=True)
+class CollectSettings:
+    catalog_interval: Duration = Duration(900)
+    snapshot_interval: Duration = Duration(3600)
+    snapshot_top_n: int = 100
+    history_interval: Duration = Duration(1800)
+    resolutions_interval: Duration = Duration(900)
+    history_markets_per_cycle: int = 200
+    """Resolved markets fetched for history per cycle, so one cycle stays bounded."""
+    history_fidelity_minutes: int = 60
+    include_closed: bool = True
+    """Mirror resolved markets too (needed by the backtest)."""
+    failure_retry: Duration = Duration(60)
+
+
+@dataclass(frozen=True)
+class MonitorSettings:
+    interval: Duration = Duration(300)
+    aggressive_interval: Duration = Duration(60)
+    candidates: int = 500
+    """Markets whose prices the monitor refreshes each cycle (top by 24h volume plus watched)."""
+
+
+@dataclass(frozen=True)
+class SignalSettings:
+    batch_size: int = 200
+    expiry: Duration = Duration(6 * 3600)
+    max_queue_items: int = 50
+    max_clusters: int = 25
+    min_backtest_trades: int = 30
+    """Below this many backtest trades a strategy counts as unvalidated and is sized at zero."""
+
+
+@dataclass(frozen=True)
+class BacktestSettings:
+    horizon: str = "7d"
+    cost: float = 0.01
+    max_staleness: Duration = Duration(3 * 86400)
+    kelly_fraction: float = 0.25
+
+
+@dataclass(frozen=True)
+class PaperSettings:
+    bankroll: float = 1000.0
+    kelly_fraction: float = 0.25
+    cost: float = 0.01
+    """Slippage per share added to the last price when no order book is known."""
+    max_per_market: float = 0.05
+    max_per_cluster: float = 0.10
+    max_per_category: float = 0.25
+    """Caps, as fractions of the bankroll."""
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    telegram_url: str = "https://api.telegram.org"
+    telegram_token: str | None = field(default=None, repr=False)
+    telegram_chat_id: str | None = None
+    min_interval: Duration = Duration(60)
+    digest_interval: Duration = Duration(300)
+    collector_failing_minutes: int = 15
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class UiSettings:
+    theme: str = "textual-dark"
+    run_collector: bool = True
+    """Run the collector jobs and the live monitor inside the app."""
+    run_monitor: bool = True
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    api: ApiSettings = field(default_factory=ApiSettings)
+    limits: LimitSettings = field(default_factory=LimitSettings)
+    collect: CollectSettings = field(default_factory=CollectSettings)
+    monitor: MonitorSettings = field(default_factory=MonitorSettings)
+    signals: SignalSettings = field(default_factory=SignalSettings)
+    backtest: BacktestSettings = field(default_factory=BacktestSettings)
+    paper: PaperSettings = field(default_factory=PaperSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    ui: UiSettings = field(default_factory=UiSettings)
+    strategies: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Per-strategy parameter overrides, validated by `pmtui.strategies` against its defaults."""
+    source: Path | None = None
+    """The file these settings were read from, if any (for error messages)."""
+
+
+# --- loading ---------------------------------------------------------------------------------------
+
+
+def config_path() -> Path:
+    env = os.environ.get("PMTUI_CONFIG")
+    return Path(env).expanduser() if env else paths.default_config_file()
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Defaults, overlaid by the TOML file (when it exists) and then the environment."""
+    path = path or config_path()
+    raw: dict[str, Any] = {}
+    if path.exists():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(path, "(file)", f"not valid TOML: {exc}") from None
+        except OSError as exc:
+            raise ConfigError(path, "(file)", f"cannot be read: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise ConfigError(path, "(file)", "is not UTF-8 text") from None
+    elif "PMTUI_CONFIG" in os.environ:
+        raise ConfigError(path, "(file)", "does not exist (named by PMTUI_CONFIG)")
+    settings = settings_from_mapping(raw, path)
+    _refuse_world_readable_token(settings, raw, path)
+    return apply_env(settings)
+
+
+def settings_from_mapping(raw: Mapping[str, Any], source: Path | str = "<settings>") -> Settings:
+    sections: dict[str, Any] = {}
+    section_types = {f.name: f.type for f in dataclasses.fields(Settings)}
+    hints = typing.get_type_hints(Settings)
+    for key, value in raw.items():
+        if key not in section_types or key == "source":
+            raise ConfigError(source, key, f"unknown section (known: {', '.join(_public_sections())})")
+        if key == "strategies":
+            sections[key] = _strategies_table(value, source)
+            continue
+        if not isinstance(value, dict):
+            raise ConfigError(source, key, "must be a table, e.g. [" + key + "]")
+        sections[key] = _build_section(hints[key], value, source, key)
+    return Settings(**sections, source=Path(source) if isinstance(source, Path) else None)
+
+
+def _public_sections() -> list[str]:
+    return [f.name for f in dataclasses.fields(Settings) if f.name != "source"]
+
+
+def _strategies_table(value: object, source: Path | str) -> dict[str, dict[str, Any]]:
+    if not isinstance(value, dict):
+        raise ConfigError(source, "strategies", "must be a table of [strategies.<name>] tables")
+    out: dict[str, dict[str, Any]] = {}
+    for name, params in value.items():
+        if not isinstance(params, dict):
+            raise ConfigError(source, f"strategies.{name}", "must be a table of parameters")
+        out[name] = dict(params)
+    return out
+
+
+def _build_section(cls: Any, table: Mapping[str, Any], source: Path | str, prefix: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        dotted = f"{prefix}.{key}"
+        if key not in names:
+            raise ConfigError(source, dotted, f"unknown key (known: {', '.join(sorted(names))})")
+        try:
+            values[key] = coerce(hints[key], value)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(source, dotted, str(exc)) from None
+    section = cls(**values)
+    _check_ranges(section, source, prefix)
+    return section
+
+
+def coerce(annotation: Any, value: object) -> Any:
+    """Check and convert one TOML value to the annotated type; raises ValueError with the reason."""
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return coerce(inner[0], value)
+    if annotation is Duration:
+        return Duration(parse_duration(value))
+    if annotation is bool:
+        if not isinstance(value, bool):
+            raise ValueError(f"expected true or false, got {value!r}")
+        return value
+    if annotation is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"expected a whole number, got {value!r}")
+        return value
+    if annotation is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"expected a number, got {value!r}")
+        return float(value)
+    if annotation is str:
+        if not isinstance(value, str):
+            raise ValueError(f"expected a string, got {value!r}")
+        return value
+    if annotation is Path:
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"expected a file path string, got {value!r}")
+        return Path(value).expanduser()
+    if origin is not None and issubclass(origin, Mapping):
+        if not isinstance(value, dict):
+            raise ValueError("expected a table")
+        key_type, value_type = args
+        return {coerce(key_type, k): coerce(value_type, v) for k, v in value.items()}
+    raise TypeError(f"unsupported setting type {annotation!r}")
+
+
+def _check_ranges(section: Any, source: Path | str, prefix: str) -> None:
+    def bad(key: str, problem: str) -> ConfigError:
+        return ConfigError(source, f"{prefix}.{key}", problem)
+
+    for f in dataclasses.fields(section):
+        value = getattr(section, f.name)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+            raise bad(f.name, f"must not be negative, got {value}")
+    if isinstance(section, LimitSettings):
+        if not 0 < section.safety_factor <= 1:
+            raise bad("safety_factor", f"must be in (0, 1], got {section.safety_factor}")
+        for group, budget in section.budgets.items():
+            if budget <= 0:
+                raise bad(f"budgets.{group}", f"must be a positive number of requests, got {budget}")
+        merged = dict(PUBLISHED_BUDGETS)
+        merged.update(section.budgets)
+        object.__setattr__(section, "budgets", merged)
+    if isinstance(section, SignalSettings) and not 50 <= section.batch_size <= 300:
+        raise bad("batch_size", f"must be between 50 and 300, got {section.batch_size}")
+    if isinstance(section, PaperSettings | BacktestSettings) and not 0 < section.kelly_fraction <= 1:
+        raise bad("kelly_fraction", f"must be in (0, 1], got {section.kelly_fraction}")
+    if isinstance(section, ApiSettings):
+        for key in ("gamma_url", "clob_url", "data_url"):
+            _check_url(getattr(section, key), source, f"{prefix}.{key}")
+
+
+def _check_url(url: str, source: Path | str, key: str) -> None:
+    if not re.match(r"^https?://[^/\s]+", url):
+        raise ConfigError(source, key, f"expected an http(s) URL, got {url!r}")
+
+
+def _refuse_world_readable_token(settings: Settings, raw: Mapping[str, Any], path: Path) -> None:
+    """A file holding the Telegram token must not be readable by group or others."""
+    if not (isinstance(raw.get("alerts"), dict) and raw["alerts"].get("telegram_token")):
+        return
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise ConfigError(
+            path,
+            "alerts.telegram_token",
+            f"file holding the token is readable by others (mode {mode:o}); run: chmod 600 {path}",
+        )
+
+
+_ENV_OVERRIDES: dict[str, tuple[str, str]] = {
+    "PMTUI_DB": ("database", "path"),
+    "PMTUI_GAMMA_URL": ("api", "gamma_url"),
+    "PMTUI_CLOB_URL": ("api", "clob_url"),
+    "PMTUI_DATA_URL": ("api", "data_url"),
+    "PMTUI_LIMITER_DB": ("limits", "state_file"),
+    "PMTUI_TELEGRAM_TOKEN": ("alerts", "telegram_token"),
+    "PMTUI_TELEGRAM_CHAT_ID": ("alerts", "telegram_chat_id"),
+    "PMTUI_TELEGRAM_URL": ("alerts", "telegram_url"),
+}
+
+
+def apply_env(settings: Settings, environ: Mapping[str, str] | None = None) -> Settings:
+    environ = os.environ if environ is None else environ
+    for var, (section_name, key) in _ENV_OVERRIDES.items():
+        value = environ.get(var)
+        if not value:
+            continue
+        section = getattr(settings, section_name)
+        hint = typing.get_type_hints(type(section))[key]
+        try:
+            converted = coerce(hint, value)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"${var}", f"{section_name}.{key}", str(exc)) from None
+        if key.endswith("_url"):
+            _check_url(converted, f"${var}", f"{section_name}.{key}")
+            converted = converted.rstrip("/")
+        settings = dataclasses.replace(
+            settings, **{section_name: dataclasses.replace(section, **{key: converted})}
+        )
+    return settings

@@ -1,0 +1,359 @@
+"""Turning Polymarket's JSON into `Market`/`Event` records, quirks included.
+
+The quirks (../shared/reference/polymarket-api.md §9): `outcomes`, `outcomePrices`, `clobTokenIds`
+are JSON arrays inside strings; token ids are 77-digit decimals kept as TEXT; numbers arrive as
+strings, numbers or not at all; dates come as ISO 8601 (with or without fraction and `Z`), date-only,
+or Postgres style ("2025-12-30 09:09:31+00"); outcomes are not always Yes/No; neg-risk events carry
+placeholder markets with no prices or tokens; and no field says who won.
+
+A record that cannot be parsed raises `BadRecord`; the caller writes it to the errors table and goes
+on. Placeholders are not errors: `is_placeholder()` says to skip them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from dateutil import parser as dateutil_parser
+
+from pmtui.polymarket.models import BookTop, Event, Market, PricePoint, Resolution, Source, Tag
+
+# An outcome priced at or above this on a closed market is the winner. Exact 1/0 on CLOB-era
+# markets; old AMM (FPMM) markets freeze at values like 0.9999995 / 0.0000004.
+WIN_THRESHOLD = 0.99
+LOSE_THRESHOLD = 0.01
+# UMA states in which a closed market is not final yet.
+PENDING_UMA = frozenset({"proposed", "disputed"})
+
+
+class BadRecord(ValueError):
+    """A record that cannot be used. `reason` is short and stable (it goes to the errors table)."""
+
+    def __init__(self, reason: str, record_id: str | None = None, detail: str = "") -> None:
+        self.reason = reason
+        self.record_id = record_id
+        self.detail = detail
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+
+
+# --- scalar helpers --------------------------------------------------------------------------------
+
+
+def parse_float(value: object) -> float | None:
+    """A finite float from a number or numeric string; None for missing, empty or junk."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        result = float(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            result = float(text)
+        except ValueError:
+            return None
+    else:
+        return None
+    return result if math.isfinite(result) else None
+
+
+def parse_bool(value: object, default: bool = False) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in ("true", "1", "yes"):
+            return True
+        if lowered in ("false", "0", "no", ""):
+            return False
+    if isinstance(value, int | float):
+        return bool(value)
+    return default
+
+
+def parse_time(value: object) -> int | None:
+    """Unix seconds (UTC) from any date format Polymarket uses, or from epoch seconds/milliseconds."""
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number = float(value)
+        return int(number / 1000) if number > 1e11 else int(number)
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return parse_time(int(text))
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            parsed = dateutil_parser.parse(text)
+        except (ValueError, OverflowError):
+            return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return int(parsed.timestamp())
+
+
+def parse_json_list(value: object) -> list[Any] | None:
+    """A list from a real JSON array or from a JSON array encoded in a string. None if absent."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            decoded = json.loads(text)
+        except json.JSONDecodeError:
+            raise BadRecord("bad_json_string", detail=f"not a JSON array: {text[:60]!r}") from None
+        if isinstance(decoded, list):
+            return decoded
+        raise BadRecord("bad_json_string", detail=f"expected a JSON array, got {type(decoded).__name__}")
+    raise BadRecord("bad_json_string", detail=f"expected a JSON array, got {type(value).__name__}")
+
+
+def _opt_str(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value)
+    return text if text else None
+
+
+# --- markets ---------------------------------------------------------------------------------------
+
+
+def is_placeholder(raw: Mapping[str, Any]) -> bool:
+    """Neg-risk placeholder ("Person X", an unopened "Other"): no tokens or no prices, not live."""
+    has_tokens = bool(raw.get("clobTokenIds") or raw.get("positionIds"))
+    has_prices = bool(raw.get("outcomePrices"))
+    negrisk = parse_bool(raw.get("negRisk")) or parse_bool(raw.get("negRiskOther"))
+    inactive = raw.get("active") is False
+    return (not has_tokens or not has_prices) and (negrisk or inactive)
+
+
+def decide_resolution(
+    closed: bool, uma_status: str | None, prices: Sequence[float | None]
+) -> tuple[Resolution, int | None]:
+    """(resolution, winner index) from what Gamma shows.
+
+    - Open, or closed while UMA says proposed/disputed: unresolved.
+    - One outcome >= 0.99 and every other <= 0.01: that outcome won (AMM markets included).
+    - All outcomes priced equally and above zero (0.5/0.5): void (50-50, refunded).
+    - Anything else (e.g. closed AMM markets at ["0", "0"] or 0.58/0.42): unresolved, since the
+      outcome cannot be read from the data and guessing would poison a backtest.
+    """
+    if not closed:
+        return "unresolved", None
+    if uma_status in PENDING_UMA:
+        return "unresolved", None
+    if len(prices) < 2 or any(p is None for p in prices):
+        return "unresolved", None
+    values = [float(p) for p in prices if p is not None]
+    winners = [i for i, p in enumerate(values) if p >= WIN_THRESHOLD]
+    if len(winners) == 1 and all(p <= LOSE_THRESHOLD for i, p in enumerate(values) if i != winners[0]):
+        return "resolved", winners[0]
+    if values[0] > 0 and all(abs(p - values[0]) < 1e-9 for p in values):
+        return "void", None
+    return "unresolved", None
+
+
+def _fee_schedule(raw: Mapping[str, Any]) -> tuple[float | None, float | None]:
+    schedule = raw.get("feeSchedule")
+    if isinstance(schedule, Mapping):
+        rate = parse_float(schedule.get("rate"))
+        exponent = parse_float(schedule.get("exponent"))
+        return rate, (exponent if exponent is not None else 1.0)
+    if raw.get("feesEnabled") is False or raw.get("feeType") == "zero_fees":
+        return 0.0, 1.0
+    return None, None
+
+
+def _tag_slugs(raw: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> list[str]:
+    slugs: list[str] = []
+    for source in [raw, *events]:
+        for tag in source.get("tags") or []:
+            if isinstance(tag, Mapping):
+                slug = tag.get("slug") or tag.get("label")
+                if slug and str(slug).lower() not in slugs:
+                    slugs.append(str(slug).lower())
+            elif isinstance(tag, str) and tag.lower() not in slugs:
+                slugs.append(tag.lower())
+    return slugs
+
+
+def parse_gamma_market(
+    raw: Mapping[str, Any], *, source: Source = "api", event: Mapping[str, Any] | None = None
+) -> Market:
+    """A `Market` from one Gamma market object (from /markets, /markets/keyset or an event's list).
+
+    `event` is the parent when the market came nested in an event (Gamma omits `events` there).
+    Raises BadRecord when the object is unusable.
+    """
+    if not isinstance(raw, Mapping):
+        raise BadRecord("not_an_object", detail=f"expected a JSON object, got {type(raw).__name__}")
+    market_id = _opt_str(raw.get("id"))
+    if market_id is None:
+        raise BadRecord("missing_field", detail="id")
+    question = raw.get("question")
+    if not isinstance(question, str) or not question.strip():
+        raise BadRecord("missing_field", market_id, "question")
+    try:
+        outcomes = parse_json_list(raw.get("outcomes"))
+        token_ids = parse_json_list(raw.get("clobTokenIds"))
+        if token_ids is None:
+            token_ids = parse_json_list(raw.get("positionIds"))  # Protocol V2 markets
+        price_list = parse_json_list(raw.get("outcomePrices"))
+    except BadRecord as exc:
+        raise BadRecord(exc.reason, market_id, exc.detail) from None
+    if not outcomes:
+        raise BadRecord("missing_field", market_id, "outcomes")
+    # Old AMM-era markets have no CLOB tokens: keep them (outcome and resolution are still known),
+    # they simply have no order book or price history.
+    token_ids = token_ids or []
+    if token_ids and len(token_ids) != len(outcomes):
+        raise BadRecord(
+            "shape_mismatch", market_id, f"{len(outcomes)} outcomes but {len(token_ids)} token ids"
+        )
+    prices: list[float | None] = [parse_float(p) for p in price_list] if price_list else []
+    if prices and len(prices) != len(outcomes):
+        raise BadRecord("shape_mismatch", market_id, f"{len(outcomes)} outcomes but {len(prices)} prices")
+    if any(p is not None and not 0 <= p <= 1 for p in prices):
+        raise BadRecord("bad_price", market_id, f"outcome price outside [0, 1]: {price_list}")
+
+    events = [e for e in (raw.get("events") or []) if isinstance(e, Mapping)]
+    parent = event or (events[0] if events else None)
+    closed = parse_bool(raw.get("closed"))
+    uma_status = _opt_str(raw.get("umaResolutionStatus"))
+    resolution, winner = decide_resolution(closed, uma_status, prices)
+    fee_rate, fee_exponent = _fee_schedule(raw)
+    series = (parent or {}).get("series") or []
+    series_slug = _opt_str((parent or {}).get("seriesSlug")) or (
+        _opt_str(series[0].get("slug")) if series and isinstance(series[0], Mapping) else None
+    )
+    volume = parse_float(raw.get("volumeNum"))
+    if volume is None:
+        volume = parse_float(raw.get("volume"))
+    liquidity = parse_float(raw.get("liquidityNum"))
+    if liquidity is None:
+        liquidity = parse_float(raw.get("liquidity"))
+    return Market(
+        id=market_id,
+        question=question.strip(),
+        outcomes=[str(o) for o in outcomes],
+        token_ids=[str(t) for t in token_ids],
+        prices=prices,
+        condition_id=_opt_str(raw.get("conditionId")),
+        slug=_opt_str(raw.get("slug")),
+        description=_opt_str(raw.get("description")),
+        event_id=_opt_str((parent or {}).get("id")),
+        event_slug=_opt_str((parent or {}).get("slug")),
+        event_title=_opt_str((parent or {}).get("title")),
+        series_slug=series_slug,
+        group_item_title=_opt_str(raw.get("groupItemTitle")),
+        best_bid=parse_float(raw.get("bestBid")),
+        best_ask=parse_float(raw.get("bestAsk")),
+        last_trade=parse_float(raw.get("lastTradePrice")),
+        one_day_change=parse_float(raw.get("oneDayPriceChange")),
+        volume=volume,
+        volume_24h=parse_float(raw.get("volume24hr")),
+        liquidity=liquidity,
+        start_date=parse_time(raw.get("startDate") or raw.get("startDateIso")),
+        end_date=parse_time(raw.get("endDate") or raw.get("endDateIso")),
+        closed_time=parse_time(raw.get("closedTime")),
+        created_at=parse_time(raw.get("createdAt")),
+        active=parse_bool(raw.get("active"), default=True),
+        closed=closed,
+        accepting_orders=parse_bool(raw.get("acceptingOrders")),
+        enable_order_book=parse_bool(raw.get("enableOrderBook")),
+        neg_risk=parse_bool(raw.get("negRisk")),
+        neg_risk_market_id=_opt_str(raw.get("negRiskMarketID")),
+        uma_status=uma_status,
+        resolution=resolution,
+        winner=winner,
+        fee_rate=fee_rate,
+        fee_exponent=fee_exponent,
+        fee_type=_opt_str(raw.get("feeType")),
+        tick_size=parse_float(raw.get("orderPriceMinTickSize")),
+        min_size=parse_float(raw.get("orderMinSize")),
+        tags=_tag_slugs(raw, [parent] if parent else []),
+        source=source,
+    )
+
+
+def parse_gamma_event(raw: Mapping[str, Any]) -> Event:
+    if not isinstance(raw, Mapping) or _opt_str(raw.get("id")) is None:
+        raise BadRecord("missing_field", detail="event id")
+    series = raw.get("series") or []
+    series_slug = _opt_str(raw.get("seriesSlug")) or (
+        _opt_str(series[0].get("slug")) if series and isinstance(series[0], Mapping) else None
+    )
+    return Event(
+        id=str(raw["id"]),
+        slug=_opt_str(raw.get("slug")),
+        title=_opt_str(raw.get("title")),
+        series_slug=series_slug,
+        neg_risk=parse_bool(raw.get("negRisk")) or parse_bool(raw.get("enableNegRisk")),
+        tags=_tag_slugs(raw, []),
+        start_date=parse_time(raw.get("startDate")),
+        end_date=parse_time(raw.get("endDate")),
+        closed=parse_bool(raw.get("closed")),
+    )
+
+
+def parse_tag(raw: Mapping[str, Any]) -> Tag:
+    if not isinstance(raw, Mapping) or _opt_str(raw.get("id")) is None:
+        raise BadRecord("missing_field", detail="tag id")
+    return Tag(id=str(raw["id"]), label=_opt_str(raw.get("label")), slug=_opt_str(raw.get("slug")))
+
+
+# --- CLOB ------------------------------------------------------------------------------------------
+
+
+def parse_book(raw: Mapping[str, Any]) -> BookTop:
+    """Best bid/ask of one CLOB book. Sides are not reliably sorted, so take max bid / min ask."""
+    if not isinstance(raw, Mapping):
+        raise BadRecord("not_an_object", detail="book")
+    token_id = _opt_str(raw.get("asset_id"))
+    if token_id is None:
+        raise BadRecord("missing_field", detail="book asset_id")
+    bids = [parse_float(level.get("price")) for level in raw.get("bids") or [] if isinstance(level, Mapping)]
+    asks = [parse_float(level.get("price")) for level in raw.get("asks") or [] if isinstance(level, Mapping)]
+    bid_values = [b for b in bids if b is not None]
+    ask_values = [a for a in asks if a is not None]
+    t = parse_time(raw.get("timestamp")) or int(datetime.now(UTC).timestamp())
+    return BookTop(
+        token_id=token_id,
+        best_bid=max(bid_values) if bid_values else None,
+        best_ask=min(ask_values) if ask_values else None,
+        t=t,
+        min_order_size=parse_float(raw.get("min_order_size")),
+        tick_size=parse_float(raw.get("tick_size")),
+    )
+
+
+def parse_history(token_id: str, raw: Mapping[str, Any]) -> list[PricePoint]:
+    """Points of a `/prices-history` response `{"history": [{"t", "p"}]}`; junk points are dropped."""
+    if not isinstance(raw, Mapping):
+        raise BadRecord("not_an_object", token_id, "prices-history response")
+    history = raw.get("history")
+    if history is None:
+        raise BadRecord("missing_field", token_id, "history")
+    if not isinstance(history, list):
+        raise BadRecord("bad_type", token_id, "history is not a list")
+    points: list[PricePoint] = []
+    for item in history:
+        if not isinstance(item, Mapping):
+            continue
+        t = parse_time(item.get("t"))
+        p = parse_float(item.get("p"))
+        if t is not None and p is not None and 0 <= p <= 1:
+            points.append(PricePoint(token_id, t, p))
+    return points

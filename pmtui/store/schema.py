@@ -1,0 +1,281 @@
+"""Versioned migrations. Append new migrations at the end; never edit one that has shipped.
+
+Conventions: times are INTEGER unix seconds (UTC); token ids, market ids and condition ids are TEXT
+(token ids are 77-digit decimals); prices are REAL in [0, 1]; money in the paper book is INTEGER
+micro-dollars. JSON columns end in `_json`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("pmtui")
+
+
+def _run(db: Database, statements: str) -> None:
+    # One statement at a time: executescript() would COMMIT and break the migration transaction.
+    buffer = ""
+    for line in statements.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            db.execute(buffer)
+            buffer = ""
+    if buffer.strip():
+        db.execute(buffer)
+
+
+@migrations(name="0001_core")
+def m0001_core(db: Database) -> None:
+    _run(
+        db,
+        """
+        CREATE TABLE events (
+            id TEXT PRIMARY KEY,
+            slug TEXT,
+            title TEXT,
+            series_slug TEXT,
+            neg_risk INTEGER NOT NULL DEFAULT 0,
+            tags_json TEXT NOT NULL DEFAULT '[]',
+            start_date INTEGER,
+            end_date INTEGER,
+            closed INTEGER NOT NULL DEFAULT 0,
+            source TEXT NOT NULL DEFAULT 'api',
+            updated_at INTEGER NOT NULL
+        );
+        CREATE TABLE markets (
+            id TEXT PRIMARY KEY,
+            condition_id TEXT,
+            question TEXT NOT NULL,
+            slug TEXT,
+            description TEXT,
+            event_id TEXT,
+            event_slug TEXT,
+            event_title TEXT,
+            series_slug TEXT,
+            group_item_title TEXT,
+            outcomes_json TEXT NOT NULL,
+            token_ids_json TEXT NOT NULL,
+            prices_json TEXT NOT NULL DEFAULT '[]',
+            yes_price REAL,
+            best_bid REAL,
+            best_ask REAL,
+            last_trade REAL,
+            one_day_change REAL,
+            volume REAL,
+            volume_24h REAL,
+            liquidity REAL,
+            start_date INTEGER,
+            end_date INTEGER,
+            closed_time INTEGER,
+            created_at INTEGER,
+            active INTEGER NOT NULL DEFAULT 1,
+            closed INTEGER NOT NULL DEFAULT 0,
+            accepting_orders INTEGER NOT NULL DEFAULT 0,
+            enable_order_book INTEGER NOT NULL DEFAULT 0,
+            neg_risk INTEGER NOT NULL DEFAULT 0,
+            neg_risk_market_id TEXT,
+            uma_status TEXT,
+            resolution TEXT NOT NULL DEFAULT 'unresolved'
+                CHECK (resolution IN ('unresolved', 'resolved', 'void')),
+            winner INTEGER,
+            fee_rate REAL,
+            fee_exponent REAL,
+            fee_type TEXT,
+            tick_size REAL,
+            min_size REAL,
+            tags_json TEXT NOT NULL DEFAULT '[]',
+            category TEXT,
+            cluster_id TEXT,
+            features_json TEXT NOT NULL DEFAULT '{}',
+            source TEXT NOT NULL DEFAULT 'api' CHECK (source IN ('api', 'import', 'demo')),
+            watched INTEGER NOT NULL DEFAULT 0,
+            content_hash TEXT,
+            first_seen INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            history_fetched_at INTEGER
+        );
+        CREATE INDEX idx_markets_event ON markets(event_id);
+        CREATE INDEX idx_markets_category ON markets(category);
+        CREATE INDEX idx_markets_cluster ON markets(cluster_id);
+        CREATE INDEX idx_markets_open_volume ON markets(closed, volume_24h);
+        CREATE INDEX idx_markets_resolution ON markets(resolution, closed);
+        CREATE INDEX idx_markets_condition ON markets(condition_id);
+        CREATE TABLE tokens (
+            token_id TEXT PRIMARY KEY,
+            market_id TEXT NOT NULL REFERENCES markets(id),
+            outcome_index INTEGER NOT NULL,
+            outcome TEXT NOT NULL
+        );
+        CREATE INDEX idx_tokens_market ON tokens(market_id);
+        CREATE TABLE tags (
+            id TEXT PRIMARY KEY,
+            label TEXT,
+            slug TEXT
+        );
+        CREATE TABLE prices (
+            token_id TEXT NOT NULL,
+            t INTEGER NOT NULL,
+            p REAL NOT NULL,
+            PRIMARY KEY (token_id, t)
+        ) WITHOUT ROWID;
+        CREATE TABLE quotes (
+            token_id TEXT PRIMARY KEY,
+            market_id TEXT NOT NULL,
+            best_bid REAL,
+            best_ask REAL,
+            mid REAL,
+            t INTEGER NOT NULL
+        );
+        CREATE TABLE snapshots (
+            market_id TEXT NOT NULL,
+            t INTEGER NOT NULL,
+            yes_price REAL,
+            best_bid REAL,
+            best_ask REAL,
+            volume_24h REAL,
+            liquidity REAL,
+            PRIMARY KEY (market_id, t)
+        ) WITHOUT ROWID;
+        CREATE TABLE api_calls (
+            id INTEGER PRIMARY KEY,
+            t REAL NOT NULL,
+            api TEXT NOT NULL,
+            endpoint TEXT NOT NULL,
+            status INTEGER,
+            ms REAL,
+            error TEXT,
+            pid INTEGER
+        );
+        CREATE INDEX idx_api_calls_t ON api_calls(t);
+        CREATE TABLE checkpoints (
+            job TEXT PRIMARY KEY,
+            cursor TEXT,
+            state_json TEXT NOT NULL DEFAULT '{}',
+            updated_at INTEGER NOT NULL
+        );
+        CREATE TABLE job_runs (
+            id INTEGER PRIMARY KEY,
+            job TEXT NOT NULL,
+            started REAL NOT NULL,
+            finished REAL,
+            status TEXT NOT NULL CHECK (status IN ('running', 'ok', 'error', 'cancelled')),
+            summary_json TEXT NOT NULL DEFAULT '{}',
+            error TEXT,
+            pid INTEGER
+        );
+        CREATE INDEX idx_job_runs_job ON job_runs(job, started);
+        CREATE TABLE errors (
+            id INTEGER PRIMARY KEY,
+            t INTEGER NOT NULL,
+            source TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            record_id TEXT,
+            message TEXT NOT NULL,
+            payload TEXT
+        );
+        CREATE INDEX idx_errors_t ON errors(t);
+        CREATE VIRTUAL TABLE markets_fts USING fts5(
+            question, event_title, content='markets', content_rowid='rowid', tokenize='unicode61'
+        );
+        CREATE TRIGGER markets_fts_ai AFTER INSERT ON markets BEGIN
+            INSERT INTO markets_fts(rowid, question, event_title)
+            VALUES (new.rowid, new.question, new.event_title);
+        END;
+        CREATE TRIGGER markets_fts_ad AFTER DELETE ON markets BEGIN
+            INSERT INTO markets_fts(markets_fts, rowid, question, event_title)
+            VALUES ('delete', old.rowid, old.question, old.event_title);
+        END;
+        CREATE TRIGGER markets_fts_au AFTER UPDATE OF question, event_title ON markets BEGIN
+            INSERT INTO markets_fts(markets_fts, rowid, question, event_title)
+            VALUES ('delete', old.rowid, old.question, old.event_title);
+            INSERT INTO markets_fts(rowid, question, event_title)
+            VALUES (new.rowid, new.question, new.event_title);
+        END
+        """,
+    )
+
+
+@migrations(name="0002_signals")
+def m0002_signals(db: Database) -> None:
+    _run(
+        db,
+        """
+        CREATE TABLE signals (
+            id INTEGER PRIMARY KEY,
+            created INTEGER NOT NULL,
+            updated INTEGER NOT NULL,
+            market_id TEXT NOT NULL,
+            token_id TEXT,
+            outcome_index INTEGER NOT NULL,
+            outcome TEXT NOT NULL,
+            strategy TEXT NOT NULL,
+            params_json TEXT NOT NULL DEFAULT '{}',
+            price REAL NOT NULL,
+            price_source TEXT NOT NULL,
+            est_win_prob REAL,
+            est_source_json TEXT NOT NULL DEFAULT '{}',
+            validated INTEGER NOT NULL DEFAULT 0,
+            edge REAL,
+            stake_micros INTEGER NOT NULL DEFAULT 0,
+            rationale TEXT NOT NULL,
+            score REAL,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'approved', 'rejected', 'expired')),
+            status_time INTEGER NOT NULL,
+            status_reason TEXT,
+            note TEXT,
+            expires INTEGER NOT NULL,
+            source TEXT NOT NULL DEFAULT 'api'
+        );
+        CREATE UNIQUE INDEX idx_signals_live ON signals(market_id, strategy, outcome_index)
+            WHERE status = 'pending';
+        CREATE INDEX idx_signals_status ON signals(status, score);
+        CREATE TABLE signal_decisions (
+            id INTEGER PRIMARY KEY,
+            signal_id INTEGER NOT NULL REFERENCES signals(id),
+            t INTEGER NOT NULL,
+            action TEXT NOT NULL,
+            decided_by TEXT NOT NULL,
+            price REAL,
+            note TEXT
+        );
+        CREATE INDEX idx_signal_decisions_signal ON signal_decisions(signal_id)
+        """,
+    )
+
+
+@migrations(name="0003_backtests")
+def m0003_backtests(db: Database) -> None:
+    _run(
+        db,
+        """
+        CREATE TABLE backtest_runs (
+            run_id TEXT PRIMARY KEY,
+            created INTEGER NOT NULL,
+            config_json TEXT NOT NULL,
+            results_json TEXT NOT NULL,
+            generated_data INTEGER NOT NULL DEFAULT 0,
+            duration_s REAL,
+            label TEXT
+        );
+        CREATE TABLE backtest_trades (
+            run_id TEXT NOT NULL REFERENCES backtest_runs(run_id),
+            strategy TEXT NOT NULL,
+            market_id TEXT NOT NULL,
+            category TEXT,
+            decision_t INTEGER,
+            resolve_t INTEGER,
+            outcome_index INTEGER,
+            price REAL,
+            cost REAL,
+            won INTEGER,
+            pnl REAL,
+            kelly_pnl REAL,
+            skip_reason TEXT
+        );
+        CREATE INDEX idx_backtest_trades_run ON backtest_trades(run_id, strategy)
+        """,
+    )
