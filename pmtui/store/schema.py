@@ -279,3 +279,67 @@ def m0003_backtests(db: Database) -> None:
         CREATE INDEX idx_backtest_trades_run ON backtest_trades(run_id, strategy)
         """,
     )
+
+
+@migrations(name="0004_paper")
+def m0004_paper(db: Database) -> None:
+    # Money is INTEGER micro-dollars; share counts are INTEGER micro-shares. The ledger is the source
+    # of truth for cash: cash = SUM(paper_ledger.cash_micros).
+    _run(
+        db,
+        """
+        CREATE TABLE paper_positions (
+            id INTEGER PRIMARY KEY,
+            signal_id INTEGER UNIQUE REFERENCES signals(id),
+            market_id TEXT NOT NULL,
+            token_id TEXT,
+            outcome_index INTEGER NOT NULL,
+            outcome TEXT NOT NULL,
+            strategy TEXT NOT NULL,
+            category TEXT,
+            cluster_id TEXT,
+            event_id TEXT,
+            shares_micros INTEGER NOT NULL,
+            cost_micros INTEGER NOT NULL,
+            fee_micros INTEGER NOT NULL DEFAULT 0,
+            opened INTEGER NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'settled', 'closed')),
+            closed_t INTEGER,
+            proceeds_micros INTEGER,
+            result TEXT CHECK (result IS NULL OR result IN ('win', 'loss', 'void', 'sold')),
+            mark_price REAL,
+            marked_t INTEGER
+        );
+        CREATE INDEX idx_paper_positions_status ON paper_positions(status, market_id);
+        CREATE TABLE paper_fills (
+            id INTEGER PRIMARY KEY,
+            position_id INTEGER NOT NULL REFERENCES paper_positions(id),
+            t INTEGER NOT NULL,
+            side TEXT NOT NULL CHECK (side IN ('buy', 'sell')),
+            shares_micros INTEGER NOT NULL,
+            price_micros INTEGER NOT NULL,
+            fee_micros INTEGER NOT NULL,
+            price_source TEXT NOT NULL
+        );
+        CREATE TABLE paper_ledger (
+            id INTEGER PRIMARY KEY,
+            t INTEGER NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('deposit', 'buy', 'fee', 'sell', 'settle', 'refund')),
+            cash_micros INTEGER NOT NULL,
+            position_id INTEGER REFERENCES paper_positions(id),
+            memo TEXT
+        );
+        CREATE TABLE alerts_outbox (
+            id INTEGER PRIMARY KEY,
+            created INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            dedupe_key TEXT UNIQUE,
+            text TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt INTEGER NOT NULL,
+            sent_at INTEGER,
+            last_error TEXT
+        )
+        """,
+    )

@@ -1,0 +1,1 @@
+"""Alerts to Telegram: an outbox retried in the background. No Textual."""

@@ -1,0 +1,1 @@
+"""Backtests: import, engine, metrics and generated demo data. No Textual."""

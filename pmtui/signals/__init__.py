@@ -1,0 +1,1 @@
+"""Signals: batch processor, review queue and live monitor. No Textual."""

@@ -1,0 +1,1 @@
+"""Categories, features read from questions, and clusters of related markets. No Textual."""
