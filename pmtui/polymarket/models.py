@@ -65,6 +65,12 @@ class Market:
         return self.prices[0] if self.prices else None
 
     @property
+    def price_token(self) -> str:
+        """The key of this market's outcome-0 price series in the `prices` table: the CLOB token id,
+        or `pmtui:<market id>:0` for markets without CLOB tokens (AMM era, imported history)."""
+        return self.token_ids[0] if self.token_ids else f"pmtui:{self.id}:0"
+
+    @property
     def anchor_time(self) -> int | None:
         """min(end date, closed time): a market that resolved early ("... by Dec 31" hit in June)
         is anchored on when it closed, so "N days before" never looks past the outcome."""
