@@ -119,6 +119,7 @@ class ServerStats:
     """(token, startTs, endTs) of every CLOB prices-history window request."""
     queries: list[tuple[str, dict[str, list[str]]]] = field(default_factory=list)
     """(endpoint, query parameters) of each request, oldest first (capped at 100,000)."""
+    user_agents: Counter[str] = field(default_factory=Counter)
 
     @property
     def total_violations(self) -> int:
@@ -428,7 +429,7 @@ class FakePolymarket:
                     self._stats.faults[rule.kind] += 1
         return fired
 
-    def handle(self, method: str, target: str, body: bytes) -> _Reply:
+    def handle(self, method: str, target: str, body: bytes, user_agent: str = "") -> _Reply:
         """Route one request. Runs on a server thread."""
         split = urlsplit(target)
         parts = split.path.split("/", 2)
@@ -440,6 +441,7 @@ class FakePolymarket:
         endpoint = endpoint_name(api, path)
         with self._lock:
             self._stats.requests[endpoint] += 1
+            self._stats.user_agents[user_agent] += 1
             if len(self._stats.queries) < 100_000:
                 self._stats.queries.append((endpoint, query))
             offline = self._offline
@@ -860,7 +862,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve("POST", self.rfile.read(length) if length else b"")
 
     def _serve(self, method: str, body: bytes) -> None:
-        reply = self.server.fake.handle(method, self.path, body)
+        reply = self.server.fake.handle(method, self.path, body, self.headers.get("User-Agent", ""))
         if reply.raw_bytes is not None:
             payload = reply.raw_bytes
         elif isinstance(reply.body, str):
