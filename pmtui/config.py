@@ -126,9 +126,14 @@ class CollectSettings:
     history_markets_per_cycle: int = 200
     """Resolved markets fetched for history per cycle, so one cycle stays bounded."""
     history_fidelity_minutes: int = 60
+    history_lookback: Duration = Duration(45 * 86400)
+    """History kept per resolved market: this long before it closed (backtests look 24 h–30 d back)."""
+    resolutions_per_cycle: int = 2000
+    """Unresolved markets past their end date re-checked per cycle (100 per API call)."""
     include_closed: bool = True
     """Mirror resolved markets too (needed by the backtest)."""
     failure_retry: Duration = Duration(60)
+    """A failed job runs again after this long (not after its full interval)."""
 
 
 @dataclass(frozen=True)

@@ -318,6 +318,8 @@ def _event_markets(
         questions.append(("Will Person X win the 2028 mayoral election?", ["Yes", "No"], "Person X"))
         title, tags = "2028 mayoral election winner", [_TAGS["politics"]]
     questions = questions[:room]
+    if neg_risk and state == "amm":
+        state = "resolved"  # neg-risk markets are CLOB-era: they never had AMM (token-less) outcomes
     event = {
         "id": event_id,
         "slug": f"event-{event_id}",
@@ -459,38 +461,62 @@ def _phases(token: str) -> tuple[float, float, float, float]:
     return a, b, c, d
 
 
+@dataclass(frozen=True, slots=True)
+class _Curve:
+    """A market's synthetic price path, with everything parsed once (a long window has thousands
+    of points)."""
+
+    start: int
+    end: int
+    phases: tuple[float, float, float, float]
+    final: float
+    extra: tuple[tuple[int, float], ...]
+
+    @classmethod
+    def of(cls, fm: FakeMarket, now: int) -> _Curve:
+        start, end = fm.life(now)
+        final = fm.yes_price
+        return cls(
+            start,
+            end,
+            _phases(fm.token_ids[0] if fm.token_ids else fm.id),
+            final if final is not None else 0.5,
+            tuple(fm.extra_points),
+        )
+
+    def price(self, outcome: int, t: int) -> float:
+        a, b, c, d = self.phases
+        x = (t - self.start) / max(3600.0, float(self.end - self.start))
+        wiggle = (
+            0.45
+            + 0.25 * math.sin(2 * math.pi * (x * (1 + 3 * a) + b))
+            + 0.1 * math.sin(2 * math.pi * (x * 17 * c + d))
+        )
+        # Converges on the final price over the last 30% of its life, and sits on it for the last 5%.
+        weight = min(1.0, max(0.0, (x - 0.7) / 0.25)) ** 2
+        p = (1 - weight) * wiggle + weight * self.final
+        for pt, pp in self.extra:
+            if pt <= t:
+                p = pp
+        p = self.final if weight >= 1 else min(0.999, max(0.001, p))
+        p = round(p, 4)
+        return p if outcome == 0 else round(1 - p, 4)
+
+
 def curve_price(fm: FakeMarket, outcome: int, t: int, now: int) -> float:
     """Deterministic display price of `outcome` at time `t`: a wiggle that ends at the market's
     current (open) or final (closed) price of outcome 0."""
-    start, end = fm.life(now)
-    a, b, c, d = _phases(fm.token_ids[0] if fm.token_ids else fm.id)
-    span = max(3600.0, float(end - start))
-    x = (t - start) / span
-    wiggle = (
-        0.45
-        + 0.25 * math.sin(2 * math.pi * (x * (1 + 3 * a) + b))
-        + 0.1 * math.sin(2 * math.pi * (x * 17 * c + d))
-    )
-    final = fm.yes_price if fm.yes_price is not None else 0.5
-    # Converges on the final price over the last 30% of its life, and sits on it for the last 5%.
-    weight = min(1.0, max(0.0, (x - 0.7) / 0.25)) ** 2
-    p = (1 - weight) * wiggle + weight * final
-    for pt, pp in fm.extra_points:
-        if pt <= t:
-            p = pp
-    p = final if weight >= 1 else min(0.999, max(0.001, p))
-    p = round(p, 4)
-    return p if outcome == 0 else round(1 - p, 4)
+    return _Curve.of(fm, now).price(outcome, t)
 
 
 def curve_points(fm: FakeMarket, outcome: int, start: int, end: int, step: int, now: int) -> list[dict]:
     """`{"t", "p"}` points every `step` seconds inside [start, end] and the market's life."""
-    life_start, life_end = fm.life(now)
-    lo, hi = max(start, life_start), min(end, life_end)
+    curve = _Curve.of(fm, now)
+    lo, hi = max(start, curve.start), min(end, curve.end)
     if hi < lo or step <= 0:
         return []
     first = lo + (-lo % step)
-    return [{"t": t, "p": curve_price(fm, outcome, t, now)} for t in range(first, hi + 1, step)]
+    return [{"t": t, "p": curve.price(outcome, t)} for t in range(first, hi + 1, step)]
 
 
 def book_for(fm: FakeMarket, outcome: int, now_ms: int) -> dict[str, Any]:

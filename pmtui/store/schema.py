@@ -343,3 +343,10 @@ def m0004_paper(db: Database) -> None:
         )
         """,
     )
+
+
+@migrations(name="0005_data_resolution_checks")
+def m0005_data_resolution_checks(db: Database) -> None:
+    # When the resolutions job last asked Gamma about an unresolved market, so each cycle checks the
+    # longest-unchecked ones first instead of the same few forever.
+    _run(db, "ALTER TABLE markets ADD COLUMN resolution_checked_at INTEGER")
