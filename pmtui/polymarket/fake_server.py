@@ -483,19 +483,26 @@ class FakePolymarket:
         except _HttpError as exc:
             return _Reply(exc.status, exc.body)
         if reply.status == 200:
+            damaged: list[str] = []
             for rule in fired:
                 if rule.kind == "missing_fields":
-                    self._damage_records(endpoint, reply, rule, query.get("market", [""])[-1])
+                    damaged += self._damage_records(endpoint, reply, rule, query.get("market", [""])[-1])
                 elif rule.kind == "numbers_as_strings":
                     reply.body = _numbers_to_strings(reply.body)
+            truncated = False
             for rule in fired:
                 if rule.kind == "truncated":
                     encoded = json.dumps(reply.body).encode()
                     cut = max(1, int(len(encoded) * random.Random(len(encoded)).uniform(0.1, 0.9)))
                     reply.raw_bytes = encoded[:cut]
+                    truncated = True
+            if damaged and not truncated:  # a truncated body is unreadable: nothing in it counts as delivered
+                with self._lock:
+                    self._stats.corrupted.setdefault(endpoint, set()).update(damaged)
         return reply
 
-    def _damage_records(self, endpoint: str, reply: _Reply, rule: FaultRule, token: str) -> None:
+    def _damage_records(self, endpoint: str, reply: _Reply, rule: FaultRule, token: str) -> list[str]:
+        """Drop a required field from `rule.records` records of the response; their ids."""
         body = reply.body
         records: list[tuple[dict[str, Any], str, str]] = []  # (record, field to drop, id to report)
         if isinstance(body, dict) and isinstance(body.get("markets"), list):
@@ -514,14 +521,12 @@ class FakePolymarket:
                 elif isinstance(item, dict) and "id" in item and "label" in item:
                     records.append((item, "id", str(item["id"])))
         if not records:
-            return
+            return []
         rng = random.Random(f"{endpoint}:{len(records)}:{self._stats.faults['missing_fields']}")
         chosen = rng.sample(records, min(rule.records, len(records)))
-        with self._lock:
-            damaged = self._stats.corrupted.setdefault(endpoint, set())
-            for record, name, record_id in chosen:
-                record.pop(name, None)
-                damaged.add(record_id)
+        for record, name, _ in chosen:
+            record.pop(name, None)
+        return [record_id for _, _, record_id in chosen]
 
     # --- routes ------------------------------------------------------------------------------------
 

@@ -1,0 +1,278 @@
+"""Runs the collector jobs: once (`run_once`) or at their intervals until told to stop (`run_forever`).
+
+    scheduler = Scheduler(settings, on_markets_changed=[categorize_store])
+    summary = asyncio.run(scheduler.run_once(only=["catalog"]))
+
+The scheduler opens its own database connection and client inside the coroutine, so it can run in
+any thread with its own event loop. The TUI does exactly that with `BackgroundCollector`:
+
+    collector = BackgroundCollector(settings, on_markets_changed=[...], on_job_done=post_to_ui)
+    collector.start()      # a daemon thread running asyncio.run(scheduler.run_forever(stop))
+    ...
+    collector.stop()       # sets the stop event, waits for the thread (jobs are cancelled at an await)
+
+A job never holds a transaction across an `await`, so cancelling it (Ctrl-C, `stop()`) lands between
+transactions: what was written is committed, nothing is half-written. A failing job is recorded in
+`job_runs` (status error) and runs again after `collect.failure_retry`; the scheduler itself goes on.
+After a job, `on_markets_changed` hooks get `(db, changed_market_ids)` (new or updated markets), e.g.
+the taxonomy's `categorize_store`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlite_utils import Database
+
+from pmtui.collect.catalog import run_catalog
+from pmtui.collect.context import JobContext, Progress, _no_progress
+from pmtui.collect.history import run_history
+from pmtui.collect.resolutions import run_resolutions
+from pmtui.collect.snapshots import run_snapshots
+from pmtui.collect.summary import CycleSummary, JobResult
+from pmtui.config import Settings
+from pmtui.polymarket.client import PolymarketClient
+from pmtui.store.db import connect
+from pmtui.store.ops import (
+    close_stale_runs,
+    finish_job_run,
+    last_finished,
+    prune_api_calls,
+    record_error,
+    start_job_run,
+)
+
+log = logging.getLogger(__name__)
+
+JobFn = Callable[[JobContext], Awaitable[JobResult]]
+MarketsChangedHook = Callable[[Database, list[str]], Any]
+JobDoneHook = Callable[[JobResult], Any]
+
+JOBS: dict[str, JobFn] = {
+    "catalog": run_catalog,
+    "resolutions": run_resolutions,
+    "snapshots": run_snapshots,
+    "history": run_history,
+}
+"""In cycle order: the catalogue first, so the other jobs see the markets it found."""
+
+API_CALLS_RETENTION = 30 * 86400
+
+
+def job_names(only: Iterable[str] | None) -> list[str]:
+    """The jobs to run, in cycle order. Raises ValueError naming an unknown job."""
+    if only is None:
+        return list(JOBS)
+    wanted = [name.strip() for name in only if name.strip()]
+    unknown = [name for name in wanted if name not in JOBS]
+    if unknown:
+        raise ValueError(f"unknown job {', '.join(unknown)} (known: {', '.join(JOBS)})")
+    return [name for name in JOBS if name in wanted]
+
+
+class Scheduler:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        db_path: str | None = None,
+        on_markets_changed: Sequence[MarketsChangedHook] = (),
+        on_job_done: Sequence[JobDoneHook] = (),
+        progress: Progress | None = None,
+    ) -> None:
+        self.settings = settings
+        self.db_path = db_path or str(settings.database.path)
+        self.on_markets_changed = list(on_markets_changed)
+        """Hooks called after a job with (db, ids of new or updated markets)."""
+        self.on_job_done = list(on_job_done)
+        self.progress = progress or _no_progress
+
+    def intervals(self) -> dict[str, float]:
+        collect = self.settings.collect
+        return {
+            "catalog": float(collect.catalog_interval),
+            "resolutions": float(collect.resolutions_interval),
+            "snapshots": float(collect.snapshot_interval),
+            "history": float(collect.history_interval),
+        }
+
+    @asynccontextmanager
+    async def _session(self) -> AsyncIterator[JobContext]:
+        db = connect(self.db_path, busy_timeout=float(self.settings.database.busy_timeout))
+        try:
+            async with PolymarketClient(self.settings, db_path=self.db_path) as client:
+                yield JobContext(client=client, db=db, settings=self.settings, progress=self.progress)
+        finally:
+            db.close()
+
+    async def run_once(self, only: Iterable[str] | None = None) -> CycleSummary:
+        """Run the selected jobs (all by default) once, in cycle order. Failing jobs are recorded and
+        reported in the summary; the others still run."""
+        names = job_names(only)
+        started = time.monotonic()
+        summary = CycleSummary()
+        async with self._session() as ctx:
+            close_stale_runs(ctx.db)
+            for name in names:
+                summary.jobs.append(await self.run_job(ctx, name))
+        summary.seconds = time.monotonic() - started
+        return summary
+
+    async def run_job(self, ctx: JobContext, name: str) -> JobResult:
+        """One job with its job_runs row, error capture and hooks."""
+        run_id = start_job_run(ctx.db, name)
+        calls_before = dict(ctx.client.calls)
+        started = time.monotonic()
+        try:
+            result = await JOBS[name](ctx)
+        except asyncio.CancelledError:
+            finish_job_run(ctx.db, run_id, "cancelled", error="cancelled")
+            raise
+        except Exception as exc:  # a failing job must not take the collector down
+            log.exception("job %s failed", name)
+            result = JobResult(name, status="error", error=f"{type(exc).__name__}: {exc}")
+        result.seconds = time.monotonic() - started
+        result.api_calls = {
+            endpoint: count - calls_before.get(endpoint, 0)
+            for endpoint, count in ctx.client.calls.items()
+            if count - calls_before.get(endpoint, 0) > 0
+        }
+        finish_job_run(ctx.db, run_id, result.status, result.to_dict(), result.error)
+        if result.changed_ids:
+            self._markets_changed(ctx.db, result.changed_ids)
+        for hook in self.on_job_done:
+            _call_safely(hook, result)
+        return result
+
+    def _markets_changed(self, db: Database, market_ids: list[str]) -> None:
+        for hook in self.on_markets_changed:
+            try:
+                hook(db, market_ids)
+            except Exception as exc:
+                log.exception("on_markets_changed hook %r failed", hook)
+                record_error(db, "collect:hook", type(exc).__name__, None, f"{hook!r}: {exc}")
+
+    async def run_forever(
+        self, stop: threading.Event | asyncio.Event, only: Iterable[str] | None = None
+    ) -> None:
+        """Run every job (or the `only` ones) at its interval until `stop` is set. A job whose last
+        successful run (from `job_runs`, so restarts keep the rhythm) is recent waits out the rest
+        of its interval."""
+        names = job_names(only)
+        async with self._session() as ctx:
+            close_stale_runs(ctx.db)
+            if "catalog" in names and last_finished(ctx.db, "catalog") is None:
+                # First start on this database: the other jobs work on what the catalogue found.
+                await self.run_job(ctx, "catalog")
+            tasks = [
+                asyncio.create_task(self._job_loop(ctx, name, stop), name=f"collect:{name}") for name in names
+            ]
+            tasks.append(asyncio.create_task(self._housekeeping(ctx, stop), name="collect:housekeeping"))
+            try:
+                await _wait_for(stop, None)
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _job_loop(self, ctx: JobContext, name: str, stop: threading.Event | asyncio.Event) -> None:
+        interval = self.intervals()[name]
+        last_ok = last_finished(ctx.db, name)
+        delay = max(0.0, last_ok + interval - time.time()) if last_ok is not None else 0.0
+        while not await _wait_for(stop, delay):
+            result = await self.run_job(ctx, name)
+            delay = interval if result.status == "ok" else float(self.settings.collect.failure_retry)
+
+    async def _housekeeping(self, ctx: JobContext, stop: threading.Event | asyncio.Event) -> None:
+        while True:
+            prune_api_calls(ctx.db, API_CALLS_RETENTION)
+            if await _wait_for(stop, 86400):
+                return
+
+
+async def _wait_for(stop: threading.Event | asyncio.Event, seconds: float | None) -> bool:
+    """Sleep up to `seconds` (forever if None) or until `stop` is set. True if stopped."""
+    if isinstance(stop, asyncio.Event):
+        if seconds is None:
+            await stop.wait()
+            return True
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=seconds)
+        except TimeoutError:
+            return stop.is_set()
+        return True
+    deadline = None if seconds is None else time.monotonic() + seconds
+    while not stop.is_set():
+        remaining = None if deadline is None else deadline - time.monotonic()
+        if remaining is not None and remaining <= 0:
+            return False
+        await asyncio.sleep(0.2 if remaining is None else min(0.2, remaining))
+    return True
+
+
+def _call_safely(hook: Callable[[Any], Any], value: Any) -> None:
+    try:
+        hook(value)
+    except Exception:
+        log.exception("hook %r failed", hook)
+
+
+class BackgroundCollector:
+    """The scheduler in a daemon thread with its own event loop and database connection (for the TUI)."""
+
+    def __init__(self, settings: Settings, **scheduler_options: Any) -> None:
+        self.scheduler = Scheduler(settings, **scheduler_options)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="pmtui-collector", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self.scheduler.run_forever(self._stop))
+        except BaseException as exc:  # reported to the owner, never raised into the void
+            self.error = exc
+            log.exception("background collector stopped")
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def stop(self, timeout: float = 30) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+
+def summary_line(result: JobResult) -> str:
+    """One human line per job run (the headless collector's log)."""
+    parts = [f"{result.job} {result.status} in {result.seconds:.1f}s"]
+    counts: Mapping[str, int] = {
+        "new": result.markets_new,
+        "updated": result.markets_updated,
+        "resolved": result.markets_resolved,
+        "rejected": result.records_rejected,
+        "price points": result.price_points,
+        "quotes": result.quotes,
+        "snapshots": result.snapshots,
+    }
+    shown = [f"{value} {label}" for label, value in counts.items() if value]
+    if shown:
+        parts.append(", ".join(shown))
+    parts.append(f"{sum(result.api_calls.values())} API calls")
+    if result.error:
+        parts.append(f"error: {result.error}")
+    return "; ".join(parts)
