@@ -66,7 +66,13 @@ class FakeTelegram:
     def start(self) -> FakeTelegram:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-telegram", daemon=True)
+        # A short poll interval so stop() returns at once (serve_forever checks shutdown between polls).
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="fake-telegram",
+            daemon=True,
+        )
         self._thread.start()
         return self
 

@@ -42,6 +42,17 @@ class NotConfigured(TelegramError):
         )
 
 
+_HTTP_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Sent:
     message_id: int | None
@@ -49,8 +60,11 @@ class Sent:
 
 
 def install_log_redaction() -> None:
-    """httpx logs every request URL at INFO; make sure a registered token never survives that."""
-    for name in ("httpx", "httpcore"):
+    """httpx logs every request URL at INFO; make sure a registered token never survives that.
+
+    A logger's filters do not apply to its children's records, so each httpcore logger is named.
+    """
+    for name in _HTTP_LOGGERS:
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactingFilter) for f in logger.filters):
             logger.addFilter(RedactingFilter())

@@ -138,6 +138,8 @@ def _print_summary(summary: PaperSummary) -> None:
     from rich.text import Text
 
     console = Console(highlight=False, soft_wrap=False)
+    if not console.is_terminal:  # piped or captured: no terminal width to respect, keep rows whole
+        console.width = 160
 
     def market(question: str, source: str) -> Text:
         # Questions are untrusted: a Text object renders them literally (no markup).
