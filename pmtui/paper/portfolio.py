@@ -18,7 +18,7 @@ from pmtui.config import Settings
 from pmtui.paper.fees import notional_micros, price_to_micros, taker_fee_micros
 from pmtui.paper.ledger import cash_or_bankroll, deposits_micros, has_deposit
 from pmtui.paper.models import POSITION_SELECT, PaperError, Position, PriceQuote
-from pmtui.paper.prices import MarketFacts, mark_quote, market_facts
+from pmtui.paper.prices import MarketFacts, mark_quote, market_facts, markets_facts
 from pmtui.paper.sizing import to_micros
 
 
@@ -85,7 +85,17 @@ def marked_open_positions(
     db: Database, settings: Settings, *, now: int | None = None
 ) -> list[MarkedPosition]:
     now = int(time.time()) if now is None else now
-    return [mark_position(db, settings, p, now=now) for p in open_positions(db)]
+    positions = open_positions(db)
+    facts = markets_facts(db, (p.market_id for p in positions))
+    marked = []
+    for p in positions:
+        market = facts.get(p.market_id)
+        marked.append(
+            MarkedPosition(p, None, p.cost_micros)
+            if market is None
+            else mark_position(db, settings, p, now=now, market=market)
+        )
+    return marked
 
 
 def equity_micros(db: Database, settings: Settings, *, now: int | None = None) -> int:

@@ -9,6 +9,7 @@ after resolution at 1 or 0. A quote older than `paper.quote_max_age` is not exec
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,10 +68,13 @@ def _float_or_none(value: Any) -> float | None:
         return None
 
 
-def market_facts(db: Database, market_id: str) -> MarketFacts:
-    row = next(db.query("SELECT * FROM markets WHERE id = ?", [market_id]), None)
-    if row is None:
-        raise PaperError(f"market {market_id} is not in the store")
+_FACT_COLUMNS = (
+    "id, question, outcomes_json, token_ids_json, prices_json, yes_price, resolution, winner, closed,"
+    " fee_rate, fee_exponent, min_size, category, cluster_id, event_id, source"
+)
+
+
+def _facts(row: dict[str, Any]) -> MarketFacts:
     return MarketFacts(
         id=str(row["id"]),
         question=str(row["question"]),
@@ -89,6 +93,25 @@ def market_facts(db: Database, market_id: str) -> MarketFacts:
         event_id=row["event_id"],
         source=str(row["source"]),
     )
+
+
+def market_facts(db: Database, market_id: str) -> MarketFacts:
+    row = next(db.query(f"SELECT {_FACT_COLUMNS} FROM markets WHERE id = ?", [market_id]), None)
+    if row is None:
+        raise PaperError(f"market {market_id} is not in the store")
+    return _facts(row)
+
+
+def markets_facts(db: Database, market_ids: Iterable[str]) -> dict[str, MarketFacts]:
+    """Facts of many markets in a few queries (marking a whole book); missing ids are left out."""
+    wanted = sorted(set(market_ids))
+    found: dict[str, MarketFacts] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in db.query(f"SELECT {_FACT_COLUMNS} FROM markets WHERE id IN ({marks})", chunk):
+            found[str(row["id"])] = _facts(row)
+    return found
 
 
 def _fresh_quote(
