@@ -343,3 +343,17 @@ def m0004_paper(db: Database) -> None:
         )
         """,
     )
+
+
+@migrations(name="0005_paper_alerts_indexes")
+def m0005_paper_alerts_indexes(db: Database) -> None:
+    # The sender polls pending alerts by due time; the ledger check and position views read fills and
+    # ledger rows per position.
+    _run(
+        db,
+        """
+        CREATE INDEX idx_alerts_outbox_due ON alerts_outbox(status, next_attempt);
+        CREATE INDEX idx_paper_fills_position ON paper_fills(position_id);
+        CREATE INDEX idx_paper_ledger_position ON paper_ledger(position_id, kind)
+        """,
+    )
