@@ -16,12 +16,10 @@ class AltcoinFadeHigh(FadeYesStrategy):
     categories: ClassVar[tuple[str, ...]] = ("Crypto/Altcoins",)
 
     def propose(self, ctx: DecisionContext, params: Params) -> Proposal | None:
-        return fade_high_target(self, ctx, params, what="altcoin")
+        return fade_high_target(self, ctx, params)
 
 
-def fade_high_target(
-    strategy: FadeYesStrategy, ctx: DecisionContext, params: Params, *, what: str
-) -> Proposal | None:
+def fade_high_target(strategy: FadeYesStrategy, ctx: DecisionContext, params: Params) -> Proposal | None:
     """NO on a price-target market (one with a threshold) whose YES is above `min_yes_price`.
 
     Up/down and range-bucket markets carry no threshold, so they are not price targets.
@@ -36,5 +34,5 @@ def fade_high_target(
     asset = ctx.features.get("asset")
     target = f"{asset} {threshold:,.10g}" if isinstance(asset, str) and asset else f"{threshold:,.10g}"
     yes = side_label(ctx.outcomes[sides.yes_index])
-    why = f"{what} target {target}: {yes} {fmt_price(sides.yes_price)} is above {fmt_price(limit)}"
+    why = f"price target {target}: {yes} {fmt_price(sides.yes_price)} is above {fmt_price(limit)}"
     return strategy.fade(ctx, sides, why)

@@ -17,4 +17,4 @@ class CryptoFavoriteFade(FadeYesStrategy):
     categories: ClassVar[tuple[str, ...]] = ("Crypto/BTC-Price",)
 
     def propose(self, ctx: DecisionContext, params: Params) -> Proposal | None:
-        return fade_high_target(self, ctx, params, what="BTC")
+        return fade_high_target(self, ctx, params)
