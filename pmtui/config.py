@@ -147,6 +147,11 @@ class SignalSettings:
     max_clusters: int = 25
     min_backtest_trades: int = 30
     """Below this many backtest trades a strategy counts as unvalidated and is sized at zero."""
+    max_price_age: Duration = Duration(3600)
+    """A market whose newest price (order book or Gamma) is older than this at evaluation time is not
+    evaluated: a signal on a stale price would be a guess."""
+    undo_window: Duration = Duration(10)
+    """How long after approving or rejecting a signal the decision can be undone."""
 
 
 @dataclass(frozen=True)

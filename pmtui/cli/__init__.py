@@ -35,9 +35,9 @@ def main(ctx: click.Context, verbose: bool) -> None:
 
 def _register() -> None:
     # Imported here so each module can import `main`-free helpers from cli.common without cycles.
-    from pmtui.cli import alerts, info, paper
+    from pmtui.cli import alerts, info, paper, signals
 
-    for module in (info, paper, alerts):
+    for module in (info, signals, paper, alerts):
         for command in module.COMMANDS:
             main.add_command(command)
 
