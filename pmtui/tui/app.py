@@ -28,9 +28,9 @@ from pmtui.tui.messages import StoreReady, StoreStatusRead
 from pmtui.tui.queries import open_store
 from pmtui.tui.queries.status import StoreStatus, read_status
 from pmtui.tui.tabs.base import TabView
+from pmtui.tui.tabs.clusters import ClustersTab
 from pmtui.tui.tabs.markets import MarketsTab
 from pmtui.tui.widgets.status import JobState, OfflineBanner, StatusBar
-from pmtui.tui.widgets.table import VimTable
 
 log = logging.getLogger("pmtui.tui")
 
@@ -47,13 +47,14 @@ class TabSpec:
 
 TABS = [
     TabSpec("markets", "Markets", "1", MarketsTab),
+    TabSpec("clusters", "Clusters", "2", ClustersTab),
 ]
 
 
 class PmtuiApp(App[None]):
     TITLE = "pmtui"
     # Textual types these two as instance variables, so they cannot be annotated ClassVar here.
-    CSS_PATH = [STYLES_DIR / "app.tcss", STYLES_DIR / "markets.tcss"]  # noqa: RUF012
+    CSS_PATH = [STYLES_DIR / name for name in ("app.tcss", "markets.tcss", "clusters.tcss")]  # noqa: RUF012
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         *[Binding(tab.key, f"show_tab('{tab.id}')", tab.title, show=False) for tab in TABS],
@@ -116,9 +117,10 @@ class PmtuiApp(App[None]):
 
     def _focus_tab(self, tab_id: str) -> None:
         pane = self.query_one(f"#{tab_id}", TabPane)
-        tables = pane.query(VimTable)
-        if tables:
-            tables.first().focus()
+        for widget in pane.query("VimTable, VimTree"):
+            if widget.can_focus:
+                widget.focus()
+                return
 
     # --- status bar -------------------------------------------------------------------------------
 

@@ -34,6 +34,10 @@ def signed_cents(change: float | None) -> Text:
     return Text(f"{value:+.1f}¢", style=style)
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
 def percent(value: float | None, digits: int = 1) -> str:
     if value is None:
         return DASH
@@ -115,6 +119,12 @@ def time_ticks(ts: list[int] | list[float], count: int = 4) -> tuple[list[float]
     fmt = "%H:%M" if end - start < 2 * 86400 else "%m-%d" if end - start < 300 * 86400 else "%Y-%m"
     labels = [dt.datetime.fromtimestamp(p, tz=dt.UTC).strftime(fmt) for p in positions]
     return positions, labels
+
+
+def right(text: Text) -> Text:
+    """`text` right-aligned in its table cell."""
+    text.justify = "right"
+    return text
 
 
 def clip(text: Text, width: int) -> Text:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from pmtui.tui.queries.clusters import CategoryCount, ClusterMarket, ClusterPage
 from pmtui.tui.queries.markets import MarketDetail, MarketPage, MarketRow
 from pmtui.tui.queries.status import StoreStatus
 
@@ -52,3 +53,23 @@ class StoreStatusRead(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, StoreStatusRead)
+
+
+@dataclass
+class ClusterTreeLoaded(Message):
+    counts: list[CategoryCount]
+
+
+@dataclass
+class ClusterPageLoaded(Message):
+    node_id: int
+    """The category node the clusters go under."""
+    page: ClusterPage
+
+
+@dataclass
+class ClusterMembersLoaded(Message):
+    cluster_id: str
+    node_id: int | None
+    """The cluster node to fill, or None when the markets are for the side pane."""
+    markets: list[ClusterMarket]

@@ -47,3 +47,17 @@ def test_help_screen(snap_compare: Any, make_app: AppFactory) -> None:
         await settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=(120, 35), run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["120x35", "80x24"])
+def test_clusters_tab(snap_compare: Any, make_app: AppFactory, size: tuple[int, int]) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("G", "l")  # Weather/Temperature, the last category
+        await settle(pilot)
+        await pilot.press("j", "l", "j")  # its cluster, opened, cursor on the first bucket
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)

@@ -87,16 +87,11 @@ def row_cells(row: MarketRow, now: float) -> dict[str, Text]:
         "question": question,
         "category": fmt.literal(row.category or "Other", style="dim"),
         "yes": Text(fmt.cents(row.yes_price), justify="right"),
-        "change": _right(fmt.signed_cents(row.change_24h)),
+        "change": fmt.right(fmt.signed_cents(row.change_24h)),
         "volume": Text(fmt.money(row.volume_24h), justify="right"),
         "liquidity": Text(fmt.money(row.liquidity), justify="right"),
-        "closes": _right(fmt.time_to_close(row.end_date, now, closed=row.closed)),
+        "closes": fmt.right(fmt.time_to_close(row.end_date, now, closed=row.closed)),
     }
-
-
-def _right(text: Text) -> Text:
-    text.justify = "right"
-    return text
 
 
 class MarketDetailPane(Horizontal):
