@@ -135,7 +135,7 @@ def cluster_markets(db: Database, cluster_id: str, *, include_closed: bool = Tru
             features,
             group_title,
             event_title,
-        ) in rows  # fmt: skip
+        ) in rows
     ]
 
 
