@@ -206,9 +206,14 @@ class AlertSettings:
 @dataclass(frozen=True)
 class UiSettings:
     theme: str = "textual-dark"
+    """A Textual theme name; `t` in the app toggles between it and its light/dark counterpart."""
     run_collector: bool = True
     """Run the collector jobs and the live monitor inside the app."""
     run_monitor: bool = True
+    refresh_interval: Duration = Duration(5)
+    """How often the app re-reads visible prices and the status bar from the store."""
+    page_size: int = 500
+    """Markets table rows loaded at a time (`m` loads the next page)."""
 
 
 @dataclass(frozen=True)
@@ -365,6 +370,11 @@ def _check_ranges(section: Any, source: Path | str, prefix: str) -> None:
         raise bad("batch_size", f"must be between 50 and 300, got {section.batch_size}")
     if isinstance(section, PaperSettings | BacktestSettings) and not 0 < section.kelly_fraction <= 1:
         raise bad("kelly_fraction", f"must be in (0, 1], got {section.kelly_fraction}")
+    if isinstance(section, UiSettings):
+        if section.refresh_interval < 1:
+            raise bad("refresh_interval", f"must be at least 1 second, got {section.refresh_interval}")
+        if not 50 <= section.page_size <= 20000:
+            raise bad("page_size", f"must be between 50 and 20000, got {section.page_size}")
     if isinstance(section, ApiSettings):
         for key in ("gamma_url", "clob_url", "data_url"):
             _check_url(getattr(section, key), source, f"{prefix}.{key}")
