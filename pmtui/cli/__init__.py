@@ -35,9 +35,9 @@ def main(ctx: click.Context, verbose: bool) -> None:
 
 def _register() -> None:
     # Imported here so each module can import `main`-free helpers from cli.common without cycles.
-    from pmtui.cli import info
+    from pmtui.cli import backtest, demo, importing, info
 
-    for module in (info,):
+    for module in (info, importing, backtest, demo):
         for command in module.COMMANDS:
             main.add_command(command)
 
