@@ -157,9 +157,22 @@ class SignalSettings:
 @dataclass(frozen=True)
 class BacktestSettings:
     horizon: str = "7d"
+    """How long before the anchor each trade is decided, or "open" (at the market's first price)."""
+    anchor: str = "end"
+    """"end": the scheduled end date (known in advance). "close": min(end date, closed time), which
+    knows when an early outcome happened and flatters buying YES; kept for comparison."""
     cost: float = 0.01
+    """Half-spread and slippage per share, added to the price paid."""
     max_staleness: Duration = Duration(3 * 86400)
+    """A price point older than this at decision time is not used (skip "stale")."""
     kelly_fraction: float = 0.25
+    settled_band: float = 0.01
+    """A YES price below this or above 1 minus this at decision time means the market had
+    effectively settled already (skip "settled"); 0 turns the check off."""
+    kelly_bankroll: float = 100.0
+    """Notional bankroll the fractional-Kelly P&L is sized on (stakes are not compounded)."""
+    kelly_min_history: int = 30
+    """Resolved trades a strategy needs before its Kelly stakes start (stake 0 before that)."""
 
 
 @dataclass(frozen=True)
@@ -376,6 +389,18 @@ def _check_ranges(section: Any, source: Path | str, prefix: str) -> None:
             raise bad("refresh_interval", f"must be at least 1 second, got {section.refresh_interval}")
         if not 50 <= section.page_size <= 20000:
             raise bad("page_size", f"must be between 50 and 20000, got {section.page_size}")
+    if isinstance(section, BacktestSettings):
+        if not 0 <= section.settled_band < 0.5:
+            raise bad("settled_band", f"must be in [0, 0.5), got {section.settled_band}")
+        if not 0 <= section.cost < 1:
+            raise bad("cost", f"must be in [0, 1), got {section.cost}")
+        if section.anchor not in ("end", "close"):
+            raise bad("anchor", f'expected "end" or "close", got {section.anchor!r}')
+        if section.horizon != "open":
+            try:
+                parse_duration(section.horizon)
+            except ValueError as exc:
+                raise bad("horizon", f'{exc} (or "open" for the first price)') from None
     if isinstance(section, ApiSettings):
         for key in ("gamma_url", "clob_url", "data_url"):
             _check_url(getattr(section, key), source, f"{prefix}.{key}")

@@ -42,6 +42,9 @@ COMMAND_MODULES = (
     "signals",
     "paper",
     "alerts",
+    "importing",
+    "backtest",
+    "demo",
 )
 
 

@@ -375,3 +375,19 @@ def m0005_signals_cost(db: Database) -> None:
         CREATE INDEX idx_signals_market ON signals(market_id, strategy, outcome_index, status)
         """,
     )
+
+
+@migrations(name="0005_backtest_trade_prices")
+def m0005_backtest_trade_prices(db: Database) -> None:
+    # What a backtest decision saw, so every trade can be audited: the YES price used and the time
+    # of that price point (`price` is the price of the outcome bought), and the stake fractional
+    # Kelly gave it. The created index serves "the latest run of a strategy".
+    _run(
+        db,
+        """
+        ALTER TABLE backtest_trades ADD COLUMN yes_price REAL;
+        ALTER TABLE backtest_trades ADD COLUMN price_t INTEGER;
+        ALTER TABLE backtest_trades ADD COLUMN kelly_stake REAL;
+        CREATE INDEX idx_backtest_runs_created ON backtest_runs(created)
+        """,
+    )
