@@ -203,11 +203,16 @@ async def test_run_forever_honours_intervals_and_an_asyncio_stop(fake_polymarket
     scheduler = Scheduler(settings(catalog_interval=0.3), db_path=os.environ["PMTUI_DB"])
     stop = asyncio.Event()
     task = asyncio.create_task(scheduler.run_forever(stop, only=["catalog"]))
-    await asyncio.sleep(1.5)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not task.done():
+        await asyncio.sleep(0.1)
+        if db_path().exists() and query("SELECT COUNT(*) FROM job_runs WHERE status = 'ok'")[0][0] >= 3:
+            break
     stop.set()
     await asyncio.wait_for(task, 10)
     runs = query("SELECT status FROM job_runs WHERE job = 'catalog'")
     assert len(runs) >= 3 and all(status in ("ok", "cancelled") for (status,) in runs)
+    assert not query("SELECT id FROM job_runs WHERE job != 'catalog'")  # `only` was honoured
 
 
 def test_unknown_job_names_are_refused() -> None:

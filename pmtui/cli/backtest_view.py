@@ -1,0 +1,246 @@
+"""Rendering a backtest document (live or stored) as rich tables for the terminal.
+
+Everything that came from the store (categories, strategy descriptions) is wrapped in `Text`, never
+interpreted as Rich markup.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich import box
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+TOO_FEW = "⚠ too few trades"
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _ci_pct(value: float | None, ci: list[float] | None) -> str:
+    if value is None:
+        return "—"
+    if not ci:
+        return _pct(value)
+    return f"{value * 100:.1f}% [{ci[0] * 100:.1f}, {ci[1] * 100:.1f}]"
+
+
+def _signed(value: float | None, digits: int = 3) -> str:
+    return "—" if value is None else f"{value:+.{digits}f}"
+
+
+def _money(value: float | None) -> str:
+    return "—" if value is None else f"{value:+,.2f}"
+
+
+def _note(entry: dict[str, Any]) -> Text:
+    return Text(TOO_FEW, style="bold yellow") if entry.get("too_few_trades") else Text("")
+
+
+def _edge_style(value: float | None) -> str:
+    if value is None:
+        return ""
+    return "green" if value > 0 else "red" if value < 0 else ""
+
+
+_CARD_ROWS: list[tuple[str, Any]] = [
+    ("considered", lambda e: f"{e['considered']:,}"),
+    ("trades", lambda e: f"{e['trades']:,}"),
+    ("wins / losses / voids", lambda e: f"{e['wins']:,} / {e['losses']:,} / {e['voids']:,}"),
+    ("win rate", lambda e: _pct(e["win_rate"])),
+    ("  95% CI (Wilson)", lambda e: _ci_range(e["win_rate_ci"])),
+    ("avg cost", lambda e: "—" if e["avg_cost"] is None else f"{e['avg_cost']:.3f}"),
+    ("edge", lambda e: Text(_signed(e["edge"]), style=_edge_style(e["edge"]))),
+    ("return per $1", lambda e: _signed(e["mean_return"])),
+    ("  95% CI (t)", lambda e: _num_range(e["mean_return_ci"])),
+    ("P&L, $1 flat", lambda e: Text(_money(e["total_pnl"]), style=_edge_style(e["total_pnl"]))),
+    ("P&L, fractional Kelly", lambda e: _money(e["kelly_pnl"])),
+    ("max drawdown, $1 flat", lambda e: "—" if e["max_drawdown"] is None else f"{e['max_drawdown']:.2f}"),
+    ("Brier of prices traded", lambda e: "—" if e.get("brier") is None else f"{e['brier']:.4f}"),
+    ("", lambda e: _note(e)),
+]
+_LABEL_WIDTH = 24
+_CARD_WIDTH = 19
+
+
+def _ci_range(ci: list[float] | None) -> str:
+    return "—" if not ci else f"{ci[0] * 100:.1f} – {ci[1] * 100:.1f}%"
+
+
+def _num_range(ci: list[float] | None) -> str:
+    return "—" if not ci else f"{ci[0]:+.3f} – {ci[1]:+.3f}"
+
+
+def _cards(title: str, columns: list[tuple[str, dict[str, Any]]], width: int) -> list[Table]:
+    """Metrics as rows, one column per entry; as many columns per table as the width allows."""
+    per_table = max(1, (width - _LABEL_WIDTH - 4) // (_CARD_WIDTH + 3))
+    tables = []
+    for start in range(0, len(columns), per_table):
+        chunk = columns[start : start + per_table]
+        table = Table(
+            title=title if start == 0 else None,
+            title_justify="left",
+            header_style="bold",
+            box=box.SIMPLE_HEAD,
+        )
+        table.add_column("", no_wrap=True, min_width=_LABEL_WIDTH - 2)
+        for heading, _ in chunk:
+            table.add_column(Text(heading), justify="right", min_width=_CARD_WIDTH - 4)
+        for label, cell in _CARD_ROWS:
+            table.add_row(label, *[cell(entry) for _, entry in chunk])
+        tables.append(table)
+    return tables
+
+
+def _results(document: dict[str, Any], width: int) -> list[Table]:
+    config = document["config"]
+    tables = _cards("Strategies", [(r["strategy"], r) for r in document["results"]], width)
+    tables[-1].caption = (
+        f"$1 per trade held to resolution. Kelly: {config['kelly_fraction']:g}× Kelly on a "
+        f"${config['kelly_bankroll']:g} notional bankroll, each stake sized from trades resolved before "
+        f"the decision (none before {config['kelly_min_history']} outcomes)."
+    )
+    return tables
+
+
+def _skips(document: dict[str, Any]) -> Table:
+    table = Table(
+        title="Markets skipped, by reason", title_justify="left", header_style="bold", box=box.SIMPLE_HEAD
+    )
+    table.add_column("Strategy", no_wrap=True)
+    table.add_column("Skipped")
+    for result in document["results"]:
+        text = " · ".join(f"{reason} {count:,}" for reason, count in result["skipped"].items()) or "none"
+        table.add_row(Text(result["strategy"]), Text(text))
+    return table
+
+
+def _by_category(result: dict[str, Any], limit: int) -> Table:
+    table = Table(
+        title=f"{result['strategy']}: by category",
+        title_justify="left",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    table.add_column("Category", no_wrap=True, max_width=20)
+    for header in ("Trades", "Win [95% CI]", "Cost", "Edge", "Ret/$1", "P&L $1"):
+        table.add_column(header, justify="right", no_wrap=True)
+    with_trades = [c for c in result["by_category"] if c["trades"]]
+    for entry in with_trades[:limit]:
+        ci = entry["win_rate_ci"]
+        rate = "—" if entry["win_rate"] is None else f"{entry['win_rate'] * 100:.1f}%"
+        if ci:
+            rate += f" [{ci[0] * 100:.0f}–{ci[1] * 100:.0f}]"
+        trades = Text(f"{entry['trades']:,}")
+        if entry["too_few_trades"]:
+            trades.append("⚠", style="bold yellow")
+        table.add_row(
+            Text(entry["category"]),
+            trades,
+            rate,
+            "—" if entry["avg_cost"] is None else f"{entry['avg_cost']:.2f}",
+            Text(_signed(entry["edge"], 2), style=_edge_style(entry["edge"])),
+            _signed(entry["mean_return"], 2),
+            Text(_money(entry["total_pnl"]), style=_edge_style(entry["total_pnl"])),
+        )
+    notes = ["⚠ = fewer than 30 trades with an outcome"]
+    if len(with_trades) > limit:
+        notes.append(f"{len(with_trades) - limit} more categories in --json")
+    table.caption = "; ".join(notes)
+    return table
+
+
+def _split(document: dict[str, Any], width: int) -> list[Table]:
+    date = document["config"]["split"]
+    columns: list[tuple[str, dict[str, Any]]] = []
+    for result in document["results"]:
+        columns.append((f"{result['strategy']}\nbefore {date}", result["split"]["before"]))
+        columns.append((f"{result['strategy']}\nfrom {date}", result["split"]["after"]))
+    return _cards(f"Before / from {date} (by decision time)", columns, width)
+
+
+def _calibration(document: dict[str, Any]) -> Table:
+    brier = document.get("brier")
+    title = (
+        f"Calibration of YES prices at decision time (Brier {brier:.4f}, n={document.get('brier_n', 0):,})"
+    )
+    table = Table(
+        title=title if brier is not None else "Calibration",
+        title_justify="left",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+    )
+    for header in ("Price bucket", "n", "Mean price", "Resolved YES [95% CI]"):
+        table.add_column(header, justify="right")
+    for row in document["calibration"]:
+        if not row["n"]:
+            continue
+        table.add_row(
+            row["bucket"],
+            f"{row['n']:,}",
+            f"{row['mean_price']:.3f}",
+            _ci_pct(row["share_yes"], row["share_yes_ci"]),
+        )
+    return table
+
+
+def _header(document: dict[str, Any]) -> Text:
+    config = document["config"]
+    markets = document["markets"]
+    anchor = (
+        "first price"
+        if config["horizon"] == "open"
+        else f"{config['horizon']} before {config['anchor']} date"
+    )
+    parts = [
+        f"run {document['run_id'] or '(not stored)'}",
+        f"decision {anchor}",
+        f"cost {config['cost']:g}/share + fees",
+        f"max staleness {config['max_staleness_s'] / 3600:g}h",
+    ]
+    if config.get("category"):
+        parts.append(f"category {config['category']}")
+    if config.get("from") or config.get("to"):
+        parts.append(f"decided {config.get('from') or '…'} to {config.get('to') or '…'}")
+    text = Text(" · ".join(parts))
+    text.append(
+        f"\n{markets['considered']:,} resolved markets considered, {markets['with_price']:,} with a usable price, "
+        f"{markets['price_points']:,} price points"
+    )
+    return text
+
+
+def render(document: dict[str, Any], *, width: int = 100, categories: int = 12) -> Group:
+    parts: list[Any] = []
+    if document.get("generated_data"):
+        parts.append(
+            Panel(
+                Text(
+                    "GENERATED DEMO DATA: these markets and outcomes are made up (pmtui demo). "
+                    "The numbers show how the engine works, not how a strategy would have done.",
+                    style="bold",
+                ),
+                border_style="red",
+            )
+        )
+    parts += [_header(document), *_results(document, width), _skips(document)]
+    if document["config"].get("split"):
+        parts += _split(document, width)
+    for result in document["results"]:
+        if any(c["trades"] for c in result["by_category"]):
+            parts.append(_by_category(result, categories))
+        if result.get("errors"):
+            parts.append(Text(f"{result['strategy']}: decide() failed on some markets:", style="bold red"))
+            parts += [Text(f"  {line}") for line in result["errors"]]
+    parts.append(_calibration(document))
+    return Group(*parts)
+
+
+def print_document(document: dict[str, Any], console: Console | None = None) -> None:
+    console = console or Console()
+    console.print(render(document, width=console.width))

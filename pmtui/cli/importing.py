@@ -1,0 +1,54 @@
+"""`pmtui import FILE`: Gamma market dumps and pmtui's history format into the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from pmtui.cli.common import AppContext, echo_json, fail, pass_app
+
+SHOW_BAD_LINES = 20
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the import report as JSON.")
+@pass_app
+def import_command(app: AppContext, file: Path, as_json: bool) -> None:
+    """Import markets (and price history) from FILE.
+
+    FILE is a JSON array of Gamma market or event objects, a keyset page, JSONL with one market a
+    line, or pmtui's history format (see the README); plain or .gz. Bad lines are reported with
+    their line number and skipped; the rest is imported. Importing the same file again changes
+    nothing.
+    """
+    from pmtui.backtest.importer import import_file
+
+    db = app.open_db()
+    try:
+        report = import_file(db, file)
+    except (OSError, EOFError) as exc:
+        fail(f"cannot read {file}: {exc}")
+    except UnicodeDecodeError:
+        fail(f"cannot read {file}: not UTF-8 text")
+    if as_json:
+        echo_json(report.to_json())
+        return
+    counts = report.counts
+    click.echo(
+        f"{file}: {report.records:,} markets read: {counts.inserted:,} inserted, {counts.updated:,} updated, "
+        f"{counts.unchanged:,} unchanged; {counts.price_points:,} price points written"
+    )
+    if report.placeholders:
+        click.echo(f"{report.placeholders:,} neg-risk placeholders skipped (no prices or tokens yet)")
+    if report.bad_lines:
+        click.echo(f"{len(report.bad_lines):,} bad lines skipped:")
+        for bad in report.bad_lines[:SHOW_BAD_LINES]:
+            record = f" (market {bad.record_id})" if bad.record_id else ""
+            click.echo(f"  line {bad.line}{record}: {bad.reason}")
+        if len(report.bad_lines) > SHOW_BAD_LINES:
+            click.echo(f"  … and {len(report.bad_lines) - SHOW_BAD_LINES:,} more (see --json)")
+
+
+COMMANDS = [import_command]
