@@ -147,6 +147,11 @@ class SignalSettings:
     max_clusters: int = 25
     min_backtest_trades: int = 30
     """Below this many backtest trades a strategy counts as unvalidated and is sized at zero."""
+    max_price_age: Duration = Duration(3600)
+    """A market whose newest price (order book or Gamma) is older than this at evaluation time is not
+    evaluated: a signal on a stale price would be a guess."""
+    undo_window: Duration = Duration(10)
+    """How long after approving or rejecting a signal the decision can be undone."""
 
 
 @dataclass(frozen=True)
@@ -179,7 +184,10 @@ class PaperSettings:
     max_per_market: float = 0.05
     max_per_cluster: float = 0.10
     max_per_category: float = 0.25
-    """Caps, as fractions of the bankroll."""
+    """Caps on open exposure (cost basis), as fractions of the current paper equity."""
+    quote_max_age: Duration = Duration(1800)
+    """An order-book quote older than this is not executable: buys fall back to the last price plus
+    `cost`, closes are refused and marks use the display price."""
 
 
 @dataclass(frozen=True)
@@ -188,17 +196,37 @@ class AlertSettings:
     telegram_token: str | None = field(default=None, repr=False)
     telegram_chat_id: str | None = None
     min_interval: Duration = Duration(60)
+    """At most one Telegram message per interval; alerts due meanwhile are joined into the next one."""
     digest_interval: Duration = Duration(300)
+    """New pending signals are grouped into one digest at most this often."""
+    digest_max_items: int = 10
+    """Signals listed by name in one digest (the rest are counted)."""
     collector_failing_minutes: int = 15
     enabled: bool = True
+    timeout: Duration = Duration(15)
+    """HTTP timeout of one sendMessage call."""
+    max_attempts: int = 8
+    """A message that failed this many times is given up (status 'failed')."""
+    retry_base: Duration = Duration(30)
+    retry_max: Duration = Duration(3600)
+    """Retry backoff: retry_base * 2^(attempts-1), at most retry_max (429 retry_after wins if longer)."""
+    max_age: Duration = Duration(86400)
+    """Alerts still unsent after this long are dropped rather than delivered late."""
+    poll_interval: Duration = Duration(5)
+    """How often the background sender looks at the outbox."""
 
 
 @dataclass(frozen=True)
 class UiSettings:
     theme: str = "textual-dark"
+    """A Textual theme name; `t` in the app toggles between it and its light/dark counterpart."""
     run_collector: bool = True
     """Run the collector jobs and the live monitor inside the app."""
     run_monitor: bool = True
+    refresh_interval: Duration = Duration(5)
+    """How often the app re-reads visible prices and the status bar from the store."""
+    page_size: int = 500
+    """Markets table rows loaded at a time (`m` loads the next page)."""
 
 
 @dataclass(frozen=True)
@@ -367,9 +395,32 @@ def _check_ranges(section: Any, source: Path | str, prefix: str) -> None:
                 parse_duration(section.horizon)
             except ValueError as exc:
                 raise bad("horizon", f'{exc} (or "open" for the first price)') from None
+    if isinstance(section, UiSettings):
+        if section.refresh_interval < 1:
+            raise bad("refresh_interval", f"must be at least 1 second, got {section.refresh_interval}")
+        if not 50 <= section.page_size <= 20000:
+            raise bad("page_size", f"must be between 50 and 20000, got {section.page_size}")
     if isinstance(section, ApiSettings):
         for key in ("gamma_url", "clob_url", "data_url"):
             _check_url(getattr(section, key), source, f"{prefix}.{key}")
+    if isinstance(section, PaperSettings):
+        if section.bankroll <= 0:
+            raise bad("bankroll", f"must be a positive amount of dollars, got {section.bankroll}")
+        if not section.cost < 1:
+            raise bad("cost", f"must be below 1 (dollars per share), got {section.cost}")
+        for key in ("max_per_market", "max_per_cluster", "max_per_category"):
+            if not 0 < getattr(section, key) <= 1:
+                raise bad(key, f"must be in (0, 1] (a fraction of equity), got {getattr(section, key)}")
+    if isinstance(section, AlertSettings):
+        _check_url(section.telegram_url, source, f"{prefix}.telegram_url")
+        if section.max_attempts < 1:
+            raise bad("max_attempts", f"must be at least 1, got {section.max_attempts}")
+        if section.digest_max_items < 1:
+            raise bad("digest_max_items", f"must be at least 1, got {section.digest_max_items}")
+        if section.collector_failing_minutes < 1:
+            raise bad(
+                "collector_failing_minutes", f"must be at least 1, got {section.collector_failing_minutes}"
+            )
 
 
 def _check_url(url: str, source: Path | str, key: str) -> None:

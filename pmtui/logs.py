@@ -33,6 +33,18 @@ def redact(text: str) -> str:
     return text
 
 
+class RedactingFilter(logging.Filter):
+    """Redacts a record at its source logger (for third-party loggers such as httpx, whose records
+    reach handlers we do not own, e.g. the root logger or pytest's log capture)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
 class RedactingFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         return redact(super().format(record))

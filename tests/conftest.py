@@ -3,10 +3,16 @@ developer's real pmtui files and no test depends on another's leftovers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from pmtui.paths import default_config_file
+from pmtui.polymarket.fake_data import generate_markets, load_recorded
+from pmtui.polymarket.fake_server import FakePolymarket
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "polymarket"
 
@@ -41,3 +47,54 @@ def shared_data() -> Path:
     """The recorded real Polymarket responses in ../shared (read in place, never copied)."""
     assert SHARED_DATA.is_dir(), f"recorded data not found at {SHARED_DATA}"
     return SHARED_DATA
+
+
+# --- the fake Polymarket server (pmtui/polymarket/fake_server.py) ------------------------------------
+
+FAST_RETRY_CONFIG = """\
+# Written by the fake_polymarket fixture: retries and timeouts short enough for a test suite.
+[api]
+timeout = 5
+backoff_base = 0.02
+backoff_max = 0.2
+"""
+
+
+@pytest.fixture
+def make_fake_polymarket(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[..., FakePolymarket]]:
+    """Factory: `make_fake_polymarket(recorded=True, generated=0, budgets=None, seed=7)` starts a fake
+    server and points this test's environment at it (PMTUI_GAMMA_URL / CLOB_URL / DATA_URL, a tmp
+    PMTUI_LIMITER_DB and PMTUI_DB, and a config with fast retries unless the test wrote its own)."""
+    started: list[FakePolymarket] = []
+
+    def start(
+        *, recorded: bool = True, generated: int = 0, budgets: dict[str, int] | None = None, seed: int = 7
+    ) -> FakePolymarket:
+        markets: list[dict[str, Any]] = []
+        if recorded:
+            markets += load_recorded(SHARED_DATA)
+        if generated:
+            markets += generate_markets(generated, seed=seed)
+        server = FakePolymarket(markets, budgets=budgets).start()
+        started.append(server)
+        for name, value in server.env().items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("PMTUI_LIMITER_DB", str(tmp_path / "limiter.sqlite"))
+        monkeypatch.setenv("PMTUI_DB", str(tmp_path / "pmtui.sqlite"))
+        config = default_config_file()
+        if not config.exists() and "PMTUI_CONFIG" not in os.environ:
+            config.parent.mkdir(parents=True, exist_ok=True)
+            config.write_text(FAST_RETRY_CONFIG, encoding="utf-8")
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def fake_polymarket(make_fake_polymarket: Callable[..., FakePolymarket]) -> FakePolymarket:
+    """A fake Polymarket serving every recorded real market once, with this test's env pointed at it."""
+    return make_fake_polymarket(recorded=True)

@@ -6,6 +6,7 @@ Each command group lives in its own module and registers itself on `main` below.
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
@@ -33,11 +34,23 @@ def main(ctx: click.Context, verbose: bool) -> None:
     ctx.obj = AppContext(verbose=verbose)
 
 
-def _register() -> None:
-    # Imported here so each module can import `main`-free helpers from cli.common without cycles.
-    from pmtui.cli import backtest, demo, importing, info
+# One command-group module per line (pmtui/cli/<name>.py, each exporting COMMANDS), so adding a
+# group is a one-line change that merges cleanly.
+COMMAND_MODULES = (
+    "info",
+    "tui",
+    "signals",
+    "paper",
+    "alerts",
+    "importing",
+    "backtest",
+    "demo",
+)
 
-    for module in (info, importing, backtest, demo):
+
+def _register() -> None:
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"pmtui.cli.{name}")
         for command in module.COMMANDS:
             main.add_command(command)
 

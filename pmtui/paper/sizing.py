@@ -57,7 +57,7 @@ class StakeDecision:
     full_kelly: float
     limited_by: str | None
     """Which rule set the stake: None (Kelly itself), "market", "cluster", "category",
-    "no_edge", "unvalidated"."""
+    "no_edge", "unvalidated", or "cash" (`proposed_stake`: cash on hand is less than the stake)."""
 
 
 def size_stake(
@@ -78,13 +78,25 @@ def size_stake(
     # Decimal from the decimal strings of the inputs, so 0.6 - 0.5 is 0.1 and not 0.0999...
     exact = (Decimal(str(p)) - Decimal(str(cost))) / (1 - Decimal(str(cost)))
     stake = int((bankroll_micros * exact * Decimal(str(kelly_multiplier))).to_integral_value(ROUND_DOWN))
-    limited_by: str | None = None
+    room, binding = cap_room(bankroll_micros=bankroll_micros, caps=caps, exposure=exposure)
+    if stake > room:
+        return StakeDecision(room, full, binding)
+    return StakeDecision(stake, full, None)
+
+
+def cap_room(*, bankroll_micros: int, caps: Caps, exposure: Exposure) -> tuple[int, str]:
+    """How much more may be staked before a cap binds, and which cap binds first.
+
+    On ties the narrowest scope wins (market, then cluster, then category).
+    """
+    best: tuple[int, str] | None = None
     for name, cap, used in (
         ("market", caps.per_market, exposure.market),
         ("cluster", caps.per_cluster, exposure.cluster),
         ("category", caps.per_category, exposure.category),
     ):
         room = max(0, int(bankroll_micros * Decimal(str(cap))) - used)
-        if stake > room:
-            stake, limited_by = room, name
-    return StakeDecision(stake, full, limited_by)
+        if best is None or room < best[0]:
+            best = (room, name)
+    assert best is not None
+    return best

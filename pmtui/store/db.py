@@ -28,8 +28,11 @@ def connect(path: Path | str, *, busy_timeout: float = 30.0, migrate: bool = Tru
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA temp_store = MEMORY")
     db = Database(conn)
-    if migrate:
-        migrations.apply(db)
+    if migrate and migrations.pending(db):
+        # Under the write lock, so two processes opening a fresh file at once (the TUI and
+        # `pmtui collect`) do not both run the same migration; the loser re-checks and finds none.
+        with write_tx(db):
+            migrations.apply(db)
     return db
 
 

@@ -345,8 +345,40 @@ def m0004_paper(db: Database) -> None:
     )
 
 
-@migrations(name="0005_backtest_trade_prices")
-def m0005_backtest_trade_prices(db: Database) -> None:
+@migrations(name="0005_paper_alerts_indexes")
+def m0005_paper_alerts_indexes(db: Database) -> None:
+    # The sender polls pending alerts by due time; the ledger check and position views read fills and
+    # ledger rows per position.
+    _run(
+        db,
+        """
+        CREATE INDEX idx_alerts_outbox_due ON alerts_outbox(status, next_attempt);
+        CREATE INDEX idx_paper_fills_position ON paper_fills(position_id);
+        CREATE INDEX idx_paper_ledger_position ON paper_ledger(position_id, kind)
+        """,
+    )
+
+
+@migrations(name="0005_signals_cost")
+def m0005_signals_cost(db: Database) -> None:
+    # What a signal was computed from: the evaluation time (prices as of), the all-in cost per share
+    # (executable price + slippage + taker fee) and the fee part of it, and the category/cluster the
+    # batch used (the market row may not carry them when the taxonomy ran in memory).
+    _run(
+        db,
+        """
+        ALTER TABLE signals ADD COLUMN decision_t INTEGER;
+        ALTER TABLE signals ADD COLUMN cost REAL;
+        ALTER TABLE signals ADD COLUMN fee REAL;
+        ALTER TABLE signals ADD COLUMN category TEXT;
+        ALTER TABLE signals ADD COLUMN cluster_id TEXT;
+        CREATE INDEX idx_signals_market ON signals(market_id, strategy, outcome_index, status)
+        """,
+    )
+
+
+@migrations(name="0006_backtest_trade_prices")
+def m0006_backtest_trade_prices(db: Database) -> None:
     # What a backtest decision saw, so every trade can be audited: the YES price used and the time
     # of that price point (`price` is the price of the outcome bought), and the stake fractional
     # Kelly gave it. The created index serves "the latest run of a strategy".

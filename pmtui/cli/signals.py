@@ -1,0 +1,272 @@
+"""`pmtui signals` (run the batch signal processor) and `pmtui queue` (review the signals)."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import click
+
+from pmtui.cli.common import AppContext, echo_json, fail, pass_app
+from pmtui.config import ConfigError
+
+
+def _parse_at(value: str | None) -> int | None:
+    if value is None:
+        return None
+    from pmtui.polymarket.parsing import parse_time
+
+    if value.strip().lower() == "now":
+        return int(time.time())
+    parsed = parse_time(value)
+    if parsed is None:
+        raise click.BadParameter(f"expected unix seconds, an ISO date/time or 'now', got {value!r}")
+    return parsed
+
+
+def _who() -> str:
+    return os.environ.get("USER") or "cli"
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    console = Console()
+    # Piped output has no width of its own; Rich would squeeze the table into 80 columns.
+    return console if console.is_terminal else Console(width=160)
+
+
+def _table(*columns: str) -> Any:
+    from rich.table import Table
+
+    table = Table(header_style="bold", show_lines=False)
+    for column in columns:
+        wide = column in ("market", "why", "market / why")
+        table.add_column(column, overflow="fold", no_wrap=not wide, ratio=3 if wide else None)
+    return table
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the compact JSON document.")
+@click.option("--dry-run", is_flag=True, help="Evaluate without touching the queue.")
+@click.option(
+    "--at",
+    "at_text",
+    metavar="TIME",
+    help="Evaluation time (unix seconds, ISO date/time or 'now'). Default: the time of the freshest "
+    "price in the store, so two dry runs on the same store agree.",
+)
+@click.option(
+    "--batch-size", type=int, help="Markets per batch (50–300; default settings.signals.batch_size)."
+)
+@click.option("--max-batches", type=click.IntRange(min=1), help="Stop after this many batches.")
+@click.option("--strategy", "strategies", multiple=True, metavar="NAME", help="Run only these strategies.")
+@click.option("--market", "markets", multiple=True, metavar="ID", help="Evaluate only these market ids.")
+@click.option(
+    "--param", "params", multiple=True, metavar="NAME.KEY=VALUE", help="Override a strategy parameter."
+)
+@pass_app
+def signals(
+    app: AppContext,
+    as_json: bool,
+    dry_run: bool,
+    at_text: str | None,
+    batch_size: int | None,
+    max_batches: int | None,
+    strategies: tuple[str, ...],
+    markets: tuple[str, ...],
+    params: tuple[str, ...],
+) -> None:
+    """Run the strategies over the open markets in the store and fill the review queue.
+
+    Markets go in batches through dedupe, categorize, cluster, evaluate, rank and enqueue. Signals
+    carry the executable price, the strategy's backtested win rate (or "unvalidated", stake 0),
+    the edge after fees and a fractional-Kelly stake.
+    """
+    from pmtui.signals.batch import BatchOptions, run_signals
+    from pmtui.signals.document import report_document
+    from pmtui.signals.estimates import backtest_estimates
+    from pmtui.strategies.params import parse_param_overrides
+
+    settings = app.settings
+    try:
+        options = BatchOptions(
+            at=_parse_at(at_text),
+            batch_size=batch_size,
+            max_batches=max_batches,
+            strategies=strategies,
+            param_overrides=parse_param_overrides(params),
+            market_ids=markets or None,
+            dry_run=dry_run,
+        )
+        db = app.open_db()
+        report = run_signals(db, settings, backtest_estimates(), options)
+    except ConfigError as exc:
+        from pmtui.cli.common import fail_config
+
+        fail_config(exc)
+    document = report_document(report, settings)
+    if as_json:
+        echo_json(document)
+        return
+    _print_report(document)
+
+
+def _print_report(document: dict[str, Any]) -> None:
+    from rich.text import Text
+
+    console = _console()
+    summary = document["dedupe_summary"]
+    plan = document["next_batch_plan"]
+    changes = document["queue_changes"]
+    mode = "dry run: queue untouched" if document["dry_run"] else "queue updated"
+    console.print(
+        Text(
+            f"{summary['unique_items']} markets ({summary['input_items']} in, {summary['clusters']} clusters), "
+            f"{plan['markets_evaluated']} evaluated in {plan['batches_run']} batches of {plan['batch_size']}; "
+            f"{mode}: {changes['new']} new, {changes['updated']} updated, {changes['unchanged']} unchanged, "
+            f"{changes['expired']} expired"
+        )
+    )
+    table = _table("#", "queue", "strategy", "buy", "price", "win est", "edge", "stake $", "market / why")
+    for item in document["review_queue"]:
+        estimate = item["estimate"]
+        win = (
+            f"{item['est_win_prob']:.3f} (n={estimate['n']}, {estimate['ci_low']:.2f}–{estimate['ci_high']:.2f})"
+            if item["validated"]
+            else "unvalidated"
+        )
+        # Text(...) everywhere: market questions come from strangers and must not be read as markup.
+        table.add_row(
+            Text(str(item["signal_id"] or "-")),
+            Text(item["queue"]),
+            Text(item["strategy"]),
+            Text(item["outcome"]),
+            Text(f"{item['price']:.3f} {item['price_source']}"),
+            Text(win),
+            Text("-" if item["edge"] is None else f"{item['edge']:+.3f}"),
+            Text(f"{item['stake_usd']:.2f}"),
+            Text(item["question"]) + Text("\n") + Text(item["rationale"], style="dim"),
+        )
+    console.print(table)
+    shown, total = len(document["review_queue"]), document["review_queue_total"]
+    if total > shown:
+        console.print(Text(f"showing the best {shown} of {total} proposals"))
+    if document["skipped"]:
+        console.print(Text("skipped: " + ", ".join(f"{k} {v}" for k, v in document["skipped"].items())))
+    console.print(
+        Text(f"next batch: {plan['stop_reason']}, recommended batch size {plan['recommended_batch_size']}")
+    )
+
+
+# --- queue -------------------------------------------------------------------------------------------
+
+
+@click.group()
+def queue() -> None:
+    """Review the signals: list, approve, reject."""
+
+
+def _signal_document(signal: Any) -> dict[str, Any]:
+    from pmtui.paper.sizing import MICROS
+
+    return {
+        "id": signal.id,
+        "status": signal.status,
+        "status_time": signal.status_time,
+        "status_reason": signal.status_reason,
+        "note": signal.note,
+        "created": signal.created,
+        "updated": signal.updated,
+        "expires": signal.expires,
+        "market_id": signal.market_id,
+        "question": signal.question,
+        "category": signal.category,
+        "strategy": signal.strategy,
+        "params": signal.params,
+        "outcome_index": signal.outcome_index,
+        "outcome": signal.outcome,
+        "token_id": signal.token_id,
+        "price": signal.price,
+        "price_source": signal.price_source,
+        "cost": signal.cost,
+        "validated": signal.validated,
+        "est_win_prob": signal.est_win_prob,
+        "estimate": signal.est_source,
+        "edge": signal.edge,
+        "score": signal.score,
+        "stake_usd": round(signal.stake_micros / MICROS, 2),
+        "rationale": signal.rationale,
+        "source": signal.source,
+    }
+
+
+@queue.command("list")
+@click.option(
+    "--status", type=click.Choice(["pending", "approved", "rejected", "expired"]), help="Only this status."
+)
+@click.option("--strategy", metavar="NAME", help="Only this strategy.")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@pass_app
+def queue_list(app: AppContext, status: str | None, strategy: str | None, as_json: bool) -> None:
+    """List signals, pending first (best first). Expires what is due before listing."""
+    from pmtui.signals.queue import expire_due, list_signals
+
+    db = app.open_db()
+    expire_due(db, int(time.time()))
+    rows = list_signals(db, status=status, strategy=strategy)
+    if as_json:
+        echo_json([_signal_document(s) for s in rows])
+        return
+    from rich.text import Text
+
+    table = _table("id", "status", "strategy", "buy", "price", "win est", "edge", "stake $", "market / why")
+    for s in rows:
+        status = s.status if s.status == "pending" else f"{s.status}\n{s.status_reason or ''}"
+        table.add_row(
+            Text(str(s.id)),
+            Text(status),
+            Text(s.strategy),
+            Text(s.outcome),
+            Text(f"{s.price:.3f}"),
+            Text(f"{s.est_win_prob:.3f}" if s.est_win_prob is not None else "unvalidated"),
+            Text("-" if s.edge is None else f"{s.edge:+.3f}"),
+            Text(f"{s.stake_micros / 1e6:.2f}"),
+            Text(s.question) + Text("\n") + Text(s.rationale, style="dim"),
+        )
+    _console().print(table)
+    if not rows:
+        click.echo("no signals")
+
+
+def _decide_command(action: str) -> click.Command:
+    @click.command(action)
+    @click.argument("signal_id", type=int)
+    @click.option("--note", metavar="TEXT", help="Why (kept with the decision).")
+    @click.option("--json", "as_json", is_flag=True, help="Print the signal as JSON.")
+    @pass_app
+    def command(app: AppContext, signal_id: int, note: str | None, as_json: bool) -> None:
+        from pmtui.signals import queue as review
+
+        db = app.open_db()
+        decide = review.approve if action == "approve" else review.reject
+        try:
+            signal = decide(db, signal_id, by=_who(), note=note)
+        except review.QueueError as exc:
+            fail(str(exc))
+        if as_json:
+            echo_json(_signal_document(signal))
+        else:
+            click.echo(
+                f"signal #{signal.id} {signal.status}: {signal.strategy} buy {signal.outcome} on {signal.question}"
+            )
+
+    command.help = f"{action.capitalize()} a pending signal (refused if expired or already decided)."
+    return command
+
+
+queue.add_command(_decide_command("approve"))
+queue.add_command(_decide_command("reject"))
+
+COMMANDS = [signals, queue]

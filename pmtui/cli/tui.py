@@ -1,0 +1,39 @@
+"""`pmtui tui` (also `pmtui` alone): the terminal app."""
+
+from __future__ import annotations
+
+import click
+
+from pmtui.cli.common import AppContext, fail_config, pass_app
+from pmtui.config import ConfigError
+
+
+@click.command()
+@click.option("--no-jobs", is_flag=True, help="Do not run the collector and the live monitor in the app.")
+@pass_app
+def tui(app: AppContext, no_jobs: bool) -> None:
+    """Open the terminal app: markets, clusters, the signals queue and backtests.
+
+    Keys: 1-4 switch tabs, ? shows every key, ctrl+p the command palette, q quits.
+    """
+    import dataclasses
+
+    # Deferred: Textual takes a while to import and no other command needs it.
+    from textual.theme import BUILTIN_THEMES
+
+    from pmtui.tui.app import PmtuiApp
+    from pmtui.tui.context import TuiContext
+
+    settings = app.settings
+    if settings.ui.theme not in BUILTIN_THEMES:
+        known = ", ".join(sorted(BUILTIN_THEMES))
+        fail_config(
+            ConfigError(settings.source or "<settings>", "ui.theme", f"unknown theme (known: {known})")
+        )
+    if no_jobs:
+        ui = dataclasses.replace(settings.ui, run_collector=False, run_monitor=False)
+        settings = dataclasses.replace(settings, ui=ui)
+    PmtuiApp(TuiContext(settings=settings)).run()
+
+
+COMMANDS = [tui]

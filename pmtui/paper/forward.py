@@ -1,0 +1,195 @@
+"""Forward test: each strategy's live paper results next to its latest backtest.
+
+Live side: positions held to resolution (wins and losses; voids and sales are counted apart, as in
+the backtest), win rate with its 95% Wilson interval, mean return per $1 staked ((proceeds − cost) /
+cost) with a 95% t interval, and realized P&L of every closed position. Backtest side: the newest
+stored run (`backtest_runs.results_json`) that has the strategy, preferring runs on real data over
+generated ones (a generated run is flagged). The verdict compares the intervals: "consistent" when
+they overlap, "worse"/"better than backtest" when they do not, "too few live trades" below
+`MIN_LIVE_TRADES` settled trades.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+from pmtui.paper.stats import mean_interval, wilson_interval
+
+MIN_LIVE_TRADES = 10
+Interval = tuple[float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class LiveSide:
+    n_settled: int
+    """Wins + losses (positions held to resolution)."""
+    wins: int
+    losses: int
+    voids: int
+    sold: int
+    n_open: int
+    win_rate: float | None
+    win_rate_ci: Interval | None
+    mean_return: float | None
+    mean_return_ci: Interval | None
+    realized_micros: int
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestSide:
+    run_id: str
+    created: int
+    trades: int | None
+    win_rate: float | None
+    win_rate_ci: Interval | None
+    mean_return: float | None
+    mean_return_ci: Interval | None
+    generated_data: bool
+    """True when the run used generated (demo) markets: not evidence about real markets."""
+
+
+@dataclass(frozen=True, slots=True)
+class ForwardRow:
+    strategy: str
+    live: LiveSide
+    backtest: BacktestSide | None
+    verdict: str
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _interval(value: Any) -> Interval | None:
+    if isinstance(value, Mapping):
+        low = value.get("low", value.get("lo", value.get("lower")))
+        high = value.get("high", value.get("hi", value.get("upper")))
+        value = [low, high]
+    if isinstance(value, list | tuple) and len(value) == 2:
+        low, high = _number(value[0]), _number(value[1])
+        if low is not None and high is not None and low <= high:
+            return (low, high)
+    return None
+
+
+def _strategy_results(document: Any) -> list[Mapping[str, Any]]:
+    """The per-strategy entries of a stored run: `{"results": [...]}` or a bare list."""
+    if isinstance(document, Mapping):
+        document = document.get("results")
+    if not isinstance(document, list):
+        return []
+    return [item for item in document if isinstance(item, Mapping) and isinstance(item.get("strategy"), str)]
+
+
+def latest_backtests(db: Database) -> dict[str, BacktestSide]:
+    """Newest run per strategy, real data first. Malformed runs and entries are skipped."""
+    best: dict[str, BacktestSide] = {}
+    rows = db.execute(
+        "SELECT run_id, created, results_json, generated_data FROM backtest_runs"
+        " ORDER BY generated_data ASC, created DESC, run_id DESC"
+    )
+    for run_id, created, results_json, generated in rows:
+        try:
+            document = json.loads(results_json)
+        except (TypeError, ValueError):
+            continue
+        for item in _strategy_results(document):
+            name = str(item["strategy"])
+            if name in best:
+                continue
+            trades = _number(item.get("trades"))
+            best[name] = BacktestSide(
+                run_id=str(run_id),
+                created=int(created),
+                trades=None if trades is None else int(trades),
+                win_rate=_number(item.get("win_rate")),
+                win_rate_ci=_interval(item.get("win_rate_ci")),
+                mean_return=_number(item.get("mean_return")),
+                mean_return_ci=_interval(item.get("mean_return_ci")),
+                generated_data=bool(generated),
+            )
+    return best
+
+
+def _live_sides(db: Database) -> dict[str, LiveSide]:
+    by_strategy: dict[str, dict[str, Any]] = {}
+    for strategy, status, result, cost, proceeds in db.execute(
+        "SELECT strategy, status, result, cost_micros, proceeds_micros FROM paper_positions ORDER BY id"
+    ):
+        acc = by_strategy.setdefault(
+            str(strategy), {"wins": 0, "losses": 0, "voids": 0, "sold": 0, "open": 0, "returns": [], "pnl": 0}
+        )
+        if status == "open":
+            acc["open"] += 1
+            continue
+        acc["pnl"] += int(proceeds) - int(cost)
+        if result in ("win", "loss"):
+            acc["wins" if result == "win" else "losses"] += 1
+            acc["returns"].append((int(proceeds) - int(cost)) / int(cost) if cost else 0.0)
+        elif result == "void":
+            acc["voids"] += 1
+        else:
+            acc["sold"] += 1
+    sides: dict[str, LiveSide] = {}
+    for strategy, acc in by_strategy.items():
+        n = acc["wins"] + acc["losses"]
+        mean, mean_ci = mean_interval(acc["returns"])
+        sides[strategy] = LiveSide(
+            n_settled=n,
+            wins=acc["wins"],
+            losses=acc["losses"],
+            voids=acc["voids"],
+            sold=acc["sold"],
+            n_open=acc["open"],
+            win_rate=acc["wins"] / n if n else None,
+            win_rate_ci=wilson_interval(acc["wins"], n),
+            mean_return=mean,
+            mean_return_ci=mean_ci,
+            realized_micros=acc["pnl"],
+        )
+    return sides
+
+
+def _compare(live: Interval | None, backtest: Interval | None) -> str | None:
+    if live is None or backtest is None:
+        return None
+    if live[1] < backtest[0]:
+        return "worse than backtest"
+    if live[0] > backtest[1]:
+        return "better than backtest"
+    return "consistent"
+
+
+def verdict(live: LiveSide, backtest: BacktestSide | None) -> str:
+    if backtest is None:
+        return "no backtest"
+    if live.n_settled < MIN_LIVE_TRADES:
+        return "too few live trades"
+    # Mean return is what the money sees; the win rate when either side lacks a return interval.
+    return (
+        _compare(live.mean_return_ci, backtest.mean_return_ci)
+        or _compare(live.win_rate_ci, backtest.win_rate_ci)
+        or "not comparable"
+    )
+
+
+EMPTY_LIVE = LiveSide(0, 0, 0, 0, 0, 0, None, None, None, None, 0)
+
+
+def forward_test(db: Database) -> list[ForwardRow]:
+    """One row per strategy that has paper positions or a stored backtest, sorted by name."""
+    live = _live_sides(db)
+    backtests = latest_backtests(db)
+    rows = []
+    for strategy in sorted(set(live) | set(backtests)):
+        side = live.get(strategy, EMPTY_LIVE)
+        bt = backtests.get(strategy)
+        rows.append(ForwardRow(strategy, side, bt, verdict(side, bt)))
+    return rows

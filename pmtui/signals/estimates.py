@@ -1,0 +1,92 @@
+"""A signal's estimated win probability: the strategy's latest backtest on comparable markets.
+
+There are no hard-coded win rates anywhere: when no backtest of the strategy exists (or it has fewer
+than `settings.signals.min_backtest_trades` trades) the signal is unvalidated, carries no estimate,
+and is sized at zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlite_utils import Database
+
+
+class EstimateLike(Protocol):
+    """The shape of `pmtui.backtest`'s `Estimate` (n, win rate and its confidence interval)."""
+
+    @property
+    def n(self) -> int: ...
+    @property
+    def win_rate(self) -> float: ...
+    @property
+    def ci_low(self) -> float: ...
+    @property
+    def ci_high(self) -> float: ...
+    @property
+    def run_id(self) -> str: ...
+
+
+class EstimateLookup(Protocol):
+    """`latest_estimate(db, strategy, category=None, price=None)`."""
+
+    def __call__(
+        self, db: Database, strategy: str, category: str | None = None, price: float | None = None
+    ) -> EstimateLike | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class WinEstimate:
+    p: float | None
+    """Estimated probability that the bought outcome wins; None when unvalidated."""
+    validated: bool
+    source: dict[str, Any]
+    """What the estimate rests on: n, win_rate, ci_low, ci_high, run_id (or why there is none)."""
+
+    @property
+    def confidence(self) -> float:
+        """1 − width of the confidence interval: 0 for an unvalidated or useless interval."""
+        if not self.validated:
+            return 0.0
+        return max(0.0, 1.0 - (float(self.source["ci_high"]) - float(self.source["ci_low"])))
+
+
+def estimate_for(
+    lookup: EstimateLookup,
+    db: Database,
+    strategy: str,
+    *,
+    category: str | None,
+    price: float | None,
+    min_trades: int,
+) -> WinEstimate:
+    found = lookup(db, strategy, category=category, price=price)
+    if found is None:
+        return WinEstimate(None, False, {"reason": "no backtest yet"})
+    source = {
+        "n": int(found.n),
+        "win_rate": round(float(found.win_rate), 6),
+        "ci_low": round(float(found.ci_low), 6),
+        "ci_high": round(float(found.ci_high), 6),
+        "run_id": str(found.run_id),
+    }
+    if found.n < min_trades:
+        source["reason"] = f"only {found.n} backtest trades (< {min_trades})"
+        return WinEstimate(None, False, source)
+    return WinEstimate(float(found.win_rate), True, source)
+
+
+def backtest_estimates() -> EstimateLookup:
+    """The lookup the CLI and the monitor use: the backtest's stored results.
+
+    Until pmtui.backtest provides `latest_estimate`, no backtest can exist, so every strategy is
+    unvalidated (no estimate, stake 0) — which is exactly what the trader is told.
+    """
+
+    def no_backtest_yet(
+        db: Database, strategy: str, category: str | None = None, price: float | None = None
+    ) -> EstimateLike | None:
+        return None
+
+    return no_backtest_yet

@@ -1,0 +1,196 @@
+"""The review queue: what the trader approves or rejects, one signal at a time.
+
+Functions the TUI and the CLI call (each takes its own connection's `db`):
+`list_signals`, `approve`, `reject`, `undo`, `expire_due`, `decisions`. A refusal raises `QueueError`
+whose message says what is wrong in one line; nothing is written then (except that a signal found
+past its expiry, or on a closed market, is marked expired before the refusal). Every decision is a
+row in signal_decisions: who, when, the executable price at that moment, the note.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from pmtui.config import SignalSettings
+from pmtui.signals.market_state import load_states
+from pmtui.signals.pricing import executable_price
+from pmtui.signals.store import (
+    SIGNAL_SELECT,
+    SignalRow,
+    due_for_expiry,
+    expire_signal,
+    get_signal,
+    row_to_signal,
+)
+from pmtui.store.db import write_tx
+
+STATUSES = ("pending", "approved", "rejected", "expired")
+DEFAULT_UNDO_WINDOW = float(SignalSettings().undo_window)
+DEFAULT_MAX_PRICE_AGE = float(SignalSettings().max_price_age)
+
+
+class QueueError(Exception):
+    """A queue action that was refused; `str()` is the one line to show."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    id: int
+    signal_id: int
+    t: int
+    action: str
+    """approve, reject, undo or expire."""
+    decided_by: str
+    price: float | None
+    note: str | None
+
+
+def _now(now: int | None) -> int:
+    return int(time.time()) if now is None else int(now)
+
+
+def list_signals(db: Database, status: str | None = None, strategy: str | None = None) -> list[SignalRow]:
+    """Signals, pending first (best score first, unvalidated last by 24h volume), then the rest,
+    most recently decided first."""
+    if status is not None and status not in STATUSES:
+        raise QueueError(f"unknown status {status!r} (one of: {', '.join(STATUSES)})")
+    where, args = [], []
+    if status is not None:
+        where.append("s.status = ?")
+        args.append(status)
+    if strategy is not None:
+        where.append("s.strategy = ?")
+        args.append(strategy)
+    sql = SIGNAL_SELECT
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    # Pending as the batch ranks them (validated by score, then unvalidated by 24h volume); decided
+    # and expired ones after, latest first.
+    sql += """
+        ORDER BY s.status != 'pending',
+                 CASE WHEN s.status = 'pending' THEN 0 ELSE -s.status_time END,
+                 s.score IS NULL, s.score DESC, COALESCE(m.volume_24h, 0) DESC, s.id
+    """
+    return [row_to_signal(row) for row in db.execute(sql, args)]
+
+
+def decisions(db: Database, signal_id: int) -> list[Decision]:
+    rows = db.execute(
+        "SELECT id, signal_id, t, action, decided_by, price, note FROM signal_decisions "
+        "WHERE signal_id = ? ORDER BY t, id",
+        [signal_id],
+    )
+    return [Decision(*row) for row in rows]
+
+
+def expire_due(db: Database, now: int) -> list[tuple[int, str]]:
+    """Expire pending signals whose time is up or whose market closed/resolved; (id, reason) each."""
+    expired: list[tuple[int, str]] = []
+    with write_tx(db):
+        for signal_id, reason in due_for_expiry(db, now):
+            if expire_signal(db, signal_id, reason, now=now):
+                expired.append((signal_id, reason))
+    return expired
+
+
+def price_now(db: Database, signal: SignalRow, now: int) -> float | None:
+    """The executable price of the signal's outcome at `now` (fresh book or Gamma price), if known."""
+    state = load_states(db, [signal.market_id]).get(signal.market_id)
+    if state is None:
+        return None
+    found = executable_price(state, signal.outcome_index, now, DEFAULT_MAX_PRICE_AGE)
+    return found[0].value if found else None
+
+
+def approve(
+    db: Database, signal_id: int, *, by: str, note: str | None = None, now: int | None = None
+) -> SignalRow:
+    """Approve a pending, unexpired signal."""
+    return _decide(db, signal_id, "approve", "approved", by=by, note=note, now=_now(now))
+
+
+def reject(
+    db: Database, signal_id: int, *, by: str, note: str | None = None, now: int | None = None
+) -> SignalRow:
+    """Reject a pending, unexpired signal. A rejected trade is not proposed again."""
+    return _decide(db, signal_id, "reject", "rejected", by=by, note=note, now=_now(now))
+
+
+def _decide(
+    db: Database, signal_id: int, action: str, status: str, *, by: str, note: str | None, now: int
+) -> SignalRow:
+    refusal: str | None = None
+    with write_tx(db):
+        signal = get_signal(db, signal_id)
+        if signal is None:
+            raise QueueError(f"no signal #{signal_id}")
+        if signal.status != "pending":
+            why = f" ({signal.status_reason})" if signal.status_reason else ""
+            raise QueueError(f"cannot {action} signal #{signal_id}: it is already {signal.status}{why}")
+        due = dict(due_for_expiry(db, now))
+        if signal_id in due:
+            # Written before refusing, so the queue shows the truth from now on.
+            expire_signal(db, signal_id, due[signal_id], now=now, price=signal.price)
+            refusal = f"cannot {action} signal #{signal_id}: it has expired ({due[signal_id]})"
+        else:
+            price = price_now(db, signal, now)
+            db.execute(
+                "UPDATE signals SET status = ?, status_time = ?, status_reason = ?, note = ? WHERE id = ?",
+                [status, now, f"{status} by {by}", note, signal_id],
+            )
+            db.execute(
+                "INSERT INTO signal_decisions (signal_id, t, action, decided_by, price, note) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [signal_id, now, action, by, price if price is not None else signal.price, note],
+            )
+    if refusal:
+        raise QueueError(refusal)
+    updated = get_signal(db, signal_id)
+    assert updated is not None
+    return updated
+
+
+def undo(
+    db: Database, signal_id: int, *, by: str, now: int | None = None, window: float | None = None
+) -> SignalRow:
+    """Put an approved or rejected signal back to pending, within `window` seconds of the decision
+    (settings.signals.undo_window, 10 s by default) and while the signal has not expired."""
+    at = _now(now)
+    window = DEFAULT_UNDO_WINDOW if window is None else window
+    with write_tx(db):
+        signal = get_signal(db, signal_id)
+        if signal is None:
+            raise QueueError(f"no signal #{signal_id}")
+        if signal.status not in ("approved", "rejected"):
+            raise QueueError(f"nothing to undo: signal #{signal_id} is {signal.status}")
+        last = db.execute(
+            "SELECT t, action FROM signal_decisions WHERE signal_id = ? AND action IN ('approve', 'reject') "
+            "ORDER BY t DESC, id DESC LIMIT 1",
+            [signal_id],
+        ).fetchone()
+        if last is None:
+            raise QueueError(f"nothing to undo: signal #{signal_id} has no recorded decision")
+        age = at - int(last[0])
+        if age > window:
+            raise QueueError(
+                f"too late to undo signal #{signal_id}: it was {signal.status} {age} s ago "
+                f"(undo window {window:g} s)"
+            )
+        if signal.expires <= at:
+            raise QueueError(f"cannot undo signal #{signal_id}: it has expired meanwhile")
+        db.execute(
+            "UPDATE signals SET status = 'pending', status_time = ?, status_reason = NULL, note = NULL "
+            "WHERE id = ?",
+            [at, signal_id],
+        )
+        db.execute(
+            "INSERT INTO signal_decisions (signal_id, t, action, decided_by, price, note) "
+            "VALUES (?, ?, 'undo', ?, NULL, ?)",
+            [signal_id, at, by, f"undid {last[1]}"],
+        )
+    updated = get_signal(db, signal_id)
+    assert updated is not None
+    return updated

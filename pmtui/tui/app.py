@@ -1,0 +1,227 @@
+"""The pmtui terminal app: tabs over the store, a status bar, help, command palette and themes.
+
+The app is a thin layer: tabs read the store in thread workers (each with its own connection) and
+call the core for decisions; background jobs run the very same core code as the headless commands.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import partial
+from typing import ClassVar
+
+from textual import on
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+from pmtui.paths import STYLES_DIR
+from pmtui.store import connect
+from pmtui.tui.context import TuiContext
+from pmtui.tui.help import HelpScreen, Section, binding_rows, bindings_of
+from pmtui.tui.messages import StoreReady, StoreStatusRead
+from pmtui.tui.queries import open_store
+from pmtui.tui.queries.status import StoreStatus, read_status
+from pmtui.tui.tabs.base import TabView
+from pmtui.tui.tabs.clusters import ClustersTab
+from pmtui.tui.tabs.markets import MarketsTab
+from pmtui.tui.widgets.status import JobState, OfflineBanner, StatusBar
+
+log = logging.getLogger("pmtui.tui")
+
+LIGHT_DARK = {"textual-dark": "textual-light", "textual-light": "textual-dark"}
+
+
+@dataclass(frozen=True)
+class TabSpec:
+    id: str
+    title: str
+    key: str
+    widget: type[TabView]
+
+
+TABS = [
+    TabSpec("markets", "Markets", "1", MarketsTab),
+    TabSpec("clusters", "Clusters", "2", ClustersTab),
+]
+
+
+class PmtuiApp(App[None]):
+    TITLE = "pmtui"
+    # Textual types these two as instance variables, so they cannot be annotated ClassVar here.
+    CSS_PATH = [STYLES_DIR / name for name in ("app.tcss", "markets.tcss", "clusters.tcss")]  # noqa: RUF012
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *[Binding(tab.key, f"show_tab('{tab.id}')", tab.title, show=False) for tab in TABS],
+        Binding("question_mark", "help", "Help"),
+        Binding("t", "toggle_theme", "Light/dark", show=False),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, ctx: TuiContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.store_status: StoreStatus | None = None
+        self.jobs: dict[str, JobState] = {}
+        self.offline_since: float | None = None
+        self.offline_reason: str | None = None
+        self._dark_theme = ctx.settings.ui.theme
+
+    # --- layout -----------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield OfflineBanner(id="offline-banner")
+        with TabbedContent(id="tabs"):
+            for tab in TABS:
+                with TabPane(f"{tab.key} {tab.title}", id=tab.id):
+                    yield tab.widget(self.ctx, id=f"{tab.id}-tab")
+        yield StatusBar(id="status-bar")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.theme = self.ctx.settings.ui.theme
+        self.query_one(OfflineBanner).hide()
+        self.run_worker(
+            self._open_store, thread=True, group="store", exit_on_error=False, description="Opening the store"
+        )
+
+    def _open_store(self) -> None:
+        # Migrations run once, here, off the UI thread; every later connection skips them.
+        db = connect(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout)
+        db.conn.close()
+        self.post_message(StoreReady())
+
+    @on(StoreReady)
+    def _store_ready(self) -> None:
+        for tab in TABS:
+            self.query_one(f"#{tab.id}-tab", TabView).start()
+        self._focus_tab(self.query_one(TabbedContent).active)
+        self.refresh_status()
+        self.set_interval(float(self.ctx.settings.ui.refresh_interval), self.refresh_status)
+
+    # --- tabs -------------------------------------------------------------------------------------
+
+    def action_show_tab(self, tab_id: str) -> None:
+        self.query_one(TabbedContent).active = tab_id
+        self._focus_tab(tab_id)
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id:
+            self._focus_tab(event.pane.id)
+
+    def _focus_tab(self, tab_id: str) -> None:
+        pane = self.query_one(f"#{tab_id}", TabPane)
+        for widget in pane.query("VimTable, VimTree"):
+            if widget.can_focus:
+                widget.focus()
+                return
+
+    # --- status bar -------------------------------------------------------------------------------
+
+    def refresh_status(self) -> None:
+        self.run_worker(
+            self._read_status,
+            thread=True,
+            group="status",
+            exclusive=True,
+            exit_on_error=False,
+            description="Reading status",
+        )
+
+    def _read_status(self) -> None:
+        with open_store(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
+            status = read_status(db, self.ctx.now())
+        self.post_message(StoreStatusRead(status))
+
+    @on(StoreStatusRead)
+    def _status_read(self, message: StoreStatusRead) -> None:
+        self.store_status = message.status
+        self._draw_status()
+
+    def _draw_status(self) -> None:
+        now = self.ctx.now()
+        self.query_one(StatusBar).show(
+            now=now,
+            jobs=list(self.jobs.values()),
+            store=self.store_status,
+            api=None,
+            offline=self.offline_since is not None,
+        )
+        banner = self.query_one(OfflineBanner)
+        if self.offline_since is not None:
+            banner.show_offline(self.offline_since, now, self.offline_reason)
+        else:
+            banner.hide()
+
+    # --- errors -----------------------------------------------------------------------------------
+
+    @on(Worker.StateChanged)
+    def _worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place a failed worker is reported: a toast and the log, never a crash."""
+        if event.state != WorkerState.ERROR:
+            return
+        worker = event.worker
+        what = worker.description or worker.name or "background task"
+        log.error("%s failed: %r", what, worker.error, exc_info=worker.error)
+        self.notify(f"{what} failed: {worker.error}", title="Error", severity="error", markup=False)
+
+    # --- help, palette, theme ---------------------------------------------------------------------
+
+    def help_sections(self) -> list[Section]:
+        sections: list[Section] = [
+            (
+                "Everywhere",
+                [
+                    *[(tab.key, f"{tab.title} tab") for tab in TABS],
+                    ("?", "this help"),
+                    ("ctrl+p", "command palette: every action by name"),
+                    ("t", "light / dark theme"),
+                    ("q", "quit (background jobs stop, open transactions finish)"),
+                ],
+            ),
+            ("Tables", [("j / k", "down / up"), ("g / G", "first / last row")]),
+        ]
+        for tab in TABS:
+            sections.append((f"{tab.key} {tab.title}", binding_rows(tab.widget.BINDINGS)))
+        return sections
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.help_sections()))
+
+    def action_toggle_theme(self) -> None:
+        current = self.theme
+        if current in LIGHT_DARK:
+            self.theme = LIGHT_DARK[current]
+        elif current == self._dark_theme:
+            self.theme = "textual-light"
+        else:
+            self.theme = self._dark_theme
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for tab in TABS:
+            yield SystemCommand(
+                f"Go to {tab.title}",
+                f"Show the {tab.title} tab (key {tab.key})",
+                partial(self.action_show_tab, tab.id),
+            )
+            widget = self.query_one(f"#{tab.id}-tab")
+            for binding in bindings_of(tab.widget.BINDINGS):
+                yield SystemCommand(
+                    f"{tab.title}: {binding.description}",
+                    f"key {binding_rows([binding])[0][0]}",
+                    partial(self._run_tab_action, tab.id, widget, binding.action),
+                )
+        yield SystemCommand("Help: keys", "Show every key (?)", self.action_help)
+        yield SystemCommand("Toggle light/dark theme", "Switch theme (t)", self.action_toggle_theme)
+
+    def _run_tab_action(self, tab_id: str, widget: Widget, action: str) -> None:
+        self.action_show_tab(tab_id)
+        self.call_later(widget.run_action, action)

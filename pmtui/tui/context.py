@@ -1,0 +1,28 @@
+"""What every tab needs from the app: settings, where the store is, and the injected clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pmtui.config import Settings
+from pmtui.tui.clock import Clock, system_clock
+
+
+@dataclass(frozen=True)
+class TuiContext:
+    settings: Settings
+    clock: Clock = system_clock
+    user: str = "tui"
+    """Recorded as `decided_by` on signal decisions made in the app."""
+
+    @property
+    def store_path(self) -> Path:
+        return self.settings.database.path
+
+    @property
+    def busy_timeout(self) -> float:
+        return float(self.settings.database.busy_timeout)
+
+    def now(self) -> float:
+        return self.clock()

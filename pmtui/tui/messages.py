@@ -1,0 +1,75 @@
+"""Typed messages that thread workers post back to the UI thread (`post_message` is thread-safe).
+
+Widgets are only ever touched by the handlers of these messages, on the UI thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from pmtui.tui.queries.clusters import CategoryCount, ClusterMarket, ClusterPage
+from pmtui.tui.queries.markets import MarketDetail, MarketPage, MarketRow
+from pmtui.tui.queries.status import StoreStatus
+
+
+@dataclass
+class StoreReady(Message):
+    """The store is open and migrated; tabs may start reading."""
+
+
+@dataclass
+class MarketsPageLoaded(Message):
+    seq: int
+    """Request number: a page older than the latest request is dropped (the user typed on)."""
+    page: MarketPage
+
+
+@dataclass
+class MarketRowsRefreshed(Message):
+    rows: list[MarketRow]
+
+    def can_replace(self, message: Message) -> bool:
+        # A burst of refreshes collapses into the newest one.
+        return isinstance(message, MarketRowsRefreshed)
+
+
+@dataclass
+class MarketDetailLoaded(Message):
+    market_id: str
+    detail: MarketDetail | None
+
+
+@dataclass
+class WatchChanged(Message):
+    market_id: str
+    watched: bool
+
+
+@dataclass
+class StoreStatusRead(Message):
+    status: StoreStatus
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, StoreStatusRead)
+
+
+@dataclass
+class ClusterTreeLoaded(Message):
+    counts: list[CategoryCount]
+
+
+@dataclass
+class ClusterPageLoaded(Message):
+    node_id: int
+    """The category node the clusters go under."""
+    page: ClusterPage
+
+
+@dataclass
+class ClusterMembersLoaded(Message):
+    cluster_id: str
+    node_id: int | None
+    """The cluster node to fill, or None when the markets are for the side pane."""
+    markets: list[ClusterMarket]

@@ -1,0 +1,300 @@
+"""Markets tab reads: a sorted, filtered page of markets, in-place refresh of visible rows, details.
+
+The table never holds the whole catalogue (20,000+ markets): it shows one page of the current sort
+and filter and says how many match. Text search goes through the `markets_fts` FTS5 index with the
+user's words quoted as FTS5 strings and bound as a parameter, so no input can change the query.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlite_utils import Database
+
+from pmtui.store import write_tx
+
+SORT_COLUMNS: dict[str, tuple[str, str, bool]] = {
+    # key: (label, SQL expression, descending by default). Expressions are ours, never user text.
+    "volume_24h": ("24h volume", "m.volume_24h", True),
+    "liquidity": ("liquidity", "m.liquidity", True),
+    "yes_price": ("YES price", "m.yes_price", True),
+    "change": ("24h change", "m.one_day_change", True),
+    "end_date": ("time to close", "m.end_date", False),
+    "question": ("question", "m.question COLLATE NOCASE", False),
+    "category": ("category", "m.category COLLATE NOCASE", False),
+}
+SORT_ORDER = list(SORT_COLUMNS)
+
+_WORD = re.compile(r"\w", re.UNICODE)
+
+
+def fts_query(text: str) -> str | None:
+    """The user's words as an FTS5 query: every word must appear, the last one as a prefix.
+
+    Each word is a quoted FTS5 string (inner quotes doubled), so `AND`, `NEAR`, `*`, `(`, `:` or a
+    stray quote are just characters. Words without a letter or digit are dropped (the tokenizer would
+    turn them into an empty phrase that matches nothing). None when nothing searchable is left.
+    """
+    words = [w for w in text.split() if _WORD.search(w)]
+    if not words:
+        return None
+    quoted = ['"' + w.replace('"', '""') + '"' for w in words]
+    if not text[-1:].isspace():
+        quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+@dataclass(frozen=True)
+class MarketFilter:
+    text: str = ""
+    category: str | None = None
+    """`Top` matches `Top` and every `Top/Sub`; `Top/Sub` matches itself."""
+    watched_only: bool = False
+    include_closed: bool = False
+    sort: str = "volume_24h"
+    descending: bool = True
+    limit: int = 500
+
+
+@dataclass(frozen=True)
+class MarketRow:
+    id: str
+    question: str
+    category: str | None
+    yes_price: float | None
+    change_24h: float | None
+    volume_24h: float | None
+    liquidity: float | None
+    end_date: int | None
+    closed: bool
+    watched: bool
+    demo: bool
+
+    @classmethod
+    def from_sql(cls, row: tuple[Any, ...]) -> MarketRow:
+        (mid, question, category, yes, change, vol, liq, end, closed, watched, source) = row
+        return cls(
+            id=mid,
+            question=question,
+            category=category,
+            yes_price=yes,
+            change_24h=change,
+            volume_24h=vol,
+            liquidity=liq,
+            end_date=end,
+            closed=bool(closed),
+            watched=bool(watched),
+            demo=source == "demo",
+        )
+
+
+@dataclass(frozen=True)
+class MarketPage:
+    rows: list[MarketRow]
+    total: int
+    """How many markets match the filter (the page may hold fewer)."""
+    filter: MarketFilter
+
+
+_ROW_COLUMNS = (
+    "m.id, m.question, m.category, m.yes_price, m.one_day_change, m.volume_24h, m.liquidity, "
+    "m.end_date, m.closed, m.watched, m.source"
+)
+
+
+def _where(flt: MarketFilter) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if not flt.include_closed:
+        clauses.append("m.closed = 0")
+    match = fts_query(flt.text)
+    if match is not None:
+        clauses.append("m.rowid IN (SELECT rowid FROM markets_fts WHERE markets_fts MATCH ?)")
+        params.append(match)
+    if flt.category:
+        # substr instead of LIKE: a category containing % or _ must not act as a wildcard.
+        clauses.append("(m.category = ? OR substr(m.category, 1, length(?) + 1) = ? || '/')")
+        params.extend([flt.category, flt.category, flt.category])
+    if flt.watched_only:
+        clauses.append("m.watched = 1")
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def load_page(db: Database, flt: MarketFilter) -> MarketPage:
+    label_expr = SORT_COLUMNS.get(flt.sort, SORT_COLUMNS["volume_24h"])[1]
+    direction = "DESC" if flt.descending else "ASC"
+    where, params = _where(flt)
+    sql = (
+        f"SELECT {_ROW_COLUMNS} FROM markets m{where} "
+        f"ORDER BY ({label_expr}) IS NULL, {label_expr} {direction}, m.id LIMIT ?"
+    )
+    rows = [MarketRow.from_sql(r) for r in db.execute(sql, [*params, flt.limit]).fetchall()]
+    if len(rows) < flt.limit:
+        total = len(rows)
+    else:
+        total = db.execute(f"SELECT count(*) FROM markets m{where}", params).fetchone()[0]
+    return MarketPage(rows=rows, total=total, filter=flt)
+
+
+def refresh_rows(db: Database, ids: list[str]) -> list[MarketRow]:
+    """The current values of the given markets (those on screen), in no particular order."""
+    if not ids:
+        return []
+    sql = f"SELECT {_ROW_COLUMNS} FROM markets m WHERE m.id IN (SELECT value FROM json_each(?))"
+    return [MarketRow.from_sql(r) for r in db.execute(sql, [json.dumps(ids)]).fetchall()]
+
+
+def set_watched(db: Database, market_id: str, watched: bool) -> bool:
+    """Mark or unmark a market as watched; False when the market does not exist."""
+    with write_tx(db):
+        cursor = db.execute("UPDATE markets SET watched = ? WHERE id = ?", [int(watched), market_id])
+    return cursor.rowcount == 1
+
+
+def category_counts(db: Database, *, include_closed: bool = False) -> list[tuple[str, int]]:
+    """(category, markets) for each top-level category and each sub-category, sorted by name.
+
+    A top-level entry counts its own markets and all of its subs'.
+    """
+    where = "" if include_closed else " WHERE closed = 0"
+    rows = db.execute(
+        f"SELECT coalesce(category, 'Other'), count(*) FROM markets{where} GROUP BY 1"
+    ).fetchall()
+    counts: dict[str, int] = {}
+    for category, n in rows:
+        top = category.split("/", 1)[0]
+        counts[top] = counts.get(top, 0) + n
+        if category != top:
+            counts[category] = counts.get(category, 0) + n
+    return sorted(counts.items())
+
+
+@dataclass(frozen=True)
+class OutcomeQuote:
+    name: str
+    price: float | None
+    best_bid: float | None = None
+    best_ask: float | None = None
+
+
+@dataclass(frozen=True)
+class MarketDetail:
+    id: str
+    question: str
+    category: str | None
+    cluster_id: str | None
+    cluster_size: int
+    event_title: str | None
+    slug: str | None
+    outcomes: list[OutcomeQuote]
+    volume: float | None
+    volume_24h: float | None
+    liquidity: float | None
+    end_date: int | None
+    closed: bool
+    resolution: str
+    winner: int | None
+    source: str
+    watched: bool
+    updated_at: int | None
+    features: dict[str, Any] = field(default_factory=dict)
+    history: list[tuple[int, float]] = field(default_factory=list)
+    """(t, price of outcome 0), oldest first, thinned to at most `max_points`."""
+
+    @property
+    def demo(self) -> bool:
+        return self.source == "demo"
+
+
+def _json_list(text: str | None) -> list[Any]:
+    try:
+        value = json.loads(text or "[]")
+    except ValueError:
+        return []
+    return value if isinstance(value, list) else []
+
+
+def price_token(market_id: str, token_ids: list[Any]) -> str:
+    """The `prices` key of outcome 0 (same rule as `Market.price_token`)."""
+    return str(token_ids[0]) if token_ids else f"pmtui:{market_id}:0"
+
+
+def market_detail(db: Database, market_id: str, *, max_points: int = 600) -> MarketDetail | None:
+    row = db.execute(
+        "SELECT id, question, category, cluster_id, event_title, slug, outcomes_json, token_ids_json, "
+        "prices_json, yes_price, best_bid, best_ask, volume, volume_24h, liquidity, end_date, closed, resolution, "
+        "winner, source, watched, updated_at, features_json FROM markets WHERE id = ?",
+        [market_id],
+    ).fetchone()
+    if row is None:
+        return None
+    (mid, question, category, cluster_id, event_title, slug, outcomes_json, tokens_json, prices_json,
+     yes_price, best_bid, best_ask, volume, volume_24h, liquidity, end_date, closed, resolution, winner, source,
+     watched, updated_at, features_json) = row  # fmt: skip
+    names = [str(n) for n in _json_list(outcomes_json)]
+    tokens = _json_list(tokens_json)
+    prices = _json_list(prices_json)
+    quotes = {
+        token: (bid, ask)
+        for token, bid, ask in db.execute(
+            "SELECT token_id, best_bid, best_ask FROM quotes WHERE market_id = ?", [mid]
+        ).fetchall()
+    }
+    outcomes: list[OutcomeQuote] = []
+    for index, name in enumerate(names):
+        price = prices[index] if index < len(prices) and isinstance(prices[index], int | float) else None
+        if index == 0 and yes_price is not None:
+            price = yes_price  # the column the table shows; the same number everywhere
+        token = str(tokens[index]) if index < len(tokens) else None
+        bid, ask = quotes.get(token, (None, None)) if token else (None, None)
+        if index == 0 and bid is None and ask is None:
+            bid, ask = best_bid, best_ask
+        outcomes.append(OutcomeQuote(name=name, price=price, best_bid=bid, best_ask=ask))
+    cluster_size = 0
+    if cluster_id:
+        cluster_size = db.execute(
+            "SELECT count(*) FROM markets WHERE cluster_id = ?", [cluster_id]
+        ).fetchone()[0]
+    try:
+        features = json.loads(features_json or "{}")
+    except ValueError:
+        features = {}
+    return MarketDetail(
+        id=mid,
+        question=question,
+        category=category,
+        cluster_id=cluster_id,
+        cluster_size=cluster_size,
+        event_title=event_title,
+        slug=slug,
+        outcomes=outcomes,
+        volume=volume,
+        volume_24h=volume_24h,
+        liquidity=liquidity,
+        end_date=end_date,
+        closed=bool(closed),
+        resolution=resolution,
+        winner=winner,
+        source=source,
+        watched=bool(watched),
+        updated_at=updated_at,
+        features=features if isinstance(features, dict) else {},
+        history=price_history(db, price_token(mid, tokens), max_points=max_points),
+    )
+
+
+def price_history(db: Database, token_id: str, *, max_points: int = 600) -> list[tuple[int, float]]:
+    """A token's price points, oldest first, evenly thinned to `max_points` (the last point kept)."""
+    points = [
+        (int(t), float(p))
+        for t, p in db.execute("SELECT t, p FROM prices WHERE token_id = ? ORDER BY t", [token_id])
+    ]
+    if len(points) <= max_points:
+        return points
+    step = len(points) / max_points
+    thinned = [points[int(i * step)] for i in range(max_points - 1)]
+    thinned.append(points[-1])
+    return thinned

@@ -1,0 +1,273 @@
+"""Clusters tab: category → cluster → market tree; the highlighted cluster's markets on the right.
+
+The tree loads lazily (a category's clusters when it is expanded, a cluster's markets likewise), so a
+store of 20,000 markets opens instantly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import ClassVar, Literal
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
+from textual.widgets import Static, Tree
+from textual.widgets.tree import NodeID, TreeNode
+
+from pmtui.tui import formatting as fmt
+from pmtui.tui.context import TuiContext
+from pmtui.tui.messages import ClusterMembersLoaded, ClusterPageLoaded, ClusterTreeLoaded
+from pmtui.tui.queries import open_store
+from pmtui.tui.queries.clusters import (
+    ClusterMarket,
+    ClusterSummary,
+    category_counts,
+    cluster_markets,
+    clusters_in,
+)
+from pmtui.tui.tabs.base import TabView
+from pmtui.tui.widgets.table import VimTable
+from pmtui.tui.widgets.tree import VimTree
+
+PANE_DEBOUNCE = 0.12
+
+
+@dataclass(frozen=True)
+class NodeRef:
+    kind: Literal["category", "cluster", "market", "note"]
+    key: str
+    """Category name, cluster id or market id."""
+    cluster_id: str | None = None
+
+
+def counted(label: Text, count: str) -> Text:
+    return Text.assemble(label, (f"  {count}", "dim"))
+
+
+class ClustersTab(TabView):
+    """Tab 2: families of markets seen as one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("o", "toggle_closed", "Open/all"),
+        Binding("r", "reload", "Reload"),
+    ]
+
+    def __init__(self, ctx: TuiContext, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(ctx, id=id)
+        self.include_closed = False
+        self._loaded: set[int] = set()
+        self._pane_cluster: str | None = None
+        self._pane_market: str | None = None
+        self._pane_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield VimTree(Text("categories"), id="cluster-tree")
+            with Vertical(id="cluster-pane"):
+                yield Static("", id="cluster-title", markup=False)
+                yield Static("", id="cluster-summary")
+                yield VimTable(id="cluster-table")
+                yield Static("", id="cluster-flags")
+
+    @property
+    def family_tree(self) -> VimTree[NodeRef]:
+        return self.query_one("#cluster-tree", VimTree)
+
+    def on_mount(self) -> None:
+        tree = self.family_tree
+        tree.show_root = False
+        tree.guide_depth = 2
+        table = self.query_one("#cluster-table", VimTable)
+        table.can_focus = False  # the tree drives this pane
+        self._show_pane(None, [])
+
+    def start(self) -> None:
+        self._load_categories()
+
+    # --- tree -------------------------------------------------------------------------------------
+
+    def _load_categories(self) -> None:
+        self.run_in_thread(
+            self._read_categories, group="cluster-tree", description="Reading categories", exclusive=True
+        )
+
+    def _read_categories(self) -> None:
+        with open_store(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
+            counts = category_counts(db, include_closed=self.include_closed)
+        self.post_message(ClusterTreeLoaded(counts))
+
+    @on(ClusterTreeLoaded)
+    def _categories_loaded(self, message: ClusterTreeLoaded) -> None:
+        message.stop()
+        tree = self.family_tree
+        tree.clear()
+        self._loaded.clear()
+        if not message.counts:
+            tree.root.add_leaf(Text("no markets stored yet", style="dim"), NodeRef("note", ""))
+            return
+        for item in message.counts:
+            label = counted(
+                fmt.literal(item.category, style="bold"),
+                f"{fmt.plural(item.clusters, 'cluster')} · {fmt.plural(item.markets, 'market')}",
+            )
+            tree.root.add(label, NodeRef("category", item.category), allow_expand=True)
+        tree.cursor_line = 0
+
+    @on(Tree.NodeExpanded, "#cluster-tree")
+    def _node_expanded(self, event: Tree.NodeExpanded[NodeRef]) -> None:
+        event.stop()
+        node = event.node
+        if node.id in self._loaded or node.data is None:
+            return
+        self._loaded.add(node.id)
+        if node.data.kind == "category":
+            work = partial(self._read_clusters, node.id, node.data.key)
+            self.run_in_thread(work, group="cluster-children", description="Reading clusters")
+        elif node.data.kind == "cluster":
+            work = partial(self._read_members, node.data.key, node.id)
+            self.run_in_thread(work, group="cluster-children", description="Reading cluster markets")
+
+    def _read_clusters(self, node_id: int, category: str) -> None:
+        with open_store(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
+            page = clusters_in(db, category, include_closed=self.include_closed)
+        self.post_message(ClusterPageLoaded(node_id, page))
+
+    @on(ClusterPageLoaded)
+    def _clusters_loaded(self, message: ClusterPageLoaded) -> None:
+        message.stop()
+        node = self._node(message.node_id)
+        if node is None:
+            return
+        for cluster in message.page.clusters:
+            self._add_cluster(node, cluster)
+        hidden = message.page.total - len(message.page.clusters)
+        if hidden > 0:
+            node.add_leaf(Text(f"… {hidden:,} smaller clusters not shown", style="dim"), NodeRef("note", ""))
+
+    def _add_cluster(self, parent: TreeNode[NodeRef], cluster: ClusterSummary) -> None:
+        label = counted(fmt.clip(fmt.literal(cluster.label), 60), f"{cluster.size}")
+        parent.add(label, NodeRef("cluster", cluster.cluster_id, cluster.cluster_id), allow_expand=True)
+
+    def _read_members(self, cluster_id: str, node_id: int | None) -> None:
+        with open_store(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
+            markets = cluster_markets(db, cluster_id, include_closed=self.include_closed)
+        self.post_message(ClusterMembersLoaded(cluster_id, node_id, markets))
+
+    @on(ClusterMembersLoaded)
+    def _members_loaded(self, message: ClusterMembersLoaded) -> None:
+        message.stop()
+        if message.node_id is not None:
+            node = self._node(message.node_id)
+            if node is not None:
+                for market in message.markets:
+                    label = Text.assemble(
+                        fmt.clip(fmt.literal(market.question), 70),
+                        ("  " + fmt.cents(market.yes_price), "dim"),
+                    )
+                    node.add_leaf(label, NodeRef("market", market.id, message.cluster_id))
+            return
+        if message.cluster_id == self._pane_cluster:
+            self._show_pane(message.cluster_id, message.markets)
+
+    def _node(self, node_id: int) -> TreeNode[NodeRef] | None:
+        try:
+            return self.family_tree.get_node_by_id(NodeID(node_id))
+        except Exception:  # the tree was reloaded meanwhile
+            return None
+
+    # --- pane -------------------------------------------------------------------------------------
+
+    @on(Tree.NodeHighlighted, "#cluster-tree")
+    def _node_highlighted(self, event: Tree.NodeHighlighted[NodeRef]) -> None:
+        event.stop()
+        ref = event.node.data
+        if ref is None or ref.cluster_id is None:
+            return
+        self._pane_market = ref.key if ref.kind == "market" else None
+        if ref.cluster_id == self._pane_cluster:
+            self._mark_market()
+            return
+        self._pane_cluster = ref.cluster_id
+        if self._pane_timer is not None:
+            self._pane_timer.stop()
+        self._pane_timer = self.set_timer(PANE_DEBOUNCE, partial(self._load_pane, ref.cluster_id))
+
+    def _load_pane(self, cluster_id: str) -> None:
+        if cluster_id != self._pane_cluster:
+            return
+        self.run_in_thread(
+            partial(self._read_members, cluster_id, None),
+            group="cluster-pane",
+            description="Reading cluster",
+            exclusive=True,
+        )
+
+    def _show_pane(self, cluster_id: str | None, markets: list[ClusterMarket]) -> None:
+        title = self.query_one("#cluster-title", Static)
+        summary = self.query_one("#cluster-summary", Static)
+        flags = self.query_one("#cluster-flags", Static)
+        table = self.query_one("#cluster-table", VimTable)
+        table.clear(columns=True)
+        if cluster_id is None:
+            title.update("Pick a cluster on the left (j/k to move, l to open)")
+            summary.update("")
+            flags.update("")
+            return
+        title.update(family_name(markets, cluster_id))
+        count = fmt.plural(len(markets), "market")
+        summary.update(Text.assemble(fmt.literal(cluster_id, style="dim"), f" · {count}"))
+        now = self.ctx.now()
+        width = self.query_one("#cluster-pane").content_region.width or 60
+        columns = [("question", "Market"), ("yes", "YES")]
+        if width >= 70:
+            columns += [("bid", "Bid"), ("ask", "Ask")]
+        columns.append(("closes", "Closes in"))
+        for key, label in columns:
+            table.add_column(Text(label, justify="left" if key == "question" else "right"), key=key)
+        # Prices are 6 wide, "Closes in" 9, each column padded by 2; 1 more for the scrollbar.
+        question_width = max(16, width - 9 - 6 * (len(columns) - 2) - 2 * len(columns) - 1)
+        for market in markets:
+            question = fmt.literal(market.group_item_title or market.question)
+            if market.source == "demo":
+                question = Text.assemble(("DEMO", "bold black on yellow"), " ", question)
+            cells = {
+                "question": fmt.clip(question, question_width),
+                "yes": Text(fmt.cents(market.yes_price), justify="right"),
+                "bid": Text(fmt.cents(market.best_bid), justify="right"),
+                "ask": Text(fmt.cents(market.best_ask), justify="right"),
+                "closes": fmt.right(fmt.time_to_close(market.end_date, now, closed=market.closed)),
+            }
+            table.add_row(*[cells[key] for key, _ in columns], key=market.id)
+        flags.update("")
+        self._mark_market()
+
+    def _mark_market(self) -> None:
+        if self._pane_market is not None:
+            self.query_one("#cluster-table", VimTable).move_to_key(self._pane_market)
+
+    # --- actions ----------------------------------------------------------------------------------
+
+    def action_toggle_closed(self) -> None:
+        self.include_closed = not self.include_closed
+        self.app.notify("Showing open and closed markets" if self.include_closed else "Showing open markets")
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        self._pane_cluster = None
+        self._show_pane(None, [])
+        self._load_categories()
+
+
+def family_name(markets: list[ClusterMarket], cluster_id: str) -> str:
+    """The family's event title, or its only question (untrusted text: shown with markup off)."""
+    if len(markets) == 1:
+        return markets[0].question
+    titles = {m.event_title for m in markets if m.event_title}
+    if len(titles) == 1:
+        return titles.pop()
+    return markets[0].question if markets else cluster_id

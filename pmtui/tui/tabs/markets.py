@@ -1,0 +1,533 @@
+"""Markets tab: the live table over the store, a search box, and the selected market's details.
+
+The table holds one page of the current sort and filter (500 rows by default; `m` loads more) and
+says how many markets match, so 20,000 stored markets draw as fast as 500. Every query runs in a
+thread worker with its own connection. Periodic refreshes re-read only the rows on screen and change
+the cells that differ with `update_cell` on the market id, so neither the cursor nor the scroll moves.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from functools import partial
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.timer import Timer
+from textual.widgets import DataTable, Input, Static
+
+from pmtui.tui import formatting as fmt
+from pmtui.tui.context import TuiContext
+from pmtui.tui.messages import MarketDetailLoaded, MarketRowsRefreshed, MarketsPageLoaded, WatchChanged
+from pmtui.tui.queries import open_store
+from pmtui.tui.queries.markets import (
+    SORT_COLUMNS,
+    SORT_ORDER,
+    MarketDetail,
+    MarketFilter,
+    MarketPage,
+    MarketRow,
+    category_counts,
+    load_page,
+    market_detail,
+    refresh_rows,
+    set_watched,
+)
+from pmtui.tui.tabs.base import TabView
+from pmtui.tui.widgets.chart import Chart
+from pmtui.tui.widgets.modals import PickModal
+from pmtui.tui.widgets.search import SearchInput
+from pmtui.tui.widgets.table import VimTable
+
+SEARCH_DEBOUNCE = 0.06
+"""Seconds of typing quiet before the filter query runs (keeps each keystroke well under 150 ms)."""
+DETAIL_DEBOUNCE = 0.12
+"""Cursor rests this long before the detail pane loads (holding `j` does not queue 50 loads)."""
+ALL_CATEGORIES = "*"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    width: int
+    """0 = takes the width left over (the question)."""
+    sort: str | None = None
+    wide_only: bool = False
+    """Dropped below `WIDE` columns of terminal, where the question needs the room."""
+    right: bool = False
+
+
+COLUMNS = [
+    Column("watch", "★", 1),
+    Column("question", "Question", 0, "question"),
+    Column("category", "Category", 16, "category", wide_only=True),
+    Column("yes", "YES", 6, "yes_price", right=True),
+    Column("change", "24h Δ", 6, "change", right=True),
+    Column("volume", "24h vol", 7, "volume_24h", right=True),
+    Column("liquidity", "Liquidity", 9, "liquidity", wide_only=True, right=True),
+    Column("closes", "Closes in", 9, "end_date", right=True),
+]
+WIDE = 110
+MIN_QUESTION = 20
+
+
+def row_cells(row: MarketRow, now: float) -> dict[str, Text]:
+    """The cells of one market, by column key. Questions are literal Text (never markup)."""
+    question = fmt.literal(row.question)
+    if row.demo:
+        question = Text.assemble(("DEMO", "bold black on yellow"), " ", question)
+    return {
+        "watch": Text("★", style="bold yellow") if row.watched else Text(" "),
+        "question": question,
+        "category": fmt.literal(row.category or "Other", style="dim"),
+        "yes": Text(fmt.cents(row.yes_price), justify="right"),
+        "change": fmt.right(fmt.signed_cents(row.change_24h)),
+        "volume": Text(fmt.money(row.volume_24h), justify="right"),
+        "liquidity": Text(fmt.money(row.liquidity), justify="right"),
+        "closes": fmt.right(fmt.time_to_close(row.end_date, now, closed=row.closed)),
+    }
+
+
+class MarketDetailPane(Horizontal):
+    """Facts, outcomes with prices, the cluster, and the price history of the selected market."""
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="detail-info"):
+            yield Static("", markup=False, id="detail-question")
+            yield Static("", id="detail-outcomes")
+            yield Static("", id="detail-facts")
+        yield Chart(empty_text="no price history stored", id="detail-chart")
+
+    def show(self, detail: MarketDetail | None, now: float) -> None:
+        question = self.query_one("#detail-question", Static)
+        facts = self.query_one("#detail-facts", Static)
+        outcomes = self.query_one("#detail-outcomes", Static)
+        chart = self.query_one("#detail-chart", Chart)
+        if detail is None:
+            question.update("No market selected")
+            facts.update("")
+            outcomes.update("")
+            chart.show_empty("price history")
+            return
+        question.update(detail.question)
+        facts.update(detail_facts(detail, now))
+        outcomes.update(outcome_lines(detail))
+        history = detail.history
+        if history:
+            xs = [float(t) for t, _ in history]
+            ys = [p * 100 for _, p in history]
+            label = detail.outcomes[0].name if detail.outcomes else "outcome 0"
+            chart.show_lines(
+                f"{label} price, ¢",
+                [("", xs, ys)],
+                xlabels=fmt.time_ticks(xs),
+                ylim=(0, 100),
+            )
+        else:
+            chart.show_empty("price history", "no price history stored")
+
+
+def detail_facts(detail: MarketDetail, now: float) -> Text:
+    lines: list[Text] = []
+
+    def fact(label: str, value: Text | str) -> None:
+        lines.append(Text.assemble((f"{label:<10}", "dim"), value))
+
+    if detail.demo:
+        lines.append(Text("GENERATED DEMO DATA (not a real market)", style="bold black on yellow"))
+    fact("Category", fmt.literal(detail.category or "uncategorized"))
+    if detail.cluster_id:
+        fact("Cluster", Text.assemble(fmt.literal(detail.cluster_id), f" ({detail.cluster_size} markets)"))
+    if detail.event_title and detail.event_title != detail.question:
+        fact("Event", fmt.literal(detail.event_title))
+    status = "open"
+    if detail.resolution == "resolved" and detail.winner is not None and detail.winner < len(detail.outcomes):
+        status = f"resolved: {detail.outcomes[detail.winner].name} won"
+    elif detail.resolution == "void":
+        status = "resolved: void (refunded)"
+    elif detail.closed:
+        status = "closed, awaiting resolution"
+    fact("Status", fmt.literal(status))
+    closes = fmt.utc_date(detail.end_date)
+    if detail.end_date and not detail.closed:
+        closes += f" (in {fmt.time_to_close(detail.end_date, now).plain})"
+    fact("Closes", closes)
+    fact("Volume", f"{fmt.money(detail.volume)} total, {fmt.money(detail.volume_24h)} 24h")
+    fact("Liquidity", fmt.money(detail.liquidity))
+    if detail.features:
+        shown = ", ".join(f"{k}={v}" for k, v in sorted(detail.features.items()))
+        fact("Features", fmt.literal(shown))
+    fact("Watched", "yes ★" if detail.watched else "no (w to watch)")
+    fact("Updated", fmt.age(detail.updated_at, now))
+    return Text("\n").join(lines)
+
+
+def outcome_lines(detail: MarketDetail) -> Text:
+    rows = [Text(f"{'Outcome':<12} {'Price':>6} {'Bid':>6} {'Ask':>6}", style="bold")]
+    for quote in detail.outcomes:
+        name = fmt.clip(fmt.literal(quote.name), 12)
+        name.pad_right(12 - name.cell_len)
+        prices = f" {fmt.cents(quote.price):>6} {fmt.cents(quote.best_bid):>6} {fmt.cents(quote.best_ask):>6}"
+        rows.append(Text.assemble(name, prices))
+    return Text("\n").join(rows)
+
+
+class MarketsTab(TabView):
+    """Tab 1: every stored market, searchable and sortable, with live prices."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "search", "Search"),
+        Binding("c", "pick_category", "Category"),
+        Binding("s", "next_sort", "Sort"),
+        Binding("S", "reverse_sort", "Reverse sort", show=False),
+        Binding("w", "toggle_watch", "Watch"),
+        Binding("W", "toggle_watched_only", "Watched only", show=False),
+        Binding("o", "toggle_closed", "Open/all", show=False),
+        Binding("m", "more_rows", "More rows", show=False),
+        Binding("z", "toggle_detail", "Detail", show=False),
+        Binding("r", "reload", "Reload", show=False),
+    ]
+
+    def __init__(self, ctx: TuiContext, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(ctx, id=id)
+        self.page_size = ctx.settings.ui.page_size
+        self.filter = MarketFilter(limit=self.page_size)
+        self._seq = 0
+        self._page: MarketPage | None = None
+        self._rows: dict[str, MarketRow] = {}
+        self._cells: dict[str, dict[str, Text]] = {}
+        """What each visible row shows now, by column key: refreshes compare against it."""
+        self._question_width = MIN_QUESTION
+        self._wide = True
+        self._search_timer: Timer | None = None
+        self._detail_timer: Timer | None = None
+        self._detail_id: str | None = None
+        self._started = False
+
+    # --- layout -----------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="markets-bar"):
+            yield SearchInput(placeholder="/ search questions", id="markets-search")
+            yield Static("loading…", id="markets-summary")
+        yield VimTable(id="markets-table")
+        yield MarketDetailPane(id="market-detail")
+
+    @property
+    def table(self) -> VimTable:
+        return self.query_one("#markets-table", VimTable)
+
+    def start(self) -> None:
+        """Called once the store is ready: first page, then periodic refresh of visible rows."""
+        if self._started:
+            return
+        self._started = True
+        self._request_page()
+        self.set_interval(float(self.ctx.settings.ui.refresh_interval), self.refresh_visible)
+
+    def on_resize(self) -> None:
+        if self._page is not None and self._layout_changed():
+            self._render_page(self._page)
+
+    def _layout_changed(self) -> bool:
+        width = self.table.size.width or self.size.width
+        wide = width >= WIDE
+        fixed = sum(c.width + 2 for c in COLUMNS if c.width and (wide or not c.wide_only))
+        question = max(MIN_QUESTION, width - fixed - 2 - 2)
+        changed = (question, wide) != (self._question_width, self._wide)
+        self._question_width, self._wide = question, wide
+        return changed
+
+    def _columns(self) -> list[Column]:
+        return [c for c in COLUMNS if self._wide or not c.wide_only]
+
+    # --- loading ----------------------------------------------------------------------------------
+
+    def _request_page(self) -> None:
+        self._seq += 1
+        self.run_in_thread(
+            partial(self._load_page, self._seq, self.filter),
+            group="markets-page",
+            description="Loading markets",
+        )
+
+    def _load_page(self, seq: int, flt: MarketFilter) -> None:
+        with open_store(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
+            page = load_page(db, flt)
+        self.post_message(MarketsPageLoaded(seq, page))
+
+    @on(MarketsPageLoaded)
+    def _page_loaded(self, message: MarketsPageLoaded) -> None:
+        message.stop()
+        if message.seq != self._seq:
+            return  # the user typed on; a newer page is on its way
+        self._layout_changed()
+        self._render_page(message.page)
+
+    def _render_page(self, page: MarketPage) -> None:
+        table = self.table
+        keep = table.cursor_key
+        self._page = page
+        self._rows = {row.id: row for row in page.rows}
+        self._cells = {}
+        table.clear(columns=True)
+        for column in self._columns():
+            width = self._question_width if column.key == "question" else column.width
+            table.add_column(self._header(column), width=width, key=column.key)
+        now = self.ctx.now()
+        keys = [c.key for c in self._columns()]
+        for row in page.rows:
+            cells = row_cells(row, now)
+            self._cells[row.id] = cells
+            clipped = dict(cells)
+            clipped["question"] = fmt.clip(cells["question"], self._question_width)
+            clipped["category"] = fmt.clip(cells["category"], 16)
+            table.add_row(*[clipped[k] for k in keys], key=row.id)
+        if keep is None or not table.move_to_key(keep):
+            table.move_cursor(row=0)
+        self._update_summary()
+        self._schedule_detail(immediate=True)
+
+    def _header(self, column: Column) -> Text:
+        label = column.label
+        if column.sort and column.sort == self.filter.sort:
+            label += " ▼" if self.filter.descending else " ▲"
+        return Text(label, justify="right" if column.right else "left")
+
+    def _update_summary(self) -> None:
+        page = self._page
+        if page is None:
+            return
+        flt = page.filter
+        parts: list[Text | str] = []
+        shown = len(page.rows)
+        parts.append(Text(f"{shown:,} of {page.total:,} markets", style="bold"))
+        if shown < page.total:
+            parts.append(Text(" (m: more)", style="dim"))
+        parts.append(f" · {'open + closed' if flt.include_closed else 'open'}")
+        if flt.category:
+            parts.append(Text.assemble(" · ", fmt.literal(flt.category)))
+        if flt.watched_only:
+            parts.append(" · watched only")
+        arrow = "▼" if flt.descending else "▲"
+        parts.append(f" · by {SORT_COLUMNS[flt.sort][0]} {arrow}")
+        if any(row.demo for row in page.rows):
+            parts.append(Text.assemble(" ", ("DEMO DATA", "bold black on yellow")))
+        self.query_one("#markets-summary", Static).update(Text.assemble(*parts))
+
+    def _set_filter(self, **changes: object) -> None:
+        self.filter = dataclasses.replace(self.filter, **changes)  # type: ignore[arg-type]
+        self._request_page()
+
+    # --- live refresh (cells in place) ------------------------------------------------------------
+
+    def refresh_visible(self) -> None:
+        """Re-read the rows on screen; changed cells are updated in place (cursor and scroll stay)."""
+        if not self._rows:
+            return
+        ids = list(self._rows)
+        self.run_in_thread(
+            partial(self._refresh_rows, ids),
+            group="markets-refresh",
+            exclusive=True,
+            description="Refreshing prices",
+        )
+
+    def _refresh_rows(self, ids: list[str]) -> None:
+        with open_store(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
+            rows = refresh_rows(db, ids)
+        self.post_message(MarketRowsRefreshed(rows))
+
+    @on(MarketRowsRefreshed)
+    def _rows_refreshed(self, message: MarketRowsRefreshed) -> None:
+        message.stop()
+        table = self.table
+        now = self.ctx.now()
+        keys = {c.key for c in self._columns()} - {"question", "category"}
+        # Question and category text is clipped to the column and rarely changes; a reload shows it.
+        current = table.cursor_key
+        detail_stale = False
+        for row in message.rows:
+            shown = self._cells.get(row.id)
+            if shown is None:
+                continue  # scrolled out of the page by a reload meanwhile
+            cells = row_cells(row, now)
+            for key in keys:
+                if cells[key] != shown[key]:
+                    table.update_cell(row.id, key, cells[key])
+                    shown[key] = cells[key]
+            if row != self._rows.get(row.id):
+                self._rows[row.id] = row
+                detail_stale = detail_stale or row.id == current
+        if detail_stale:
+            self._schedule_detail(immediate=True)
+
+    # --- detail pane ------------------------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#markets-table")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._schedule_detail()
+
+    def _schedule_detail(self, immediate: bool = False) -> None:
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        if immediate:
+            self._load_detail()
+        else:
+            self._detail_timer = self.set_timer(DETAIL_DEBOUNCE, self._load_detail)
+
+    def _load_detail(self) -> None:
+        market_id = self.table.cursor_key
+        self._detail_id = market_id
+        if market_id is None:
+            self.query_one(MarketDetailPane).show(None, self.ctx.now())
+            return
+        self.run_in_thread(
+            partial(self._read_detail, market_id),
+            group="market-detail",
+            exclusive=True,
+            description="Loading market details",
+        )
+
+    def _read_detail(self, market_id: str) -> None:
+        with open_store(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
+            detail = market_detail(db, market_id)
+        self.post_message(MarketDetailLoaded(market_id, detail))
+
+    @on(MarketDetailLoaded)
+    def _detail_loaded(self, message: MarketDetailLoaded) -> None:
+        message.stop()
+        if message.market_id == self._detail_id:
+            self.query_one(MarketDetailPane).show(message.detail, self.ctx.now())
+
+    # --- search -----------------------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        self.query_one("#markets-search", Input).focus()
+
+    @on(Input.Changed, "#markets-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        text = event.value
+        self._search_timer = self.set_timer(SEARCH_DEBOUNCE, partial(self._apply_search, text))
+
+    def _apply_search(self, text: str) -> None:
+        if text != self.filter.text:
+            self._set_filter(text=text, limit=self.page_size)
+
+    @on(Input.Submitted, "#markets-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.table.focus()
+
+    @on(SearchInput.Leave)
+    def _search_left(self, message: SearchInput.Leave) -> None:
+        message.stop()
+        self.table.focus()
+
+    # --- actions ----------------------------------------------------------------------------------
+
+    def action_next_sort(self) -> None:
+        index = (SORT_ORDER.index(self.filter.sort) + 1) % len(SORT_ORDER)
+        key = SORT_ORDER[index]
+        self._set_filter(sort=key, descending=SORT_COLUMNS[key][2])
+
+    def action_reverse_sort(self) -> None:
+        self._set_filter(descending=not self.filter.descending)
+
+    @on(DataTable.HeaderSelected, "#markets-table")
+    def _header_selected(self, event: DataTable.HeaderSelected) -> None:
+        event.stop()
+        column = next((c for c in COLUMNS if c.key == event.column_key.value), None)
+        if column is None or column.sort is None:
+            return
+        if column.sort == self.filter.sort:
+            self.action_reverse_sort()
+        else:
+            self._set_filter(sort=column.sort, descending=SORT_COLUMNS[column.sort][2])
+
+    def action_toggle_closed(self) -> None:
+        self._set_filter(include_closed=not self.filter.include_closed, limit=self.page_size)
+
+    def action_toggle_watched_only(self) -> None:
+        self._set_filter(watched_only=not self.filter.watched_only, limit=self.page_size)
+
+    def action_more_rows(self) -> None:
+        if self._page is not None and len(self._page.rows) < self._page.total:
+            self._set_filter(limit=self.filter.limit + self.page_size)
+        else:
+            self.app.notify("All matching markets are shown.", timeout=3)
+
+    def action_reload(self) -> None:
+        self._request_page()
+
+    def action_toggle_detail(self) -> None:
+        pane = self.query_one(MarketDetailPane)
+        pane.display = not pane.display
+
+    def action_pick_category(self) -> None:
+        self.run_in_thread(
+            self._read_categories,
+            group="markets-categories",
+            exclusive=True,
+            description="Reading categories",
+        )
+
+    def _read_categories(self) -> None:
+        with open_store(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
+            counts = category_counts(db, include_closed=self.filter.include_closed)
+        self.app.call_from_thread(self._show_category_picker, counts)
+
+    def _show_category_picker(self, counts: list[tuple[str, int]]) -> None:
+        total = sum(n for category, n in counts if "/" not in category)
+        choices = [(ALL_CATEGORIES, f"All categories ({total:,})")]
+        for category, n in counts:
+            indent = "    " if "/" in category else ""
+            choices.append((category, f"{indent}{category} ({n:,})"))
+
+        def chosen(value: str | None) -> None:
+            if value is None:
+                return
+            self._set_filter(category=None if value == ALL_CATEGORIES else value, limit=self.page_size)
+
+        current = self.filter.category or ALL_CATEGORIES
+        self.app.push_screen(PickModal("Show category", choices, current), chosen)
+
+    def action_toggle_watch(self) -> None:
+        market_id = self.table.cursor_key
+        if market_id is None or market_id not in self._rows:
+            return
+        watched = not self._rows[market_id].watched
+        self.run_in_thread(
+            partial(self._write_watch, market_id, watched),
+            group="markets-watch",
+            description="Saving watch mark",
+        )
+
+    def _write_watch(self, market_id: str, watched: bool) -> None:
+        with open_store(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
+            if set_watched(db, market_id, watched):
+                self.post_message(WatchChanged(market_id, watched))
+
+    @on(WatchChanged)
+    def _watch_changed(self, message: WatchChanged) -> None:
+        message.stop()
+        old = self._rows.get(message.market_id)
+        if old is None:
+            return
+        row = dataclasses.replace(old, watched=message.watched)
+        self._rows[row.id] = row
+        cell = row_cells(row, self.ctx.now())["watch"]
+        self._cells[row.id]["watch"] = cell
+        self.table.update_cell(row.id, "watch", cell)
+        if row.id == self.table.cursor_key:
+            self._schedule_detail(immediate=True)

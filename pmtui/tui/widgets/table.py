@@ -1,0 +1,45 @@
+"""A row-cursor DataTable with the vim keys every table in the app shares."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable
+
+Cell = Text | str
+
+
+class VimTable(DataTable[Cell]):
+    """DataTable with `j/k/g/G`. Cells are built as `rich.text.Text` by the tabs (never plain `str`
+    from the store: DataTable parses `str` cells as markup)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("g", "scroll_top", "Top", show=False),
+        Binding("G", "scroll_bottom", "Bottom", show=False),
+    ]
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
+
+    @property
+    def cursor_key(self) -> str | None:
+        """The key of the row under the cursor, or None for an empty table."""
+        if self.row_count == 0:
+            return None
+        try:
+            return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        except Exception:  # the cursor can sit past the end right after rows were removed
+            return None
+
+    def move_to_key(self, key: str) -> bool:
+        """Put the cursor on the row with `key` (scrolling it into view); False if absent."""
+        try:
+            index = self.get_row_index(key)
+        except Exception:
+            return False
+        self.move_cursor(row=index)
+        return True

@@ -1,0 +1,169 @@
+"""Forward test numbers on a hand-built history, and the defensive reader of stored backtests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+from pmtui.config import Settings
+from pmtui.paper.book import close_position, open_from_signal, settle_resolved
+from pmtui.paper.forward import forward_test, latest_backtests
+from pmtui.paper.stats import mean_interval, t_critical, wilson_interval
+from tests.book_builders import NOW, WIDE_OPEN, add_market, add_signal, make_settings, resolve, set_quote
+
+M = 1_000_000
+
+
+def add_run(
+    db: Database,
+    run_id: str,
+    created: int,
+    results: object,
+    *,
+    generated: bool = False,
+    raw: str | None = None,
+) -> None:
+    db.execute(
+        "INSERT INTO backtest_runs (run_id, created, config_json, results_json, generated_data) VALUES (?, ?, '{}', ?, ?)",
+        [run_id, created, raw if raw is not None else json.dumps(results), int(generated)],
+    )
+
+
+def trade(db: Database, settings: Settings, market: str, strategy: str, winner: int | None) -> None:
+    """Buy 100 NO shares at 0.40 ($40) and resolve: winner 1 → +$60, 0 → −$40, None → void."""
+    tokens = add_market(db, market, category="Weather")
+    set_quote(db, tokens[1], bid=0.39, ask=0.40)
+    open_from_signal(db, add_signal(db, market, strategy=strategy, stake_micros=40 * M), settings, now=NOW)
+    if winner is not None or market.startswith("void"):
+        resolve(db, market, winner)
+
+
+def test_wilson_and_t_intervals_match_reference_values() -> None:
+    # 9 of 12: the Wilson interval published by standard calculators is 46.77%–91.11%.
+    assert wilson_interval(9, 12) == pytest.approx((0.4677, 0.9111), abs=5e-5)
+    # 0 of n has the closed form [0, z²/(n + z²)].
+    assert wilson_interval(0, 10) == pytest.approx((0.0, 1.959964**2 / (10 + 1.959964**2)), abs=1e-7)
+    # Student t quantiles from printed tables: t(0.975; 11) = 2.201, 60 → 2.000, 200 → 1.972.
+    assert wilson_interval(0, 0) is None
+    assert t_critical(11) == 2.201
+    assert t_critical(60) == pytest.approx(2.000298, abs=1e-3)
+    assert t_critical(200) == pytest.approx(1.971896, abs=1e-3)
+    assert mean_interval([1.0]) == (1.0, None)
+
+
+def test_forward_numbers_on_a_hand_built_history(db: Database, db_path: Path) -> None:
+    settings = make_settings(db_path, paper={**WIDE_OPEN, "bankroll": 10_000.0})
+    for i in range(9):
+        trade(db, settings, f"w{i}", "fade_longshots", winner=1)
+    for i in range(3):
+        trade(db, settings, f"l{i}", "fade_longshots", winner=0)
+    trade(db, settings, "void0", "fade_longshots", winner=None)
+    trade(db, settings, "sold0", "fade_longshots", winner=None)
+    trade(db, settings, "open0", "fade_longshots", winner=None)
+    settle_resolved(db, now=NOW + 100)
+    close_position(db, 15, settings, now=NOW + 100)  # "sold0": 100 shares at the 0.39 bid → −$1
+    trade(db, settings, "x0", "weather_fade_longshots", winner=1)
+    settle_resolved(db, now=NOW + 200)
+    add_run(
+        db,
+        "run-1",
+        NOW - 86400,
+        {
+            "run_id": "run-1",
+            "results": [
+                {
+                    "strategy": "fade_longshots",
+                    "trades": 400,
+                    "win_rate": 0.6,
+                    "win_rate_ci": [0.55, 0.65],
+                    "mean_return": 0.10,
+                    "mean_return_ci": [0.05, 0.15],
+                }
+            ],
+        },
+    )
+
+    rows = {row.strategy: row for row in forward_test(db)}
+
+    live = rows["fade_longshots"].live
+    assert (live.n_settled, live.wins, live.losses, live.voids, live.sold, live.n_open) == (12, 9, 3, 1, 1, 1)
+    assert live.win_rate == 0.75
+    assert live.win_rate_ci == pytest.approx((0.4677, 0.9111), abs=5e-5)
+    # Returns per $1: a win +1.5 (paid $100 for $40), a loss −1. Mean 10.5/12 = 0.875; sample sd
+    # sqrt(14.0625/11) = 1.130668; half-width 2.201 × 1.130668/sqrt(12) = 0.718400.
+    assert live.mean_return == pytest.approx(0.875)
+    assert live.mean_return_ci == pytest.approx((0.875 - 0.718400, 0.875 + 0.718400), abs=1e-5)
+    assert live.realized_micros == (9 * 60 - 3 * 40 - 1) * M  # the void is 0, the sale −$1
+    backtest = rows["fade_longshots"].backtest
+    assert backtest is not None
+    assert (backtest.run_id, backtest.trades, backtest.win_rate_ci) == ("run-1", 400, (0.55, 0.65))
+    # Live mean return interval [0.157, 1.593] sits above the backtest's [0.05, 0.15].
+    assert rows["fade_longshots"].verdict == "better than backtest"
+
+    other = rows["weather_fade_longshots"]
+    assert (other.live.n_settled, other.backtest, other.verdict) == (1, None, "no backtest")
+
+
+def test_verdicts(db: Database, db_path: Path) -> None:
+    settings = make_settings(db_path, paper={**WIDE_OPEN, "bankroll": 10_000.0})
+    for i in range(6):
+        trade(db, settings, f"a{i}", "strat_a", winner=1)
+        trade(db, settings, f"b{i}", "strat_a", winner=0)
+    for i in range(4):
+        trade(db, settings, f"c{i}", "strat_b", winner=1)
+    settle_resolved(db, now=NOW + 10)
+    add_run(
+        db,
+        "r",
+        NOW,
+        [
+            {"strategy": "strat_a", "trades": 900, "win_rate": 0.5, "win_rate_ci": [0.47, 0.53],
+             "mean_return": 0.25, "mean_return_ci": [0.2, 0.3]},
+            {"strategy": "strat_b", "trades": 50, "win_rate": 0.5, "win_rate_ci": [0.36, 0.64],
+             "mean_return": 0.1, "mean_return_ci": [-0.1, 0.3]},
+            {"strategy": "strat_c", "trades": 50, "win_rate": 0.5, "win_rate_ci": None},
+        ],
+    )  # fmt: skip
+    rows = {row.strategy: row for row in forward_test(db)}
+    # strat_a: 6 wins of 12 at +1.5/−1: mean 0.25, interval overlapping the backtest's.
+    assert rows["strat_a"].verdict == "consistent"
+    assert rows["strat_b"].verdict == "too few live trades"
+    assert rows["strat_c"].live.n_settled == 0 and rows["strat_c"].verdict == "too few live trades"
+
+
+def test_backtest_reader_is_defensive_and_prefers_real_data(db: Database) -> None:
+    add_run(db, "broken", NOW + 50, None, raw="{not json")
+    add_run(db, "odd", NOW + 40, {"results": "nope"})
+    add_run(db, "demo-new", NOW + 30, [{"strategy": "s", "trades": 5000, "win_rate": 0.9}], generated=True)
+    add_run(
+        db,
+        "real-old",
+        NOW,
+        {
+            "results": [
+                {"strategy": "s", "trades": 120, "win_rate": 0.55, "win_rate_ci": {"low": 0.46, "high": 0.64},
+                 "mean_return": "0.1", "mean_return_ci": [0.3, 0.1]},
+                {"trades": 3},
+                "garbage",
+            ]
+        },
+    )  # fmt: skip
+    add_run(db, "demo-only", NOW, [{"strategy": "t", "trades": 40, "win_rate": True}], generated=True)
+
+    runs = latest_backtests(db)
+
+    assert set(runs) == {"s", "t"}
+    s = runs["s"]
+    assert (s.run_id, s.trades, s.win_rate, s.win_rate_ci, s.generated_data) == (
+        "real-old",
+        120,
+        0.55,
+        (0.46, 0.64),
+        False,
+    )
+    assert (s.mean_return, s.mean_return_ci) == (None, None)  # a string and an inverted interval are rejected
+    t = runs["t"]
+    assert (t.run_id, t.generated_data, t.win_rate) == ("demo-only", True, None)

@@ -1,0 +1,131 @@
+"""Review queue transitions and refusals."""
+
+from __future__ import annotations
+
+import pytest
+from sqlite_utils import Database
+
+from pmtui.config import Settings
+from pmtui.signals.batch import BatchOptions, run_signals
+from pmtui.signals.queue import (
+    QueueError,
+    approve,
+    decisions,
+    expire_due,
+    list_signals,
+    reject,
+    undo,
+)
+from tests.signals.helpers import T0, FixedEstimates, add_market, add_quote
+
+NOW = T0 + 5
+
+
+def make_signals(db: Database, *market_ids: str) -> dict[str, int]:
+    for market_id in market_ids:
+        add_market(db, market_id, yes_price=0.25)
+    report = run_signals(
+        db, Settings(), FixedEstimates(), BatchOptions(strategies=("weather_fade_longshots",)), now=NOW
+    )
+    return {i.candidate.market_id: i.signal_id for i in report.items if i.signal_id is not None}
+
+
+def test_approve_records_who_when_price_and_note(db: Database) -> None:
+    ids = make_signals(db, "w1")
+    add_quote(db, "w1", 1, 0.70, 0.78, t=NOW + 1)  # the price has moved since the signal
+    signal = approve(db, ids["w1"], by="alice", note="looks right", now=NOW + 2)
+    assert (signal.status, signal.status_time, signal.note) == ("approved", NOW + 2, "looks right")
+    assert signal.status_reason == "approved by alice"
+    [decision] = decisions(db, ids["w1"])
+    assert (decision.action, decision.decided_by, decision.t, decision.note) == (
+        "approve",
+        "alice",
+        NOW + 2,
+        "looks right",
+    )
+    assert decision.price == pytest.approx(0.78)  # the executable price at the decision, not the signal's
+
+
+def test_reject_then_refusals(db: Database) -> None:
+    ids = make_signals(db, "w1")
+    reject(db, ids["w1"], by="bob", now=NOW + 1)
+    with pytest.raises(
+        QueueError, match=r"cannot approve signal #1: it is already rejected \(rejected by bob\)"
+    ):
+        approve(db, ids["w1"], by="bob", now=NOW + 2)
+    with pytest.raises(QueueError, match="already rejected"):
+        reject(db, ids["w1"], by="bob", now=NOW + 2)
+    with pytest.raises(QueueError, match="no signal #99"):
+        approve(db, 99, by="bob", now=NOW)
+    assert [d.action for d in decisions(db, ids["w1"])] == ["reject"]
+
+
+def test_approving_an_expired_signal_is_refused_and_marks_it_expired(db: Database) -> None:
+    ids = make_signals(db, "w1")
+    [signal] = list_signals(db, status="pending")
+    with pytest.raises(QueueError, match=r"cannot approve signal #1: it has expired \(expiry time passed\)"):
+        approve(db, ids["w1"], by="carol", now=signal.expires)
+    [expired] = list_signals(db, status="expired")
+    assert expired.status_reason == "expiry time passed"
+    with pytest.raises(QueueError, match="already expired"):
+        approve(db, ids["w1"], by="carol", now=signal.expires + 1)
+
+
+def test_approving_on_a_resolved_market_is_refused(db: Database) -> None:
+    ids = make_signals(db, "w1")
+    add_market(db, "w1", yes_price=1.0, closed=True, resolution="resolved", winner=0, updated_at=NOW)
+    with pytest.raises(QueueError, match="market resolved"):
+        approve(db, ids["w1"], by="dan", now=NOW + 1)
+
+
+def test_undo_within_the_window(db: Database) -> None:
+    ids = make_signals(db, "w1", "w2")
+    approve(db, ids["w1"], by="erin", now=NOW)
+    signal = undo(db, ids["w1"], by="erin", now=NOW + 10)
+    assert signal.status == "pending" and signal.note is None and signal.status_reason is None
+    assert [d.action for d in decisions(db, ids["w1"])] == ["approve", "undo"]
+    # Back to pending, so it can be decided again.
+    assert reject(db, ids["w1"], by="erin", now=NOW + 11).status == "rejected"
+    reject(db, ids["w2"], by="erin", now=NOW)
+    with pytest.raises(
+        QueueError, match=r"too late to undo signal #2: it was rejected 11 s ago \(undo window 10 s\)"
+    ):
+        undo(db, ids["w2"], by="erin", now=NOW + 11)
+    with pytest.raises(QueueError, match="no signal #99"):
+        undo(db, 99, by="erin", now=NOW)
+
+
+def test_undo_refused_for_pending_and_expired(db: Database) -> None:
+    ids = make_signals(db, "w1")
+    with pytest.raises(QueueError, match="nothing to undo: signal #1 is pending"):
+        undo(db, ids["w1"], by="f", now=NOW)
+    [signal] = list_signals(db)
+    approve(db, ids["w1"], by="f", now=signal.expires - 2)
+    with pytest.raises(QueueError, match="expired meanwhile"):
+        undo(db, ids["w1"], by="f", now=signal.expires + 1)
+
+
+def test_expire_due_and_listing(db: Database) -> None:
+    ids = make_signals(db, "w1", "w2", "w3")
+    add_market(db, "w3", yes_price=0.25, closed=True, updated_at=NOW)
+    assert expire_due(db, NOW + 1) == [(ids["w3"], "market closed")]
+    [signal] = [s for s in list_signals(db) if s.id == ids["w1"]]
+    assert expire_due(db, signal.expires) == [
+        (ids["w1"], "expiry time passed"),
+        (ids["w2"], "expiry time passed"),
+    ]
+    assert expire_due(db, signal.expires) == []
+    assert [d.action for d in decisions(db, ids["w1"])] == ["expire"]
+    assert [d.decided_by for d in decisions(db, ids["w1"])] == ["pmtui"]
+    assert {s.status for s in list_signals(db)} == {"expired"}
+    assert list_signals(db, status="pending") == []
+    assert len(list_signals(db, strategy="weather_fade_longshots")) == 3
+    assert list_signals(db, strategy="fade_longshots") == []
+    with pytest.raises(QueueError, match="unknown status 'done'"):
+        list_signals(db, status="done")
+
+
+def test_list_orders_pending_first(db: Database) -> None:
+    ids = make_signals(db, "w1", "w2")
+    reject(db, ids["w1"], by="g", now=NOW)
+    assert [s.id for s in list_signals(db)] == [ids["w2"], ids["w1"]]

@@ -1,0 +1,345 @@
+"""The six strategies on hand-built markets: they fire inside their thresholds and not outside,
+at the exact edges, with the shipped default parameters."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from pmtui.config import ConfigError
+from pmtui.strategies._common import common_filter_failure, fmt_price
+from pmtui.strategies.base import DecisionContext, Proposal
+from pmtui.strategies.btc_time_bias import parse_hour_map, window_start_hour_et
+from pmtui.strategies.params import resolve_params
+from pmtui.strategies.registry import all_strategies, get_strategy
+
+T = 1_770_000_000  # decision time used throughout
+YES_NO = ("Yes", "No")
+
+
+def ctx(
+    category: str,
+    yes_price: float,
+    *,
+    features: dict[str, Any] | None = None,
+    outcomes: tuple[str, ...] = YES_NO,
+    end_date: int | None = T + 86400,
+    volume: float | None = None,
+    liquidity: float | None = None,
+    t: int = T,
+) -> DecisionContext:
+    return DecisionContext(
+        market_id="m1",
+        question="hand-built",
+        category=category,
+        outcomes=outcomes,
+        yes_price=yes_price,
+        t=t,
+        end_date=end_date,
+        features=features or {},
+        volume=volume,
+        liquidity=liquidity,
+    )
+
+
+def decide(name: str, context: DecisionContext, **overrides: Any) -> Proposal | None:
+    return get_strategy(name).decide(context, resolve_params(name, None, overrides or None))
+
+
+def test_all_six_are_registered_with_defaults() -> None:
+    assert sorted(all_strategies()) == [
+        "altcoin_fade_high",
+        "btc_time_bias",
+        "crypto_favorite_fade",
+        "fade_longshots",
+        "musk_fade_extremes",
+        "weather_fade_longshots",
+    ]
+    for name in all_strategies():
+        params = resolve_params(name)
+        assert {"min_hours_to_close", "min_volume", "min_liquidity"} <= set(params)
+
+
+# --- weather_fade_longshots ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("price", "fires"), [(0.30, False), (0.2999, True), (0.05, True), (0.31, False)])
+def test_weather_threshold_edge(price: float, fires: bool) -> None:
+    proposal = decide("weather_fade_longshots", ctx("Weather/Temperature", price))
+    assert (proposal is not None) is fires
+    if proposal:
+        assert proposal.outcome_index == 1
+        assert f"buy NO at {fmt_price(1 - price)}" in proposal.rationale
+
+
+def test_weather_needs_its_category() -> None:
+    assert decide("weather_fade_longshots", ctx("Weather", 0.1)) is None
+    assert decide("weather_fade_longshots", ctx("Crypto/BTC-Price", 0.1)) is None
+    assert decide("weather_fade_longshots", ctx("Weather/Temperature", 0.1)) is not None
+
+
+def test_no_side_is_found_by_name_not_position() -> None:
+    # Outcomes listed No first: outcome 0 ("No") at 0.9 means YES is 0.10 → fade YES = buy outcome 0.
+    proposal = decide("weather_fade_longshots", ctx("Weather/Temperature", 0.9, outcomes=("No", "Yes")))
+    assert proposal is not None and proposal.outcome_index == 0
+    assert "YES 0.10" in proposal.rationale and "buy NO at 0.90" in proposal.rationale
+
+
+# --- altcoin_fade_high / crypto_favorite_fade ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "category"),
+    [("altcoin_fade_high", "Crypto/Altcoins"), ("crypto_favorite_fade", "Crypto/BTC-Price")],
+)
+@pytest.mark.parametrize(("price", "fires"), [(0.70, False), (0.7001, True), (0.95, True), (0.5, False)])
+def test_fade_high_threshold_edge(name: str, category: str, price: float, fires: bool) -> None:
+    features = {"asset": "SOL", "threshold": 150.0, "direction": "above"}
+    proposal = decide(name, ctx(category, price, features=features))
+    assert (proposal is not None) is fires
+    if proposal:
+        assert proposal.outcome_index == 1
+        assert "above 0.70" in proposal.rationale and "150" in proposal.rationale
+
+
+@pytest.mark.parametrize(
+    ("name", "category"),
+    [("altcoin_fade_high", "Crypto/Altcoins"), ("crypto_favorite_fade", "Crypto/BTC-Price")],
+)
+def test_fade_high_needs_a_price_target(name: str, category: str) -> None:
+    assert decide(name, ctx(category, 0.9, features={})) is None
+    assert decide(name, ctx(category, 0.9, features={"range_low": 60.0, "range_high": 70.0})) is None
+    other = "Crypto/BTC-Price" if category == "Crypto/Altcoins" else "Crypto/Altcoins"
+    assert decide(name, ctx(other, 0.9, features={"threshold": 100.0})) is None
+
+
+def test_min_yes_price_is_a_parameter() -> None:
+    features = {"threshold": 100_000.0}
+    assert decide("crypto_favorite_fade", ctx("Crypto/BTC-Price", 0.65, features=features)) is None
+    assert (
+        decide("crypto_favorite_fade", ctx("Crypto/BTC-Price", 0.65, features=features), min_yes_price=0.6)
+        is not None
+    )
+
+
+# --- fade_longshots --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("price", "fires"),
+    [(0.0099, False), (0.01, True), (0.07, True), (0.10, True), (0.1001, False), (0.5, False)],
+)
+def test_fade_longshots_band_edges(price: float, fires: bool) -> None:
+    proposal = decide("fade_longshots", ctx("Politics/Election", price))
+    assert (proposal is not None) is fires
+
+
+def test_fade_longshots_rationale_reads_like_a_trader() -> None:
+    proposal = decide("fade_longshots", ctx("Other", 0.07))
+    assert proposal == Proposal(1, "YES 0.07 is a longshot (0.01–0.10): fade it, buy NO at 0.93")
+
+
+def test_fade_longshots_any_category_and_team_outcomes() -> None:
+    proposal = decide("fade_longshots", ctx("Sports/NBA", 0.06, outcomes=("Lakers", "Celtics")))
+    assert proposal is not None and proposal.outcome_index == 1
+    assert "Lakers 0.06" in proposal.rationale and "buy Celtics at 0.94" in proposal.rationale
+    assert decide("fade_longshots", ctx("", 0.06)) is not None  # uncategorized too
+
+
+def test_fade_longshots_only_binary_markets() -> None:
+    assert decide("fade_longshots", ctx("Other", 0.05, outcomes=("A", "B", "C"))) is None
+
+
+# --- musk_fade_extremes ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "fires"),
+    [
+        (39.0, 59.0, True),  # low below 40
+        (40.0, 59.0, False),  # low exactly 40: not extreme
+        (180.0, 200.0, False),  # high exactly 200: not extreme
+        (180.0, 201.0, True),  # high above 200
+        (100.0, 119.0, False),
+        (None, 19.0, True),  # "less than 20": open low side is 0
+        (500.0, None, True),  # "500 or more": open high side is infinite
+    ],
+)
+def test_musk_bucket_edges(low: float | None, high: float | None, fires: bool) -> None:
+    features: dict[str, Any] = {"unit": "tweets"}
+    if low is not None:
+        features["range_low"] = low
+    if high is not None:
+        features["range_high"] = high
+    proposal = decide("musk_fade_extremes", ctx("Tech/Musk-Tweets", 0.12, features=features))
+    assert (proposal is not None) is fires
+    if proposal:
+        assert proposal.outcome_index == 1 and "buy NO at 0.88" in proposal.rationale
+
+
+def test_musk_needs_a_bucket() -> None:
+    assert decide("musk_fade_extremes", ctx("Tech/Musk-Tweets", 0.1, features={})) is None
+    assert decide("musk_fade_extremes", ctx("Tech/AI", 0.1, features={"range_low": 0.0})) is None
+
+
+def test_musk_bucket_parameters() -> None:
+    features = {"range_low": 45.0, "range_high": 64.0}
+    assert decide("musk_fade_extremes", ctx("Tech/Musk-Tweets", 0.1, features=features)) is None
+    assert (
+        decide("musk_fade_extremes", ctx("Tech/Musk-Tweets", 0.1, features=features), bucket_low_below=50.0)
+        is not None
+    )
+
+
+# --- btc_time_bias ---------------------------------------------------------------------------------
+
+UP_DOWN = ("Up", "Down")
+
+
+@pytest.mark.parametrize(
+    ("hour", "side"), [(0, "Down"), (7, "Up"), (10, "Up"), (12, "Down"), (21, "Down"), (8, None), (23, None)]
+)
+def test_btc_hour_map(hour: int, side: str | None) -> None:
+    context = ctx("Crypto/BTC-UpDown", 0.52, outcomes=UP_DOWN, features={"start_hour_et": hour})
+    proposal = decide("btc_time_bias", context)
+    if side is None:
+        assert proposal is None
+    else:
+        assert proposal is not None
+        assert proposal.outcome_index == UP_DOWN.index(side)
+        price = 0.52 if side == "Up" else 0.48
+        assert f"buy {side} at {fmt_price(price)}" in proposal.rationale
+
+
+def test_btc_up_down_found_by_name() -> None:
+    context = ctx("Crypto/BTC-UpDown", 0.40, outcomes=("Down", "Up"), features={"start_hour_et": 7})
+    proposal = decide("btc_time_bias", context)
+    assert proposal is not None and proposal.outcome_index == 1  # "Up" is listed second here
+    assert "buy Up at 0.60" in proposal.rationale
+    weird = ctx("Crypto/BTC-UpDown", 0.4, outcomes=("Yes", "No"), features={"start_hour_et": 7})
+    assert decide("btc_time_bias", weird) is None
+
+
+def _utc(*args: int) -> int:
+    return int(datetime(*args, tzinfo=UTC).timestamp())
+
+
+def test_btc_start_hour_from_end_date_handles_dst() -> None:
+    # A 5-minute window ending 2026-07-24 00:00 UTC started 19:55 EDT (UTC-4): hour 19.
+    summer = ctx(
+        "Crypto/BTC-UpDown",
+        0.5,
+        outcomes=UP_DOWN,
+        features={"window_minutes": 5},
+        end_date=_utc(2026, 7, 24, 0, 0),
+        t=_utc(2026, 7, 23, 12),
+    )
+    assert window_start_hour_et(summer) == 19
+    # The same UTC time in February is 18:55 EST (UTC-5).
+    winter = ctx(
+        "Crypto/BTC-UpDown",
+        0.5,
+        outcomes=UP_DOWN,
+        features={"window_minutes": 5},
+        end_date=_utc(2026, 2, 8, 0, 0),
+        t=_utc(2026, 2, 7, 12),
+    )
+    assert window_start_hour_et(winter) == 18
+    # 11:00 UTC is 07:00 EDT in summer (→ Up) but 06:00 EST in winter (→ no mapping).
+    summer_7 = ctx(
+        "Crypto/BTC-UpDown",
+        0.5,
+        outcomes=UP_DOWN,
+        features={"window_minutes": 60},
+        end_date=_utc(2026, 7, 1, 12, 0),
+        t=_utc(2026, 7, 1, 0),
+    )
+    winter_6 = ctx(
+        "Crypto/BTC-UpDown",
+        0.5,
+        outcomes=UP_DOWN,
+        features={"window_minutes": 60},
+        end_date=_utc(2026, 1, 15, 12, 0),
+        t=_utc(2026, 1, 15, 0),
+    )
+    up = decide("btc_time_bias", summer_7)
+    assert up is not None and up.outcome_index == 0
+    assert decide("btc_time_bias", winter_6) is None
+
+
+def test_btc_hour_feature_wins_over_end_date() -> None:
+    context = ctx(
+        "Crypto/BTC-UpDown",
+        0.5,
+        outcomes=UP_DOWN,
+        features={"start_hour_et": 12, "window_minutes": 60},
+        end_date=_utc(2026, 7, 1, 12, 0),  # would be 07:00 EDT
+        t=_utc(2026, 7, 1, 0),
+    )
+    proposal = decide("btc_time_bias", context)
+    assert proposal is not None and proposal.outcome_index == 1  # 12 → Down
+
+
+def test_btc_hour_map_is_configurable_and_validated() -> None:
+    context = ctx("Crypto/BTC-UpDown", 0.5, outcomes=UP_DOWN, features={"start_hour_et": 8})
+    proposal = decide("btc_time_bias", context, hour_map={"8": "down"})
+    assert proposal is not None and proposal.outcome_index == 1
+    assert parse_hour_map({"0": "Up", "23": "DOWN"}) == {0: "Up", 23: "Down"}
+    with pytest.raises(ConfigError, match=r"hour_map\.24"):
+        parse_hour_map({"24": "Up"})
+    with pytest.raises(ConfigError, match='Up" or "Down'):
+        parse_hour_map({"7": "Sideways"})
+
+
+# --- common filters --------------------------------------------------------------------------------
+
+
+def test_common_filters_apply_only_when_known() -> None:
+    params = resolve_params("fade_longshots", None, {"min_hours_to_close": 24.0, "min_volume": 1000.0})
+    ok = ctx("Other", 0.05, end_date=T + 25 * 3600)
+    assert common_filter_failure(ok, params) is None
+    soon = ctx("Other", 0.05, end_date=T + 23 * 3600)
+    assert common_filter_failure(soon, params) == "closes in 23.0 h (< 24 h)"
+    # Unknown end date, volume and liquidity (a backtest passes None): no filter applies.
+    unknown = ctx("Other", 0.05, end_date=None)
+    assert common_filter_failure(unknown, params) is None
+    assert common_filter_failure(ctx("Other", 0.05, end_date=T + 90000, volume=999.0), params)
+    assert common_filter_failure(ctx("Other", 0.05, end_date=T + 90000, volume=1000.0), params) is None
+    liquidity = resolve_params("fade_longshots", None, {"min_liquidity": 50.0})
+    assert common_filter_failure(ctx("Other", 0.05, liquidity=49.0), liquidity) == "liquidity 49 < 50"
+    assert common_filter_failure(ctx("Other", 0.05, liquidity=None), liquidity) is None
+
+
+@pytest.mark.parametrize("name", sorted(all_strategies()))
+def test_every_strategy_skips_past_end_and_settled_prices(name: str) -> None:
+    firing = {
+        "altcoin_fade_high": ("Crypto/Altcoins", 0.9, YES_NO, {"threshold": 2.0}),
+        "btc_time_bias": ("Crypto/BTC-UpDown", 0.5, UP_DOWN, {"start_hour_et": 7}),
+        "crypto_favorite_fade": ("Crypto/BTC-Price", 0.9, YES_NO, {"threshold": 1e5}),
+        "fade_longshots": ("Other", 0.05, YES_NO, {}),
+        "musk_fade_extremes": ("Tech/Musk-Tweets", 0.05, YES_NO, {"range_low": 0.0, "range_high": 19.0}),
+        "weather_fade_longshots": ("Weather/Temperature", 0.05, YES_NO, {}),
+    }[name]
+    category, price, outcomes, features = firing
+    assert decide(name, ctx(category, price, outcomes=outcomes, features=features)) is not None
+    past = ctx(category, price, outcomes=outcomes, features=features, end_date=T - 1)
+    assert decide(name, past) is None
+    at_end = ctx(category, price, outcomes=outcomes, features=features, end_date=T)
+    assert decide(name, at_end) is not None  # 0 hours left is not less than the default 0
+    thin = ctx(category, price, outcomes=outcomes, features=features, volume=10.0)
+    assert decide(name, thin, min_volume=100.0) is None
+    for settled in (0.0, 1.0):
+        assert decide(name, ctx(category, settled, outcomes=outcomes, features=features)) is None
+
+
+def test_fmt_price() -> None:
+    assert [fmt_price(p) for p in (0.07, 0.93, 0.5, 0.2999, 0.0005, 1.0)] == [
+        "0.07",
+        "0.93",
+        "0.50",
+        "0.2999",
+        "0.0005",
+        "1.00",
+    ]

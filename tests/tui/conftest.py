@@ -1,0 +1,68 @@
+"""TUI test helpers: a fixture store, settings with background jobs off, a fixed clock, settling."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from rich.text import Text
+from textual.geometry import Region
+from textual.pilot import Pilot
+from textual.widget import Widget
+from textual.worker import WorkerCancelled, WorkerFailed
+
+from pmtui.config import DatabaseSettings, Settings, UiSettings
+from pmtui.tui.app import PmtuiApp
+from pmtui.tui.clock import fixed_clock
+from pmtui.tui.context import TuiContext
+from tests.tui.store_fixture import NOW, build_store
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    return build_store(tmp_path / "pmtui.sqlite")
+
+
+def quiet_settings(db_path: Path, **ui: object) -> Settings:
+    """Background jobs off and a refresh interval long enough never to fire during a test."""
+    base = UiSettings(run_collector=False, run_monitor=False, refresh_interval=3600)  # type: ignore[arg-type]
+    return Settings(database=DatabaseSettings(path=db_path), ui=dataclasses.replace(base, **ui))
+
+
+@pytest.fixture
+def make_app(store: Path) -> Callable[..., PmtuiApp]:
+    def build(db_path: Path | None = None, **ui: object) -> PmtuiApp:
+        settings = quiet_settings(db_path or store, **ui)
+        return PmtuiApp(TuiContext(settings=settings, clock=fixed_clock(NOW)))
+
+    return build
+
+
+async def settle(pilot: Pilot[None], rounds: int = 3) -> None:
+    """Let debounce timers fire and every worker finish, until the app is quiet."""
+    app = pilot.app
+    quiet = 0
+    for _ in range(100):
+        await pilot.pause(0.05)
+        # Superseded (exclusive) or failed workers raise here; the app reports those itself.
+        with contextlib.suppress(WorkerCancelled, WorkerFailed):
+            await app.workers.wait_for_complete()
+        await pilot.pause()
+        busy = any(worker.is_running for worker in app.workers)
+        quiet = 0 if busy else quiet + 1
+        if quiet >= rounds:
+            return
+
+
+def rendered_text(widget: Widget) -> str:
+    """What a widget shows on screen, as plain text lines."""
+    width, height = widget.size
+    strips = widget.render_lines(Region(0, 0, width, height))
+    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+
+
+def plain(cell: object) -> str:
+    return cell.plain if isinstance(cell, Text) else str(cell)

@@ -1,0 +1,87 @@
+"""Clusters tab: categories with counts, lazy clusters and markets, the family pane."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.widgets import Tree
+
+from pmtui.tui.app import PmtuiApp
+from pmtui.tui.tabs.clusters import NodeRef
+from pmtui.tui.widgets.table import VimTable
+from tests.tui.conftest import plain, rendered_text, settle
+from tests.tui.store_fixture import INJECTION
+
+AppFactory = Callable[..., PmtuiApp]
+
+
+def tree_of(app: PmtuiApp) -> Tree[NodeRef]:
+    return app.query_one("#cluster-tree", Tree)
+
+
+def labels(node: object) -> list[str]:
+    return [plain(child.label) for child in node.children]  # type: ignore[attr-defined]
+
+
+async def open_category(pilot: object, app: PmtuiApp, category: str) -> None:
+    tree = tree_of(app)
+    node = next(n for n in tree.root.children if n.data and n.data.key == category)
+    tree.move_cursor(node)
+    await pilot.press("l")  # type: ignore[attr-defined]
+    await settle(pilot)  # type: ignore[arg-type]
+
+
+async def test_tree_lists_categories_with_counts(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        assert app.focused is tree_of(app)
+        shown = labels(tree_of(app).root)
+        assert "Crypto/BTC-Price  1 cluster · 3 markets" in shown
+        assert "Weather/Temperature  1 cluster · 3 markets" in shown
+        # the resolved BTC market is not counted until `o`
+        await pilot.press("o")
+        await settle(pilot)
+        assert "Crypto/BTC-Price  2 clusters · 4 markets" in labels(tree_of(app).root)
+
+
+async def test_expanding_a_cluster_shows_its_markets_and_pane(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await open_category(pilot, app, "Weather/Temperature")
+        category = tree_of(app).cursor_node
+        assert category is not None
+        assert labels(category) == ["Highest temperature in NYC on January 16?  3"]
+        await pilot.press("j", "l")
+        await settle(pilot)
+        cluster = tree_of(app).cursor_node
+        assert cluster is not None and len(cluster.children) == 3
+        table = app.query_one("#cluster-table", VimTable)
+        assert table.row_count == 3
+        assert (
+            rendered_text(app.query_one("#cluster-title")).strip()
+            == "Highest temperature in NYC on January 16?"
+        )
+        # highlighting a market of the cluster puts the pane's cursor on it
+        await pilot.press("j", "j")
+        await settle(pilot)
+        assert table.cursor_key == tree_of(app).cursor_node.data.key  # type: ignore[union-attr]
+
+
+async def test_untrusted_labels_are_literal(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await open_category(pilot, app, "Politics/Election")
+        cursor = tree_of(app).cursor_node
+        assert cursor is not None
+        assert labels(cursor) == [f"{INJECTION}  1"]
+        await pilot.press("j")
+        await settle(pilot)
+        assert INJECTION in rendered_text(app.query_one("#cluster-title"))
+        assert INJECTION in rendered_text(tree_of(app))

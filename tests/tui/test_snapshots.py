@@ -1,0 +1,63 @@
+"""Snapshots of every tab at 120x35 and 80x24 (fixed clock, background jobs off, fixture store)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from pmtui.tui.app import PmtuiApp
+from pmtui.tui.widgets.table import VimTable
+from tests.tui.conftest import settle
+
+SIZES = [(120, 35), (80, 24)]
+AppFactory = Callable[..., PmtuiApp]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["120x35", "80x24"])
+def test_markets_tab(snap_compare: Any, make_app: AppFactory, size: tuple[int, int]) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        pilot.app.query_one("#markets-table", VimTable).move_to_key("101")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["120x35", "80x24"])
+def test_markets_markup_injection_title(
+    snap_compare: Any, make_app: AppFactory, size: tuple[int, int]
+) -> None:
+    """`Will [bold]X[/] win? [link=x]` appears character for character in the row and the detail."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        pilot.app.query_one("#markets-table", VimTable).move_to_key("401")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+
+def test_help_screen(snap_compare: Any, make_app: AppFactory) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(120, 35), run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["120x35", "80x24"])
+def test_clusters_tab(snap_compare: Any, make_app: AppFactory, size: tuple[int, int]) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("G", "l")  # Weather/Temperature, the last category
+        await settle(pilot)
+        await pilot.press("j", "l", "j")  # its cluster, opened, cursor on the first bucket
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
