@@ -6,6 +6,7 @@ import csv
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlite_utils import Database
 
@@ -14,6 +15,7 @@ from pmtui.backtest.estimate import latest_estimate
 from pmtui.backtest.metrics import wilson_interval
 from pmtui.backtest.runner import run_backtest
 from pmtui.backtest.runs import TRADE_COLUMNS, export_csv, list_runs, load_run, load_trades
+from pmtui.config import ConfigError
 from pmtui.store import connect
 from tests.backtest.helpers import DAY, T0, BuyYes, market, store
 
@@ -116,3 +118,37 @@ def test_latest_estimate_ignores_generated_runs_and_other_params(db: Database) -
     assert real is not None and not real.generated_data and (real.n, real.win_rate) == (35, 1.0)
     assert latest_estimate(db, "t_buy_yes", params={}, include_generated=True) == generated
     assert latest_estimate(db, "t_buy_yes", params={"side": 7}) is None
+
+
+def test_rerun_from_the_stored_config_and_the_equity_curve(db: Database) -> None:
+    from pmtui.backtest.config import config_from_json
+    from pmtui.backtest.runs import equity_curve
+    from pmtui.strategies.params import resolve_params
+    from pmtui.strategies.registry import get_strategy
+
+    _ladder(db, "Weather/Temperature", [(0.05 + 0.01 * k, k % 3 == 0) for k in range(30)], "w")
+    params = resolve_params("weather_fade_longshots", None, {"max_yes_price": "0.2"})
+    config = BacktestConfig(
+        strategies=(StrategySpec(get_strategy("weather_fade_longshots"), params), StrategySpec(BuyYes(), {})),
+        horizon="7d",
+        split=T0,
+        cost=0.02,
+    )
+    first = run_backtest(db, config)
+    with pytest.raises(ConfigError, match="unknown strategy"):
+        config_from_json(first.document["config"])  # the test strategy is not in the registry
+    only_registered = run_backtest(db, BacktestConfig(strategies=config.strategies[:1], cost=0.02, split=T0))
+    again = config_from_json(only_registered.document["config"])
+    assert again.to_json() == only_registered.document["config"]
+    assert run_backtest(db, again).document["results"] == only_registered.document["results"]
+
+    assert first.run_id is not None
+    curve = equity_curve(db, first.run_id, "t_buy_yes")
+    summary = next(r for r in first.document["results"] if r["strategy"] == "t_buy_yes")
+    assert len(curve.flat) == summary["trades"] == 30
+    assert curve.flat[-1] == pytest.approx(summary["total_pnl"], abs=1e-5)
+    assert float(
+        (
+            np.maximum.accumulate(np.concatenate(([0.0], curve.flat))) - np.concatenate(([0.0], curve.flat))
+        ).max()
+    ) == pytest.approx(summary["max_drawdown"], abs=1e-5)
