@@ -59,8 +59,9 @@ def scan_signals(db: Database, settings: AlertSettings, *, now: int) -> int:
                 [last_id, int(newest)],
             )
         )
-        # The cursor moves past signals that expired before any digest: they need no review.
-        _save_checkpoint(db, DIGEST_CHECKPOINT, str(int(newest)), now)
+        # The cursor moves past signals that expired before any digest: they need no review. The
+        # clock (updated_at) only moves when a digest goes out, so the next signal is not held back.
+        _save_checkpoint(db, DIGEST_CHECKPOINT, str(int(newest)), now if rows else last_digest)
         if not rows:
             return 0
         shown = rows[: settings.digest_max_items]

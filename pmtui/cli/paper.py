@@ -156,6 +156,13 @@ def _print_summary(summary: PaperSummary) -> None:
             f"{started}"
         )
     )
+    if summary.awaiting_settlement:
+        console.print(
+            Text(
+                f"{summary.awaiting_settlement} position(s) on resolved markets: run `pmtui paper settle`",
+                style="yellow",
+            )
+        )
     if not summary.ledger.ok:
         console.print(Text("LEDGER PROBLEMS: " + "; ".join(summary.ledger.problems), style="bold red"))
 
@@ -167,6 +174,8 @@ def _print_summary(summary: PaperSummary) -> None:
     for m in summary.open:
         p = m.position
         mark = "at cost" if m.mark is None else f"{m.mark.price:.3f} {m.mark.source}"
+        if m.awaiting_settlement:
+            mark += " (settle)"
         table.add_row(
             str(p.id),
             market(p.question, p.market_source),

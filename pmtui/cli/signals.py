@@ -250,19 +250,34 @@ def _decide_command(action: str) -> click.Command:
         from pmtui.signals import queue as review
 
         db = app.open_db()
-        decide = review.approve if action == "approve" else review.reject
         try:
-            signal = decide(db, signal_id, by=_who(), note=note)
+            if action == "approve":
+                signal = review.approve(db, signal_id, by=_who(), note=note, settings=app.settings)
+            else:
+                signal = review.reject(db, signal_id, by=_who(), note=note)
         except review.QueueError as exc:
             fail(str(exc))
+        position = db.execute(
+            "SELECT id, shares_micros, cost_micros FROM paper_positions WHERE signal_id = ?", [signal.id]
+        ).fetchone()
         if as_json:
-            echo_json(_signal_document(signal))
-        else:
+            document = _signal_document(signal)
+            document["paper_position_id"] = position[0] if position else None
+            echo_json(document)
+            return
+        click.echo(
+            f"signal #{signal.id} {signal.status}: {signal.strategy} buy {signal.outcome} on {signal.question}"
+        )
+        if position:
             click.echo(
-                f"signal #{signal.id} {signal.status}: {signal.strategy} buy {signal.outcome} on {signal.question}"
+                f"paper position #{position[0]}: {position[1] / 1e6:g} shares for ${position[2] / 1e6:,.2f}"
             )
 
-    command.help = f"{action.capitalize()} a pending signal (refused if expired or already decided)."
+    command.help = (
+        "Approve a pending signal and open its paper position (refused if expired or already decided)."
+        if action == "approve"
+        else "Reject a pending signal; the trade is not proposed again (refused if expired or decided)."
+    )
     return command
 
 

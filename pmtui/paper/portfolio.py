@@ -51,6 +51,8 @@ class MarkedPosition:
     """None: no price known (or a void market awaiting settlement): valued at cost."""
     value_micros: int
     """What closing now would fetch, net of the taker fee."""
+    awaiting_settlement: bool = False
+    """The market resolved (or was voided) but `settle_resolved` has not run yet."""
 
     @property
     def unrealized_micros(self) -> int:
@@ -64,6 +66,7 @@ def mark_position(
         facts = market or market_facts(db, position.market_id)
     except PaperError:
         return MarkedPosition(position, None, position.cost_micros)
+    resolved = facts.resolution != "unresolved"
     quote = mark_quote(
         db,
         facts,
@@ -73,12 +76,12 @@ def mark_position(
         max_age=settings.paper.quote_max_age,
     )
     if quote is None:
-        return MarkedPosition(position, None, position.cost_micros)
+        return MarkedPosition(position, None, position.cost_micros, resolved)
     price = price_to_micros(quote.price)
     value = notional_micros(position.shares_micros, price)
     if quote.source != "resolution":  # redemption at resolution is free; selling pays the taker fee
         value -= taker_fee_micros(position.shares_micros, price, facts.fee_rate, facts.fee_exponent)
-    return MarkedPosition(position, quote, max(0, value))
+    return MarkedPosition(position, quote, max(0, value), resolved)
 
 
 def marked_open_positions(

@@ -36,6 +36,7 @@ def proposed_stake(
     cost: float,
     validated: bool,
     now: int | None = None,
+    equity: int | None = None,
 ) -> StakeDecision:
     """Stake in micro-dollars for buying at all-in `cost` per share (price + slippage + fee, see
     `pmtui.paper.fees.all_in_cost`) with estimated win probability `p`.
@@ -44,9 +45,13 @@ def proposed_stake(
     so open cost basis stays under the per-market, per-cluster and per-category caps (fractions of
     equity), and to the cash on hand. Zero with limited_by "unvalidated" when `validated` is false or
     p is unknown, "no_edge" when p <= cost.
+
+    Sizing many signals in one batch? Compute `pmtui.paper.portfolio.equity_micros(db, settings)` once
+    and pass it as `equity` (micro-dollars): marking the book is the expensive part.
     """
     now = int(time.time()) if now is None else now
-    equity = equity_micros(db, settings, now=now)
+    if equity is None:
+        equity = equity_micros(db, settings, now=now)
     exposure = current_exposure(db, market_id=market_id, cluster_id=cluster_id, category=category)
     decision = size_stake(
         p=p,

@@ -43,6 +43,11 @@ class PaperSummary:
     equity_curve: list[EquityPoint]
     ledger: LedgerCheck
 
+    @property
+    def awaiting_settlement(self) -> int:
+        """Open positions whose market already resolved (`settle_resolved` / `pmtui paper settle`)."""
+        return sum(1 for m in self.open if m.awaiting_settlement)
+
 
 def paper_summary(db: Database, settings: Settings, *, now: int | None = None) -> PaperSummary:
     now = int(time.time()) if now is None else now
@@ -105,6 +110,7 @@ def _marked_json(m: MarkedPosition) -> dict[str, Any]:
             "mark_t": None if m.mark is None else m.mark.t,
             "value": usd(m.value_micros),
             "unrealized_pnl": usd(m.unrealized_micros),
+            "awaiting_settlement": m.awaiting_settlement,
         }
     )
     return document
@@ -144,6 +150,10 @@ def _ci(value: tuple[float, float] | None) -> list[float] | None:
     return None if value is None else [round(value[0], 6), round(value[1], 6)]
 
 
+def _r(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
+
+
 def _live_json(live: LiveSide) -> dict[str, Any]:
     return {
         "n": live.n_settled,
@@ -152,9 +162,9 @@ def _live_json(live: LiveSide) -> dict[str, Any]:
         "voids": live.voids,
         "sold": live.sold,
         "open": live.n_open,
-        "win_rate": live.win_rate,
+        "win_rate": _r(live.win_rate),
         "win_rate_ci": _ci(live.win_rate_ci),
-        "mean_return": live.mean_return,
+        "mean_return": _r(live.mean_return),
         "mean_return_ci": _ci(live.mean_return_ci),
         "realized_pnl": usd(live.realized_micros),
     }
@@ -202,6 +212,7 @@ def summary_json(summary: PaperSummary) -> dict[str, Any]:
         "equity_curve": [
             {"t": p.t, "equity": usd(p.equity_micros), "event": p.event} for p in summary.equity_curve
         ],
+        "awaiting_settlement": summary.awaiting_settlement,
         "ledger_ok": summary.ledger.ok,
         "ledger_problems": list(summary.ledger.problems),
     }

@@ -38,8 +38,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from pmtui.config import ConfigError, Settings
-from pmtui.paper.exposure import current_exposure
-from pmtui.paper.sizing import Caps, size_stake, to_micros
+from pmtui.paper.stake import proposed_stake
 from pmtui.signals.categorize import Categorized, categorize
 from pmtui.signals.estimates import EstimateLookup, estimate_for
 from pmtui.signals.market_state import MarketState, load_states
@@ -202,9 +201,6 @@ class BatchProcessor:
             raise ConfigError(
                 "--batch-size", str(self.batch_size), f"must be between {MIN_BATCH} and {MAX_BATCH}"
             )
-        paper = settings.paper
-        self.caps = Caps(paper.max_per_market, paper.max_per_cluster, paper.max_per_category)
-        self.bankroll_micros = to_micros(paper.bankroll)
 
     def run(self) -> SignalReport:
         at = self.options.at if self.options.at is not None else store_clock(self.db)
@@ -359,17 +355,18 @@ class BatchProcessor:
         if edge is not None and edge <= 0:
             reason = f"no edge after costs (win {estimate.p:.3f} vs cost {cost.all_in:.3f})"
             return None, ("no_edge", index, reason)
-        exposure = current_exposure(
-            self.db, market_id=state.id, cluster_id=categorized.cluster_id, category=categorized.category
-        )
-        stake = size_stake(
+        # Sized on the paper book's equity as of `at` (so a dry run stays deterministic), under the
+        # per-market/cluster/category caps and the cash on hand.
+        stake = proposed_stake(
+            self.db,
+            self.settings,
+            market_id=state.id,
+            cluster_id=categorized.cluster_id,
+            category=categorized.category,
             p=estimate.p,
             cost=cost.all_in,
-            bankroll_micros=self.bankroll_micros,
-            kelly_multiplier=self.settings.paper.kelly_fraction,
-            caps=self.caps,
-            exposure=exposure,
             validated=estimate.validated,
+            now=at,
         )
         expires = at + int(self.settings.signals.expiry)
         if state.end_date is not None and state.end_date > at:

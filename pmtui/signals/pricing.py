@@ -13,14 +13,16 @@ A source is usable only when it was observed at or before the evaluation time `a
 `max_age` seconds before it: nothing from after the decision time, nothing stale. Among usable book
 sources the freshest wins.
 
-Costs: taker fee per share = rate × (q(1 − q))^exponent from the market's fee schedule when known
-(../shared/reference/polymarket-api.md §5.1); all-in cost = price + slippage + fee.
+Costs: taker fee per share = rate × (q(1 − q))^exponent at the price paid q, from the market's fee
+schedule when known (../shared/reference/polymarket-api.md §5.1; `pmtui.paper.fees`, the same code
+the paper book fills with); all-in cost = price + slippage + fee.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pmtui.paper.fees import fee_per_share
 from pmtui.signals.market_state import MarketState, Quote
 
 MAX_MID_SPREAD = 0.10
@@ -135,13 +137,6 @@ def _freshest(options: list[Price]) -> Price | None:
     return best
 
 
-def taker_fee(q: float, rate: float | None, exponent: float | None) -> float:
-    """Fee per share for a taker buying at `q`: rate × (q(1 − q))^exponent; 0 when no schedule."""
-    if not rate:
-        return 0.0
-    return float(rate) * (q * (1.0 - q)) ** (float(exponent) if exponent else 1.0)
-
-
 def buy_cost(
     state: MarketState, outcome_index: int, at: int, max_age: float, slippage_without_book: float
 ) -> Cost | None:
@@ -149,10 +144,8 @@ def buy_cost(
     if found is None:
         return None
     price, from_book = found
-    fee = taker_fee(price.value, state.fee_rate, state.fee_exponent)
-    return Cost(
-        price=price,
-        slippage=0.0 if from_book else slippage_without_book,
-        fee=fee,
-        fee_known=state.fee_rate is not None,
-    )
+    slippage = 0.0 if from_book else slippage_without_book
+    # The paper book's own arithmetic, so the queue's edge and the fill agree: the fee is charged on
+    # the price actually paid (price + slippage).
+    fee = fee_per_share(price.value + slippage, state.fee_rate, state.fee_exponent)
+    return Cost(price=price, slippage=slippage, fee=fee, fee_known=state.fee_rate is not None)

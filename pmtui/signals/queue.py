@@ -5,6 +5,11 @@ Functions the TUI and the CLI call (each takes its own connection's `db`):
 whose message says what is wrong in one line; nothing is written then (except that a signal found
 past its expiry, or on a closed market, is marked expired before the refusal). Every decision is a
 row in signal_decisions: who, when, the executable price at that moment, the note.
+
+Approving opens the paper position (`pmtui.paper.book.open_from_signal`) in the same transaction:
+either the signal is approved and filled, or (the book refused: cap full, no cash, no price) it stays
+pending and the refusal says why. A fill cannot be undone; undo works for rejections, and for an
+approval only while no position exists.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from pmtui.config import SignalSettings
+from pmtui.config import Settings, SignalSettings, load_settings
+from pmtui.paper.book import open_from_signal
+from pmtui.paper.models import PaperError
 from pmtui.signals.market_state import load_states
 from pmtui.signals.pricing import executable_price
 from pmtui.signals.store import (
@@ -96,31 +103,51 @@ def expire_due(db: Database, now: int) -> list[tuple[int, str]]:
     return expired
 
 
-def price_now(db: Database, signal: SignalRow, now: int) -> float | None:
+def price_now(
+    db: Database, signal: SignalRow, now: int, max_age: float = DEFAULT_MAX_PRICE_AGE
+) -> float | None:
     """The executable price of the signal's outcome at `now` (fresh book or Gamma price), if known."""
     state = load_states(db, [signal.market_id]).get(signal.market_id)
     if state is None:
         return None
-    found = executable_price(state, signal.outcome_index, now, DEFAULT_MAX_PRICE_AGE)
+    found = executable_price(state, signal.outcome_index, now, max_age)
     return found[0].value if found else None
 
 
 def approve(
-    db: Database, signal_id: int, *, by: str, note: str | None = None, now: int | None = None
+    db: Database,
+    signal_id: int,
+    *,
+    by: str,
+    note: str | None = None,
+    now: int | None = None,
+    settings: Settings | None = None,
 ) -> SignalRow:
-    """Approve a pending, unexpired signal."""
-    return _decide(db, signal_id, "approve", "approved", by=by, note=note, now=_now(now))
+    """Approve a pending, unexpired signal and open its paper position (same transaction).
+
+    `settings` sizes the fill (paper caps, bankroll); None reads the user's settings.
+    """
+    settings = settings or load_settings()
+    return _decide(db, signal_id, "approve", "approved", by=by, note=note, now=_now(now), settings=settings)
 
 
 def reject(
     db: Database, signal_id: int, *, by: str, note: str | None = None, now: int | None = None
 ) -> SignalRow:
     """Reject a pending, unexpired signal. A rejected trade is not proposed again."""
-    return _decide(db, signal_id, "reject", "rejected", by=by, note=note, now=_now(now))
+    return _decide(db, signal_id, "reject", "rejected", by=by, note=note, now=_now(now), settings=None)
 
 
 def _decide(
-    db: Database, signal_id: int, action: str, status: str, *, by: str, note: str | None, now: int
+    db: Database,
+    signal_id: int,
+    action: str,
+    status: str,
+    *,
+    by: str,
+    note: str | None,
+    now: int,
+    settings: Settings | None,
 ) -> SignalRow:
     refusal: str | None = None
     with write_tx(db):
@@ -136,7 +163,8 @@ def _decide(
             expire_signal(db, signal_id, due[signal_id], now=now, price=signal.price)
             refusal = f"cannot {action} signal #{signal_id}: it has expired ({due[signal_id]})"
         else:
-            price = price_now(db, signal, now)
+            max_age = settings.signals.max_price_age if settings else DEFAULT_MAX_PRICE_AGE
+            price = price_now(db, signal, now, max_age)
             db.execute(
                 "UPDATE signals SET status = ?, status_time = ?, status_reason = ?, note = ? WHERE id = ?",
                 [status, now, f"{status} by {by}", note, signal_id],
@@ -146,6 +174,14 @@ def _decide(
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 [signal_id, now, action, by, price if price is not None else signal.price, note],
             )
+            if action == "approve" and settings is not None:
+                try:
+                    open_from_signal(db, signal_id, settings, now=now)
+                except PaperError as exc:
+                    # Raising inside the transaction rolls the approval back: the signal stays pending.
+                    raise QueueError(
+                        f"cannot approve signal #{signal_id}: the paper book refused: {exc}"
+                    ) from None
     if refusal:
         raise QueueError(refusal)
     updated = get_signal(db, signal_id)
@@ -181,6 +217,12 @@ def undo(
             )
         if signal.expires <= at:
             raise QueueError(f"cannot undo signal #{signal_id}: it has expired meanwhile")
+        position = db.execute("SELECT id FROM paper_positions WHERE signal_id = ?", [signal_id]).fetchone()
+        if position is not None:
+            raise QueueError(
+                f"cannot undo signal #{signal_id}: it was filled as paper position #{position[0]}, and a fill "
+                f"cannot be undone; close it with `pmtui paper close {position[0]}`"
+            )
         db.execute(
             "UPDATE signals SET status = 'pending', status_time = ?, status_reason = NULL, note = NULL "
             "WHERE id = ?",

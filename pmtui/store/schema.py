@@ -377,8 +377,8 @@ def m0005_signals_cost(db: Database) -> None:
     )
 
 
-@migrations(name="0006_backtest_trade_prices")
-def m0006_backtest_trade_prices(db: Database) -> None:
+@migrations(name="0005_backtest_trade_prices")
+def m0005_backtest_trade_prices(db: Database) -> None:
     # What a backtest decision saw, so every trade can be audited: the YES price used and the time
     # of that price point (`price` is the price of the outcome bought), and the stake fractional
     # Kelly gave it. The created index serves "the latest run of a strategy".

@@ -231,3 +231,19 @@ def test_background_loop_delivers_and_stops(db: Database, settings: Settings, te
     sender.stop()
     assert telegram.texts() == ["from the loop"]
     assert not thread.is_alive()
+
+
+def test_signals_that_expired_unseen_do_not_delay_the_next_digest(
+    db: Database, settings: Settings, telegram: FakeTelegram
+) -> None:
+    sender = AlertSender(settings, db=db)
+    add_market(db, "a")
+    add_signal(db, "a", status="pending")
+    assert sender.run_once(now=NOW).queued == 1
+    add_market(db, "b")
+    add_signal(db, "b", status="expired")
+    assert sender.run_once(now=NOW + 400).queued == 0
+    add_market(db, "c", question="Fresh one")
+    add_signal(db, "c", status="pending")
+    assert sender.run_once(now=NOW + 410).queued == 1  # 410 s since the last digest: not held back
+    assert telegram.texts()[-1].endswith("· Fresh one")

@@ -84,6 +84,10 @@ def test_close_and_settle_commands(book: Database) -> None:
     assert (code, output.strip()) == (0, "nothing to settle: no open position's market has resolved")
     resolve(book, "rain", 1)
     resolve(book, "demo", 0)
+    waiting = json.loads(invoke("paper", "--json")[1])
+    assert waiting["awaiting_settlement"] == 2
+    assert [p["mark_source"] for p in waiting["open_positions"]] == ["resolution", "resolution"]
+    assert "2 position(s) on resolved markets: run `pmtui paper settle`" in invoke("paper")[1]
     code, output = invoke("paper", "settle", "--json")
     assert code == 0
     assert json.loads(output) == {

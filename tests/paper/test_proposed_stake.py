@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlite_utils import Database
 
+from pmtui.config import Settings
 from pmtui.paper.book import open_from_signal, settle_resolved
 from pmtui.paper.fees import all_in_cost
 from pmtui.paper.stake import proposed_stake
@@ -15,8 +17,8 @@ from tests.book_builders import NOW, WIDE_OPEN, add_market, add_signal, make_set
 M = 1_000_000
 
 
-def stake(db: Database, settings: object, **kwargs: object) -> tuple[int, str | None]:
-    args = {
+def stake(db: Database, settings: Settings, **kwargs: Any) -> tuple[int, str | None]:
+    args: dict[str, Any] = {
         "market_id": "new",
         "cluster_id": None,
         "category": "Weather",
@@ -25,7 +27,7 @@ def stake(db: Database, settings: object, **kwargs: object) -> tuple[int, str | 
         "validated": True,
     }
     args.update(kwargs)
-    decision = proposed_stake(db, settings, now=NOW, **args)  # type: ignore[arg-type]
+    decision = proposed_stake(db, settings, now=NOW, **args)
     return decision.stake_micros, decision.limited_by
 
 
@@ -64,10 +66,10 @@ def test_zero_when_unvalidated_or_without_edge(db: Database, db_path: Path) -> N
     assert stake(db, settings, p=0.45, cost=0.5) == (0, "no_edge")
 
 
-def _open(db: Database, settings: object, market: str, dollars: int, **market_kwargs: object) -> None:
-    tokens = add_market(db, market, **market_kwargs)  # type: ignore[arg-type]
+def _open(db: Database, settings: Settings, market: str, dollars: int, **market_kwargs: Any) -> None:
+    tokens = add_market(db, market, **market_kwargs)
     set_quote(db, tokens[1], bid=0.50, ask=0.50)
-    open_from_signal(db, add_signal(db, market, stake_micros=dollars * M), settings, now=NOW)  # type: ignore[arg-type]
+    open_from_signal(db, add_signal(db, market, stake_micros=dollars * M), settings, now=NOW)
 
 
 def test_market_cap_counts_what_is_already_open_there(db: Database, db_path: Path) -> None:
@@ -107,6 +109,11 @@ def test_stake_follows_equity_after_a_loss(db: Database, db_path: Path) -> None:
     settle_resolved(db, now=NOW)
     # Equity $800 → a quarter of 20% = $40.
     assert stake(db, settings) == (40 * M, None)
+
+
+def test_a_precomputed_equity_is_used_as_given(db: Database, db_path: Path) -> None:
+    settings = make_settings(db_path, paper=WIDE_OPEN)
+    assert stake(db, settings, equity=2000 * M) == (100 * M, None)
 
 
 def test_never_more_than_the_cash_on_hand(db: Database, db_path: Path) -> None:

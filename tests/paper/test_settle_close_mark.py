@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlite_utils import Database
@@ -18,10 +19,10 @@ M = 1_000_000
 
 
 def open_no(
-    db: Database, settings: Settings, market: str, *, ask: float = 0.40, dollars: int = 40, **kwargs: object
+    db: Database, settings: Settings, market: str, *, ask: float = 0.40, dollars: int = 40, **kwargs: Any
 ) -> Position:
     """Buy $`dollars` of NO at `ask` (fee-free unless kwargs say otherwise)."""
-    tokens = add_market(db, market, **kwargs)  # type: ignore[arg-type]
+    tokens = add_market(db, market, **kwargs)
     set_quote(db, tokens[1], ask=ask)
     return open_from_signal(db, add_signal(db, market, stake_micros=dollars * M), settings, now=NOW)
 

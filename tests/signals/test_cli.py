@@ -166,6 +166,7 @@ def test_queue_commands(filled: Path) -> None:
     approved = invoke(filled, "queue", "approve", str(first), "--note", "ok", "--json")
     assert approved.exit_code == 0, approved.output
     assert json.loads(approved.output)["status"] == "approved"
+    assert json.loads(approved.output)["paper_position_id"] == 1
     again = invoke(filled, "queue", "approve", str(first))
     assert again.exit_code == 1
     assert f"cannot approve signal #{first}: it is already approved (approved by tester)" in again.output

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlite_utils import Database
 
-from pmtui.config import Settings
+from pmtui.config import PaperSettings, Settings
 from pmtui.signals.batch import BatchOptions, run_signals
 from pmtui.signals.queue import (
     QueueError,
@@ -16,6 +16,7 @@ from pmtui.signals.queue import (
     reject,
     undo,
 )
+from pmtui.signals.store import get_signal
 from tests.signals.helpers import T0, FixedEstimates, add_market, add_quote
 
 NOW = T0 + 5
@@ -80,10 +81,10 @@ def test_approving_on_a_resolved_market_is_refused(db: Database) -> None:
 
 def test_undo_within_the_window(db: Database) -> None:
     ids = make_signals(db, "w1", "w2")
-    approve(db, ids["w1"], by="erin", now=NOW)
+    reject(db, ids["w1"], by="erin", now=NOW)
     signal = undo(db, ids["w1"], by="erin", now=NOW + 10)
     assert signal.status == "pending" and signal.note is None and signal.status_reason is None
-    assert [d.action for d in decisions(db, ids["w1"])] == ["approve", "undo"]
+    assert [d.action for d in decisions(db, ids["w1"])] == ["reject", "undo"]
     # Back to pending, so it can be decided again.
     assert reject(db, ids["w1"], by="erin", now=NOW + 11).status == "rejected"
     reject(db, ids["w2"], by="erin", now=NOW)
@@ -93,6 +94,42 @@ def test_undo_within_the_window(db: Database) -> None:
         undo(db, ids["w2"], by="erin", now=NOW + 11)
     with pytest.raises(QueueError, match="no signal #99"):
         undo(db, 99, by="erin", now=NOW)
+
+
+def test_approve_opens_the_paper_position_and_a_fill_cannot_be_undone(db: Database) -> None:
+    ids = make_signals(db, "w1")
+    add_quote(db, "w1", 1, 0.74, 0.76, t=NOW)
+    approve(db, ids["w1"], by="erin", now=NOW + 1, settings=Settings())
+    [position] = db.execute(
+        "SELECT signal_id, market_id, outcome_index, status, shares_micros FROM paper_positions"
+    ).fetchall()
+    # Unvalidated (Kelly stake 0): the paper book opens the minimum order of 5 shares.
+    assert tuple(position) == (ids["w1"], "w1", 1, "open", 5_000_000)
+    [fill] = db.execute("SELECT side, price_micros, price_source FROM paper_fills").fetchall()
+    assert tuple(fill) == ("buy", 760_000, "ask")
+    with pytest.raises(QueueError, match=r"filled as paper position #1.*pmtui paper close 1"):
+        undo(db, ids["w1"], by="erin", now=NOW + 2)
+    assert list_signals(db, status="approved")[0].id == ids["w1"]
+
+
+def test_a_paper_refusal_leaves_the_signal_pending(db: Database) -> None:
+    add_market(db, "w1", yes_price=0.04)
+    report = run_signals(
+        db,
+        Settings(),
+        FixedEstimates(),
+        BatchOptions(strategies=("weather_fade_longshots", "fade_longshots")),
+        now=NOW,
+    )
+    first, second = (i.signal_id for i in report.items)
+    small = Settings(paper=PaperSettings(bankroll=10.0))
+    approve(db, first, by="h", now=NOW + 1, settings=small)  # 5 shares at 0.97: over the $0.50 cap room
+    with pytest.raises(
+        QueueError, match=r"cannot approve signal #\d: the paper book refused: the market cap is full"
+    ):
+        approve(db, second, by="h", now=NOW + 2, settings=small)
+    assert get_signal(db, second).status == "pending"
+    assert [d.action for d in decisions(db, second)] == []
 
 
 def test_undo_refused_for_pending_and_expired(db: Database) -> None:

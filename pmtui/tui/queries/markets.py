@@ -124,13 +124,13 @@ def _where(flt: MarketFilter) -> tuple[str, list[Any]]:
 
 
 def load_page(db: Database, flt: MarketFilter) -> MarketPage:
-    label_expr = SORT_COLUMNS.get(flt.sort, SORT_COLUMNS["volume_24h"])[1]
-    direction = "DESC" if flt.descending else "ASC"
+    expr = SORT_COLUMNS.get(flt.sort, SORT_COLUMNS["volume_24h"])[1]
     where, params = _where(flt)
-    sql = (
-        f"SELECT {_ROW_COLUMNS} FROM markets m{where} "
-        f"ORDER BY ({label_expr}) IS NULL, {label_expr} {direction}, m.id LIMIT ?"
-    )
+    # Unknown values (NULL) go last either way. SQLite sorts NULL lowest, so a descending order puts
+    # them last by itself, and a plain `ORDER BY volume_24h DESC` can walk the (closed, volume_24h)
+    # index instead of sorting 20,000 rows; an ascending order needs the explicit IS NULL first.
+    order = f"{expr} DESC" if flt.descending else f"({expr}) IS NULL, {expr} ASC"
+    sql = f"SELECT {_ROW_COLUMNS} FROM markets m{where} ORDER BY {order}, m.id LIMIT ?"
     rows = [MarketRow.from_sql(r) for r in db.execute(sql, [*params, flt.limit]).fetchall()]
     if len(rows) < flt.limit:
         total = len(rows)

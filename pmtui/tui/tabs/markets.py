@@ -1,6 +1,6 @@
 """Markets tab: the live table over the store, a search box, and the selected market's details.
 
-The table holds one page of the current sort and filter (500 rows by default; `m` loads more) and
+The table holds one page of the current sort and filter (200 rows by default; `m` loads more) and
 says how many markets match, so 20,000 stored markets draw as fast as 500. Every query runs in a
 thread worker with its own connection. Periodic refreshes re-read only the rows on screen and change
 the cells that differ with `update_cell` on the market id, so neither the cursor nor the scroll moves.
@@ -20,6 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
+from textual.worker import Worker, WorkerState
 
 from pmtui.tui import formatting as fmt
 from pmtui.tui.context import TuiContext
@@ -44,8 +45,6 @@ from pmtui.tui.widgets.modals import PickModal
 from pmtui.tui.widgets.search import SearchInput
 from pmtui.tui.widgets.table import VimTable
 
-SEARCH_DEBOUNCE = 0.06
-"""Seconds of typing quiet before the filter query runs (keeps each keystroke well under 150 ms)."""
 DETAIL_DEBOUNCE = 0.12
 """Cursor rests this long before the detail pane loads (holding `j` does not queue 50 loads)."""
 ALL_CATEGORIES = "*"
@@ -205,7 +204,8 @@ class MarketsTab(TabView):
         """What each visible row shows now, by column key: refreshes compare against it."""
         self._question_width = MIN_QUESTION
         self._wide = True
-        self._search_timer: Timer | None = None
+        self._in_flight = False
+        """A page query is running; newer requests wait for it (at most one query at a time)."""
         self._detail_timer: Timer | None = None
         self._detail_id: str | None = None
         self._started = False
@@ -250,7 +250,16 @@ class MarketsTab(TabView):
     # --- loading ----------------------------------------------------------------------------------
 
     def _request_page(self) -> None:
+        """Ask for the page of the current filter. A keystroke queries at once when no query is
+        running; while one is, keystrokes only bump the request number and the newest filter is
+        queried as soon as it returns (its stale page is dropped). No timer adds latency, and typing
+        fast never queues a query per key."""
         self._seq += 1
+        if not self._in_flight:
+            self._start_query()
+
+    def _start_query(self) -> None:
+        self._in_flight = True
         self.run_in_thread(
             partial(self._load_page, self._seq, self.filter),
             group="markets-page",
@@ -265,10 +274,18 @@ class MarketsTab(TabView):
     @on(MarketsPageLoaded)
     def _page_loaded(self, message: MarketsPageLoaded) -> None:
         message.stop()
+        self._in_flight = False
         if message.seq != self._seq:
-            return  # the user typed on; a newer page is on its way
+            self._start_query()  # the user typed on: query what the box says now
+            return
         self._layout_changed()
         self._render_page(message.page)
+
+    @on(Worker.StateChanged)
+    def _page_worker_ended(self, event: Worker.StateChanged) -> None:
+        # A failed page query is reported by the app; here it only must not block the next one.
+        if event.worker.group == "markets-page" and event.state in (WorkerState.ERROR, WorkerState.CANCELLED):
+            self._in_flight = False
 
     def _render_page(self, page: MarketPage) -> None:
         table = self.table
@@ -292,7 +309,9 @@ class MarketsTab(TabView):
         if keep is None or not table.move_to_key(keep):
             table.move_cursor(row=0)
         self._update_summary()
-        self._schedule_detail(immediate=True)
+        # Debounced, not immediate: while the user types, pages follow each other quickly and the
+        # chart should redraw once, for the page they stop on.
+        self._schedule_detail()
 
     def _header(self, column: Column) -> Text:
         label = column.label
@@ -415,14 +434,8 @@ class MarketsTab(TabView):
     @on(Input.Changed, "#markets-search")
     def _search_changed(self, event: Input.Changed) -> None:
         event.stop()
-        if self._search_timer is not None:
-            self._search_timer.stop()
-        text = event.value
-        self._search_timer = self.set_timer(SEARCH_DEBOUNCE, partial(self._apply_search, text))
-
-    def _apply_search(self, text: str) -> None:
-        if text != self.filter.text:
-            self._set_filter(text=text, limit=self.page_size)
+        if event.value != self.filter.text:
+            self._set_filter(text=event.value, limit=self.page_size)
 
     @on(Input.Submitted, "#markets-search")
     def _search_submitted(self, event: Input.Submitted) -> None:
