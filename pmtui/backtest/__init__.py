@@ -1,1 +1,24 @@
-"""Backtests: import, engine, metrics and generated demo data. No Textual."""
+"""Backtests: import, engine, metrics and generated demo data. No Textual.
+
+Modules (each one job):
+- `importer`: `pmtui import FILE` and the market writer (`write_markets`) the demo also uses.
+- `config`: `BacktestConfig`, `StrategySpec`, building them from settings / names / a stored run.
+- `loader`: resolved markets and their outcome-0 prices from the store into numpy arrays.
+- `engine`: decision times, the price at decision, each strategy's `decide`, costs, fees, returns.
+- `metrics`: Wilson and Student t intervals, drawdown, calibration, Brier, Kelly without look-ahead.
+- `report`: the reported document (`pmtui backtest --json`).
+- `runner`: `run_backtest` / `run_backtest_at` (load, decide, report, store) for the CLI and the TUI.
+- `runs`: stored runs: list, load, trades as a DataFrame, equity curve, CSV export.
+- `estimate`: `latest_estimate` (a strategy's track record on comparable markets, for signals).
+- `baselines`: buy-the-favourite / longshot / YES yardsticks.
+- `demo`, `demo_families`: `pmtui demo`, generated markets labelled `source='demo'`.
+
+For the TUI (all thread-safe as long as each thread passes its own connection or a path):
+
+    specs = resolve_specs(names, settings, ["fade_longshots.max_price=0.08"])
+    config = config_from_settings(specs, settings.backtest, horizon="24h", category="Weather")
+    result = run_backtest_at(db_path, config, progress=on_progress, cancelled=is_cancelled)
+    result.document            # the numbers (same shape as --json); result.run_id
+    list_runs(db); load_run(db, run_id); equity_curve(db, run_id, strategy)
+    config_from_json(load_run(db, run_id)["config"])   # re-run a stored run
+"""

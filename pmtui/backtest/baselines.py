@@ -39,4 +39,12 @@ class BuyLongshot(Strategy):
         )
 
 
-BASELINES: dict[str, Strategy] = {s.name: s for s in (BuyFavourite(), BuyLongshot())}
+class BuyYes(Strategy):
+    name: ClassVar[str] = "baseline_yes"
+    description: ClassVar[str] = "Buy outcome 0 (Yes, Up, the first team) on every market."
+
+    def decide(self, ctx: DecisionContext, params: Params) -> Proposal | None:
+        return Proposal(0, f"{ctx.outcomes[0]} at {ctx.yes_price:.2f}")
+
+
+BASELINES: dict[str, Strategy] = {s.name: s for s in (BuyFavourite(), BuyLongshot(), BuyYes())}

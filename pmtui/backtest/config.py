@@ -176,6 +176,49 @@ def resolve_specs(
     return specs
 
 
+def config_from_json(stored: Mapping[str, Any]) -> BacktestConfig:
+    """Rebuild the config of a stored run (`backtest_runs.config_json`) to run it again.
+
+    Stored parameters are re-validated against the strategy's current defaults; raises ConfigError
+    when a strategy no longer exists or a parameter no longer fits.
+    """
+    specs: list[StrategySpec] = []
+    for entry in stored.get("strategies", []):
+        name = str(entry["name"])
+        params = dict(entry.get("params", {}))
+        found = resolve_specs([name], None, [])
+        if params:
+            from pmtui.strategies.params import resolve_params
+
+            found = [
+                StrategySpec(
+                    found[0].strategy, resolve_params(name, None, params, overrides_source="stored run")
+                )
+            ]
+        specs.append(found[0])
+
+    def when(key: str) -> int | None:
+        text = stored.get(key)
+        return None if text is None else parse_date(str(text), key)
+
+    return BacktestConfig(
+        strategies=tuple(specs),
+        horizon=str(stored.get("horizon", "7d")),
+        anchor=str(stored.get("anchor", ANCHOR_END)),
+        cost=float(stored.get("cost", 0.01)),
+        max_staleness=float(stored.get("max_staleness_s", 3 * 86400)),
+        category=stored.get("category"),
+        date_from=when("from"),
+        date_to=when("to"),
+        split=when("split"),
+        settled_band=float(stored.get("settled_band", 0.01)),
+        kelly_fraction=float(stored.get("kelly_fraction", 0.25)),
+        kelly_bankroll=float(stored.get("kelly_bankroll", 100.0)),
+        kelly_min_history=int(stored.get("kelly_min_history", 30)),
+        min_trades=int(stored.get("min_trades", 30)),
+    )
+
+
 def available_strategy_names() -> list[str]:
     """Registered strategies first, then the baselines."""
     from pmtui.backtest.baselines import BASELINES

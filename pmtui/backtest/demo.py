@@ -8,7 +8,7 @@ end in the future and resolved ones in the past.
 Prices: each family (`demo_families`) simulates the true probability of outcome 0; the market price
 is that probability distorted by a favourite–longshot bias, logit(price) = logit(p_true) / (1 + bias),
 plus a little noise, rounded to the tick (0.01, or 0.001 near 0 and 1). bias = 0 is a calibrated
-market; the default 0.2 overprices a 5% longshot at about 7.5%, close to the trade-level Polymarket
+market; the default 0.2 overprices a 5% longshot at about 8%, close to the trade-level Polymarket
 curve in the backtesting reference (which is an upper bound). Open markets get best bid/ask quotes.
 """
 

@@ -154,17 +154,20 @@ def _ladder(
     downs = sorted({round(spot * k / step) * step for k in (0.95, 0.9, 0.8, 0.7)}, reverse=True)
     sigma = vol / math.sqrt(YEAR)
     remaining = np.maximum(end - t, 1).astype(np.float64)
+    # The level only counts as hit at grid times, which is rarer than a continuous touch: the
+    # Broadie–Glasserman shift of the barrier by 0.5826·σ·√Δt keeps the probabilities calibrated.
+    shift = 0.5826 * sigma * math.sqrt(float(np.mean(np.diff(t))) if len(t) > 1 else 1.0)
     for level, direction in [*((u, "reach") for u in ups), *((d, "dip") for d in downs)]:
         if direction == "reach":
             hit = np.flatnonzero(path >= level)
-            distance = np.log(level / path[:-1])
+            distance = np.log(level / path[:-1]) + shift
             question = f"Will {name} reach {money(level)} by {deadline}?"
         else:
             hit = np.flatnonzero(path <= level)
-            distance = np.log(path[:-1] / level)
+            distance = np.log(path[:-1] / level) + shift
             question = f"Will {name} dip to {money(level)} by {deadline}?"
         p = np.clip(2.0 * (1.0 - phi(distance / (sigma * np.sqrt(remaining)))), 0.0, 1.0)
-        p = np.where(distance <= 0, 1.0, p)
+        p = np.where(distance - shift <= 0, 1.0, p)  # the level traded at this point
         if len(hit) and hit[0] < len(t):
             # Hit between grid points: the market resolves YES then, minutes after the trade.
             k = int(hit[0])

@@ -176,6 +176,29 @@ def load_trades(db: Database, run_id: str, strategy: str | None = None, *, trade
     return pd.read_sql_query(sql, db.conn, params=params)
 
 
+@dataclass(frozen=True, slots=True)
+class EquityCurve:
+    """Cumulative P&L of one strategy's trades in the order their outcomes became known."""
+
+    resolve_t: np.ndarray
+    flat: np.ndarray
+    """Cumulative P&L at $1 per trade."""
+    kelly: np.ndarray
+    """Cumulative P&L at fractional Kelly."""
+
+
+def equity_curve(db: Database, run_id: str, strategy: str) -> EquityCurve:
+    rows = db.execute(
+        "SELECT resolve_t, pnl, kelly_pnl FROM backtest_trades WHERE run_id = ? AND strategy = ? "
+        "AND skip_reason IS NULL ORDER BY resolve_t, decision_t, market_id",
+        [run_id, strategy],
+    ).fetchall()
+    t = np.array([r[0] if r[0] is not None else np.nan for r in rows], dtype=np.float64)
+    flat = np.cumsum(np.array([r[1] or 0.0 for r in rows], dtype=np.float64))
+    kelly = np.cumsum(np.array([r[2] or 0.0 for r in rows], dtype=np.float64))
+    return EquityCurve(t, flat, kelly)
+
+
 def export_csv(db: Database, run_id: str, path: Path) -> int:
     """Write every decision of the run to `path` (header + one line each); returns the line count.
     Raises KeyError for an unknown run."""

@@ -16,7 +16,7 @@ from pmtui.cli.common import AppContext, echo_json, fail, pass_app
     multiple=True,
     metavar="NAME",
     help="Strategy to run (repeat for several). Default: every registered strategy. "
-    "Baselines: baseline_favourite, baseline_longshot.",
+    "Baselines: baseline_favourite, baseline_longshot, baseline_yes.",
 )
 @click.option(
     "--param", "params", multiple=True, metavar="NAME.KEY=VALUE", help="Override a strategy parameter."

@@ -209,8 +209,8 @@ def _header(document: dict[str, Any]) -> Text:
         parts.append(f"decided {config.get('from') or '…'} to {config.get('to') or '…'}")
     text = Text(" · ".join(parts))
     text.append(
-        f"\n{markets['considered']:,} resolved markets considered, {markets['with_price']:,} with a usable price, "
-        f"{markets['price_points']:,} price points"
+        f"\n{markets['considered']:,} resolved markets considered, {markets['with_price']:,} with a usable price "
+        "at decision time"
     )
     return text
 

@@ -37,7 +37,8 @@ def import_command(app: AppContext, file: Path, as_json: bool) -> None:
         return
     counts = report.counts
     click.echo(
-        f"{file}: {report.records:,} markets read: {counts.inserted:,} inserted, {counts.updated:,} updated, "
+        f"{file}: read {report.records:,} market{'' if report.records == 1 else 's'}: "
+        f"{counts.inserted:,} inserted, {counts.updated:,} updated, "
         f"{counts.unchanged:,} unchanged; {counts.price_points:,} price points written"
     )
     if report.placeholders:

@@ -47,7 +47,9 @@ def _copy(source: Path, target: Path) -> Database:
 def _numbers(result: BacktestResult) -> dict[str, Any]:
     """Every reported result (not the run id, clock, or how many points happened to be stored)."""
     document = result.document
-    markets = {k: v for k, v in document["markets"].items() if k != "price_points"}
+    markets = {
+        k: v for k, v in document["markets"].items() if k not in ("price_points_read", "all_points_loaded")
+    }
     return {
         "results": document["results"],
         "calibration": document["calibration"],
