@@ -349,6 +349,7 @@ class BatchProcessor:
             strategy.name,
             category=categorized.category,
             price=cost.price.value,
+            params=self.params[strategy.name],
             min_trades=self.settings.signals.min_backtest_trades,
         )
         edge = None if estimate.p is None else estimate.p - cost.all_in

@@ -7,6 +7,7 @@ and is sized at zero.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -29,10 +30,17 @@ class EstimateLike(Protocol):
 
 
 class EstimateLookup(Protocol):
-    """`latest_estimate(db, strategy, category=None, price=None)`."""
+    """The strategy's latest backtest on markets comparable to this one (same category, similar
+    price of the outcome bought), run with these parameters; None when there is none."""
 
     def __call__(
-        self, db: Database, strategy: str, category: str | None = None, price: float | None = None
+        self,
+        db: Database,
+        strategy: str,
+        *,
+        category: str | None,
+        price: float | None,
+        params: Mapping[str, Any],
     ) -> EstimateLike | None: ...
 
 
@@ -59,9 +67,10 @@ def estimate_for(
     *,
     category: str | None,
     price: float | None,
+    params: Mapping[str, Any],
     min_trades: int,
 ) -> WinEstimate:
-    found = lookup(db, strategy, category=category, price=price)
+    found = lookup(db, strategy, category=category, price=price, params=params)
     if found is None:
         return WinEstimate(None, False, {"reason": "no backtest yet"})
     source = {
@@ -71,6 +80,9 @@ def estimate_for(
         "ci_high": round(float(found.ci_high), 6),
         "run_id": str(found.run_id),
     }
+    scope = getattr(found, "scope", None)
+    if isinstance(scope, str):
+        source["scope"] = scope  # which comparable set the backtest estimate was taken from
     if found.n < min_trades:
         source["reason"] = f"only {found.n} backtest trades (< {min_trades})"
         return WinEstimate(None, False, source)
@@ -85,7 +97,12 @@ def backtest_estimates() -> EstimateLookup:
     """
 
     def no_backtest_yet(
-        db: Database, strategy: str, category: str | None = None, price: float | None = None
+        db: Database,
+        strategy: str,
+        *,
+        category: str | None,
+        price: float | None,
+        params: Mapping[str, Any],
     ) -> EstimateLike | None:
         return None
 

@@ -115,7 +115,13 @@ class FixedEstimates:
         self.calls: list[tuple[str, str | None, float | None]] = []
 
     def __call__(
-        self, db: Database, strategy: str, category: str | None = None, price: float | None = None
+        self,
+        db: Database,
+        strategy: str,
+        *,
+        category: str | None,
+        price: float | None,
+        params: Mapping[str, Any],
     ) -> FixedEstimate | None:
         self.calls.append((strategy, category, price))
         return self.by_strategy.get(strategy)
