@@ -59,7 +59,7 @@ async def settle(pilot: Pilot[None], rounds: int = 3) -> None:
 
 def rendered_text(widget: Widget) -> str:
     """What a widget shows on screen, as plain text lines."""
-    width, height = widget.size
+    width, height = widget.outer_size
     strips = widget.render_lines(Region(0, 0, width, height))
     return "\n".join("".join(segment.text for segment in strip) for strip in strips)
 
