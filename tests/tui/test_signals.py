@@ -82,7 +82,7 @@ async def test_a_approves_in_the_store_and_u_undoes(make_app: AppFactory, store:
 
 async def test_undo_is_refused_after_the_window(store: Path) -> None:
     clock = SteppingClock(NOW)
-    app = PmtuiApp(TuiContext(settings=quiet_settings(store), clock=clock))
+    app = PmtuiApp(TuiContext(settings=quiet_settings(store), clock=clock, rest_delay=0))
     async with app.run_test(size=(120, 35), notifications=True) as pilot:
         await open_signals(pilot)
         await pilot.press("a")
@@ -171,7 +171,9 @@ async def test_strategy_filter(make_app: AppFactory) -> None:
 
 
 async def test_due_signals_expire_when_the_tab_reads_the_queue(store: Path) -> None:
-    app = PmtuiApp(TuiContext(settings=quiet_settings(store), clock=SteppingClock(NOW + 4 * 3600)))
+    app = PmtuiApp(
+        TuiContext(settings=quiet_settings(store), clock=SteppingClock(NOW + 4 * 3600), rest_delay=0)
+    )
     async with app.run_test(size=(120, 35)) as pilot:
         await open_signals(pilot)
         assert shown_ids(app) == []
