@@ -30,6 +30,7 @@ from pmtui.tui.queries.status import StoreStatus, read_status
 from pmtui.tui.tabs.base import TabView
 from pmtui.tui.tabs.clusters import ClustersTab
 from pmtui.tui.tabs.markets import MarketsTab
+from pmtui.tui.tabs.signals import SignalsTab
 from pmtui.tui.widgets.status import JobState, OfflineBanner, StatusBar
 
 log = logging.getLogger("pmtui.tui")
@@ -48,13 +49,14 @@ class TabSpec:
 TABS = [
     TabSpec("markets", "Markets", "1", MarketsTab),
     TabSpec("clusters", "Clusters", "2", ClustersTab),
+    TabSpec("signals", "Signals", "3", SignalsTab),
 ]
 
 
 class PmtuiApp(App[None]):
     TITLE = "pmtui"
     # Textual types these two as instance variables, so they cannot be annotated ClassVar here.
-    CSS_PATH = [STYLES_DIR / name for name in ("app.tcss", "markets.tcss", "clusters.tcss")]  # noqa: RUF012
+    CSS_PATH = [STYLES_DIR / name for name in ("app.tcss", "markets.tcss", "clusters.tcss", "signals.tcss")]  # noqa: RUF012
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         *[Binding(tab.key, f"show_tab('{tab.id}')", tab.title, show=False) for tab in TABS],

@@ -15,6 +15,9 @@ class TuiContext:
     clock: Clock = system_clock
     user: str = "tui"
     """Recorded as `decided_by` on signal decisions made in the app."""
+    rest_delay: float = 0.12
+    """How long the cursor must rest on a row before its details load (holding `j` does not queue a
+    load per row). Tests set 0."""
 
     @property
     def store_path(self) -> Path:

@@ -81,6 +81,15 @@ def span(seconds: float) -> str:
     return f"{secs}s"
 
 
+def short_span(seconds: float) -> str:
+    """A duration as its largest unit only: 3d, 5h, 12m, 45s."""
+    seconds = int(max(0, seconds))
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "m")):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
 def time_to_close(end_date: int | None, now: float, *, closed: bool = False) -> Text:
     if closed:
         return Text("closed", style="dim")

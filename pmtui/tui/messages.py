@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from pmtui.signals.store import SignalRow
 from pmtui.tui.queries.clusters import CategoryCount, ClusterMarket, ClusterPage
 from pmtui.tui.queries.markets import MarketDetail, MarketPage, MarketRow
 from pmtui.tui.queries.status import StoreStatus
@@ -73,3 +74,19 @@ class ClusterMembersLoaded(Message):
     node_id: int | None
     """The cluster node to fill, or None when the markets are for the side pane."""
     markets: list[ClusterMarket]
+
+
+@dataclass
+class SignalsLoaded(Message):
+    seq: int
+    signals: list[SignalRow]
+
+
+@dataclass
+class DecisionsMade(Message):
+    action: str
+    """approve | reject | undo"""
+    done: list[int]
+    refused: list[str]
+    """One line per refused signal, from the queue."""
+    t: int

@@ -36,17 +36,17 @@ def quiet_settings(db_path: Path, **ui: object) -> Settings:
 def make_app(store: Path) -> Callable[..., PmtuiApp]:
     def build(db_path: Path | None = None, **ui: object) -> PmtuiApp:
         settings = quiet_settings(db_path or store, **ui)
-        return PmtuiApp(TuiContext(settings=settings, clock=fixed_clock(NOW)))
+        return PmtuiApp(TuiContext(settings=settings, clock=fixed_clock(NOW), rest_delay=0))
 
     return build
 
 
-async def settle(pilot: Pilot[None], rounds: int = 3) -> None:
-    """Let debounce timers fire and every worker finish, until the app is quiet."""
+async def settle(pilot: Pilot[None], rounds: int = 2) -> None:
+    """Let timers fire and every worker finish, until the app is quiet."""
     app = pilot.app
     quiet = 0
-    for _ in range(100):
-        await pilot.pause(0.05)
+    for _ in range(200):
+        await pilot.pause(0.01)
         # Superseded (exclusive) or failed workers raise here; the app reports those itself.
         with contextlib.suppress(WorkerCancelled, WorkerFailed):
             await app.workers.wait_for_complete()
@@ -59,7 +59,7 @@ async def settle(pilot: Pilot[None], rounds: int = 3) -> None:
 
 def rendered_text(widget: Widget) -> str:
     """What a widget shows on screen, as plain text lines."""
-    width, height = widget.size
+    width, height = widget.outer_size
     strips = widget.render_lines(Region(0, 0, width, height))
     return "\n".join("".join(segment.text for segment in strip) for strip in strips)
 

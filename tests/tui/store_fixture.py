@@ -251,6 +251,14 @@ def price_points() -> Iterable[tuple[str, int, float]]:
             yield (token, t, round(p, 4))
 
 
+def estimate(n: int, rate: float, low: float, high: float, reason: str | None = None) -> str:
+    """`signals.est_source_json` as pmtui.signals.estimates writes it."""
+    source: dict[str, Any] = {"n": n, "win_rate": rate, "ci_low": low, "ci_high": high, "run_id": "run-a"}
+    if reason:
+        source["reason"] = reason
+    return json.dumps(source)
+
+
 def fixture_signals() -> list[dict[str, Any]]:
     def signal(
         sid: int, market_id: str, strategy: str, outcome: str, index: int, **extra: Any
@@ -266,7 +274,7 @@ def fixture_signals() -> list[dict[str, Any]]:
             "strategy": strategy,
             "params_json": "{}",
             "price": 0.5,
-            "price_source": "best_ask",
+            "price_source": "book_ask",
             "est_win_prob": None,
             "est_source_json": "{}",
             "validated": 0,
@@ -295,7 +303,9 @@ def fixture_signals() -> list[dict[str, Any]]:
             edge=0.08,
             stake_micros=12_500_000,
             score=0.08,
-            est_source_json=json.dumps({"n": 412, "win_rate": 0.91, "ci": [0.88, 0.93]}),
+            est_source_json=estimate(412, 0.91, 0.88, 0.93),
+            cost=0.83,
+            fee=0.0,
             rationale="YES at 19¢ above the $150K rung at 12¢: ladder inconsistent, fade the higher rung",
         ),
         signal(
@@ -310,7 +320,9 @@ def fixture_signals() -> list[dict[str, Any]]:
             edge=0.04,
             stake_micros=6_000_000,
             score=0.04,
-            est_source_json=json.dumps({"n": 96, "win_rate": 0.84, "ci": [0.76, 0.90]}),
+            est_source_json=estimate(96, 0.84, 0.76, 0.90),
+            cost=0.80,
+            fee=0.0,
             rationale="YES 22¢ < 30¢ on a 2°F bucket a day out: longshot fade",
         ),
         signal(
@@ -320,12 +332,14 @@ def fixture_signals() -> list[dict[str, Any]]:
             "No [/]",
             1,
             price=0.94,
-            est_win_prob=0.95,
+            est_win_prob=None,
             validated=0,
-            edge=0.0,
+            edge=None,
             stake_micros=0,
-            score=0.01,
-            est_source_json=json.dumps({"n": 12, "win_rate": 0.92, "ci": [0.65, 0.99]}),
+            score=None,
+            est_source_json=estimate(12, 0.92, 0.65, 0.99, reason="only 12 backtest trades (< 30)"),
+            cost=0.95,
+            fee=0.0,
             rationale="YES at 7¢ in [1¢, 10¢]: [bold]longshot[/] fade",
         ),
         signal(
@@ -337,12 +351,14 @@ def fixture_signals() -> list[dict[str, Any]]:
             price=0.96,
             est_win_prob=0.97,
             validated=1,
-            edge=0.0,
+            edge=-0.001,
             stake_micros=0,
             status="approved",
             status_time=NOW - HOUR,
             score=0.005,
-            est_source_json=json.dumps({"n": 1200, "win_rate": 0.97, "ci": [0.96, 0.98]}),
+            est_source_json=estimate(1200, 0.97, 0.96, 0.98),
+            cost=0.97,
+            fee=0.0,
             rationale="YES at 5¢ in [1¢, 10¢]: longshot fade",
             note="small size",
         ),

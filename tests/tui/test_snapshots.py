@@ -61,3 +61,28 @@ def test_clusters_tab(snap_compare: Any, make_app: AppFactory, size: tuple[int, 
         await settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["120x35", "80x24"])
+def test_signals_tab(snap_compare: Any, make_app: AppFactory, size: tuple[int, int]) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("space")  # one marked signal, cursor on the second
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+
+def test_signals_unvalidated_and_markup(snap_compare: Any, make_app: AppFactory) -> None:
+    """The unvalidated strategy says so; its market's bracketed title and rationale are literal."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("G")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(120, 35), run_before=run_before)

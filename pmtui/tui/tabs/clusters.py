@@ -34,8 +34,6 @@ from pmtui.tui.tabs.base import TabView
 from pmtui.tui.widgets.table import VimTable
 from pmtui.tui.widgets.tree import VimTree
 
-PANE_DEBOUNCE = 0.12
-
 
 @dataclass(frozen=True)
 class NodeRef:
@@ -195,7 +193,10 @@ class ClustersTab(TabView):
         self._pane_cluster = ref.cluster_id
         if self._pane_timer is not None:
             self._pane_timer.stop()
-        self._pane_timer = self.set_timer(PANE_DEBOUNCE, partial(self._load_pane, ref.cluster_id))
+        if self.ctx.rest_delay <= 0:
+            self._load_pane(ref.cluster_id)
+        else:
+            self._pane_timer = self.set_timer(self.ctx.rest_delay, partial(self._load_pane, ref.cluster_id))
 
     def _load_pane(self, cluster_id: str) -> None:
         if cluster_id != self._pane_cluster:

@@ -45,8 +45,6 @@ from pmtui.tui.widgets.modals import PickModal
 from pmtui.tui.widgets.search import SearchInput
 from pmtui.tui.widgets.table import VimTable
 
-DETAIL_DEBOUNCE = 0.12
-"""Cursor rests this long before the detail pane loads (holding `j` does not queue 50 loads)."""
 ALL_CATEGORIES = "*"
 
 
@@ -397,10 +395,10 @@ class MarketsTab(TabView):
     def _schedule_detail(self, immediate: bool = False) -> None:
         if self._detail_timer is not None:
             self._detail_timer.stop()
-        if immediate:
+        if immediate or self.ctx.rest_delay <= 0:
             self._load_detail()
         else:
-            self._detail_timer = self.set_timer(DETAIL_DEBOUNCE, self._load_detail)
+            self._detail_timer = self.set_timer(self.ctx.rest_delay, self._load_detail)
 
     def _load_detail(self) -> None:
         market_id = self.table.cursor_key

@@ -1,0 +1,198 @@
+"""Signals tab: the review queue decided from the keyboard, through pmtui.signals.queue."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from pmtui.store import connect
+from pmtui.tui.app import PmtuiApp
+from pmtui.tui.context import TuiContext
+from pmtui.tui.tabs.signals import SignalsTab
+from pmtui.tui.widgets.modals import ConfirmModal, NoteModal
+from pmtui.tui.widgets.table import VimTable
+from tests.tui.conftest import plain, quiet_settings, rendered_text, settle
+from tests.tui.store_fixture import NOW
+
+AppFactory = Callable[..., PmtuiApp]
+
+
+class SteppingClock:
+    """A clock the test moves forward by hand."""
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+
+    def __call__(self) -> float:
+        return self.at
+
+
+def db_of(path: Path) -> Database:
+    return connect(path)
+
+
+def status(path: Path, signal_id: int) -> str:
+    return str(db_of(path)["signals"].get(signal_id)["status"])
+
+
+def shown_ids(app: PmtuiApp) -> list[str]:
+    return [str(key.value) for key in app.query_one("#signals-table", VimTable).rows]
+
+
+async def open_signals(pilot: object) -> None:
+    await settle(pilot)  # type: ignore[arg-type]
+    await pilot.press("3")  # type: ignore[attr-defined]
+    await settle(pilot)  # type: ignore[arg-type]
+
+
+async def test_pending_best_first_with_estimates(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 35)) as pilot:
+        await open_signals(pilot)
+        assert app.focused is app.query_one("#signals-table")
+        assert shown_ids(app) == ["1", "2", "3"]  # scores 0.08, 0.04, then the unvalidated one
+        table = app.query_one("#signals-table", VimTable)
+        assert plain(table.get_cell("1", "win")) == "91% n=412"
+        assert plain(table.get_cell("3", "win")) == "unvalidated n=12"
+        assert plain(table.get_cell("1", "stake")) == "$12.50"
+        assert plain(table.get_cell("1", "edge")) == "+8.0¢"
+        detail = rendered_text(app.query_one("#signal-detail"))
+        assert "est. win 91.0% [88.0%–93.0%] n=412" in detail
+
+
+async def test_a_approves_in_the_store_and_u_undoes(make_app: AppFactory, store: Path) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 35)) as pilot:
+        await open_signals(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert status(store, 1) == "approved"
+        decision = next(db_of(store).query("SELECT * FROM signal_decisions WHERE signal_id = 1"))
+        assert decision["action"] == "approve" and decision["decided_by"] == "tui"
+        assert shown_ids(app) == ["2", "3"]
+        assert app.query_one("#signals-table", VimTable).cursor_key == "2"
+        await pilot.press("u")
+        await settle(pilot)
+        assert status(store, 1) == "pending"
+        assert shown_ids(app) == ["1", "2", "3"]
+
+
+async def test_undo_is_refused_after_the_window(store: Path) -> None:
+    clock = SteppingClock(NOW)
+    app = PmtuiApp(TuiContext(settings=quiet_settings(store), clock=clock, rest_delay=0))
+    async with app.run_test(size=(120, 35), notifications=True) as pilot:
+        await open_signals(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        clock.at += app.ctx.settings.signals.undo_window + 1
+        await pilot.press("u")
+        await settle(pilot)
+        assert status(store, 1) == "approved"
+        assert any("too late to undo" in n.message for n in app._notifications)
+
+
+async def test_r_rejects_with_a_note(make_app: AppFactory, store: Path) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 35)) as pilot:
+        await open_signals(pilot)
+        await pilot.press("j", "r")
+        await settle(pilot)
+        assert isinstance(app.screen, NoteModal)
+        await pilot.press(*"thin book", "enter")
+        await settle(pilot)
+        row = db_of(store)["signals"].get(2)
+        assert row["status"] == "rejected" and row["note"] == "thin book"
+        # escape in the note dialog decides nothing
+        await pilot.press("r", "escape")
+        await settle(pilot)
+        assert status(store, 1) == "pending"
+
+
+async def test_marked_signals_are_decided_after_confirmation(make_app: AppFactory, store: Path) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 35)) as pilot:
+        await open_signals(pilot)
+        await pilot.press("space", "space")  # marks 1 and 2, cursor moves down each time
+        await settle(pilot)
+        assert app.query_one(SignalsTab).marked == {1, 2}
+        await pilot.press("A")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("n")
+        await settle(pilot)
+        assert status(store, 1) == status(store, 2) == "pending"
+        await pilot.press("A", "y")
+        await settle(pilot)
+        assert status(store, 1) == status(store, 2) == "approved"
+        assert status(store, 3) == "pending"
+        assert shown_ids(app) == ["3"]
+
+
+async def test_decided_and_expired_one_key_away(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 35), notifications=True) as pilot:
+        await open_signals(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        assert shown_ids(app) == ["4"]
+        assert "note: small size" in rendered_text(app.query_one("#signal-detail"))
+        # approving an already decided signal is refused by the queue, with its reason
+        await pilot.press("a")
+        await settle(pilot)
+        assert any("already approved" in n.message for n in app._notifications)
+        await pilot.press("e")
+        await settle(pilot)
+        assert shown_ids(app) == ["5"]
+        assert "YES rose to 48¢" in rendered_text(app.query_one("#signal-detail"))
+        await pilot.press("p")
+        await settle(pilot)
+        assert shown_ids(app) == ["1", "2", "3"]
+
+
+async def test_strategy_filter(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 35)) as pilot:
+        await open_signals(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        options = app.screen.query_one("OptionList")
+        index = next(
+            i
+            for i in range(options.option_count)
+            if options.get_option_at_index(i).id == "weather_fade_longshots"
+        )
+        options.highlighted = index
+        await pilot.press("enter")
+        await settle(pilot)
+        assert shown_ids(app) == ["2"]
+
+
+async def test_due_signals_expire_when_the_tab_reads_the_queue(store: Path) -> None:
+    app = PmtuiApp(
+        TuiContext(settings=quiet_settings(store), clock=SteppingClock(NOW + 4 * 3600), rest_delay=0)
+    )
+    async with app.run_test(size=(120, 35)) as pilot:
+        await open_signals(pilot)
+        assert shown_ids(app) == []
+        assert status(store, 1) == "expired"
+        assert "No pending signals" in rendered_text(app.query_one("#signal-detail"))
+
+
+async def test_untrusted_text_in_signals_is_literal(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 35)) as pilot:
+        await open_signals(pilot)
+        app.query_one("#signals-table", VimTable).move_to_key("3")
+        await settle(pilot)
+        detail = rendered_text(app.query_one("#signal-detail"))
+        assert "Will [bold]X[/] win? [link=x]" in detail
+        assert "[bold]longshot[/] fade" in detail
+        assert "Buy No [/]" in detail
+
+
+def test_settings_are_not_mutated() -> None:
+    # quiet_settings builds a fresh frozen Settings each time (tests above rely on it)
+    assert dataclasses.is_dataclass(quiet_settings(Path("x")))
