@@ -295,3 +295,44 @@ def settle_resolved(db: Database, *, now: int | None = None) -> list[Position]:
             )
             settled.append(get_position(db, position.id))
     return settled
+
+
+def cancel_fill(db: Database, signal_id: int, *, now: int | None = None) -> int | None:
+    """Take back the paper fill an approval just made (the review queue's undo). Returns the id of
+    the removed position, or None when the signal had none.
+
+    Only a position that is still open with its single buy fill can be taken back; anything that
+    happened after the fill (a close, a settlement) is refused with a PaperError. The position, its
+    fill and its ledger rows are removed together, so the ledger balances exactly as before the
+    approval; an alert about the fill that already went out is followed by a "fill undone" alert.
+    """
+    now = _now(now)
+    with write_tx(db):
+        row = db.execute("SELECT id, status FROM paper_positions WHERE signal_id = ?", [signal_id]).fetchone()
+        if row is None:
+            return None
+        position_id, status = int(row[0]), str(row[1])
+        sells = db.execute(
+            "SELECT COUNT(*) FROM paper_fills WHERE position_id = ? AND side != 'buy'", [position_id]
+        ).fetchone()[0]
+        if status != "open" or sells:
+            raise PaperError(
+                f"position #{position_id} of signal #{signal_id} is {status}; a fill can only be taken "
+                "back while the position is still open and untouched"
+            )
+        sent = db.execute(
+            "SELECT status FROM alerts_outbox WHERE dedupe_key = ?", [f"fill:{position_id}"]
+        ).fetchone()
+        db.execute("DELETE FROM alerts_outbox WHERE dedupe_key = ?", [f"fill:{position_id}"])
+        if sent is not None and sent[0] == "sent":
+            enqueue(
+                db,
+                kind="fill",
+                dedupe_key=f"unfill:{position_id}:{now}",
+                text=f"Paper fill #{position_id} undone: signal #{signal_id} is back in the review queue.",
+                now=now,
+            )
+        db.execute("DELETE FROM paper_ledger WHERE position_id = ?", [position_id])
+        db.execute("DELETE FROM paper_fills WHERE position_id = ?", [position_id])
+        db.execute("DELETE FROM paper_positions WHERE id = ?", [position_id])
+    return position_id

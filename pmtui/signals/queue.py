@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from pmtui.config import Settings, SignalSettings, load_settings
-from pmtui.paper.book import open_from_signal
+from pmtui.paper.book import cancel_fill, open_from_signal
 from pmtui.paper.models import PaperError
 from pmtui.signals.market_state import load_states
 from pmtui.signals.pricing import executable_price
@@ -217,12 +217,12 @@ def undo(
             )
         if signal.expires <= at:
             raise QueueError(f"cannot undo signal #{signal_id}: it has expired meanwhile")
-        position = db.execute("SELECT id FROM paper_positions WHERE signal_id = ?", [signal_id]).fetchone()
-        if position is not None:
-            raise QueueError(
-                f"cannot undo signal #{signal_id}: it was filled as paper position #{position[0]}, and a fill "
-                f"cannot be undone; close it with `pmtui paper close {position[0]}`"
-            )
+        if last[1] == "approve":
+            # The approval filled a paper position; undo takes that fill back with it.
+            try:
+                cancel_fill(db, signal_id, now=at)
+            except PaperError as exc:
+                raise QueueError(f"cannot undo signal #{signal_id}: {exc}") from None
         db.execute(
             "UPDATE signals SET status = 'pending', status_time = ?, status_reason = NULL, note = NULL "
             "WHERE id = ?",

@@ -6,6 +6,8 @@ import pytest
 from sqlite_utils import Database
 
 from pmtui.config import PaperSettings, Settings
+from pmtui.paper.book import close_position
+from pmtui.paper.ledger import check_ledger
 from pmtui.signals.batch import BatchOptions, run_signals
 from pmtui.signals.queue import (
     QueueError,
@@ -96,7 +98,7 @@ def test_undo_within_the_window(db: Database) -> None:
         undo(db, 99, by="erin", now=NOW)
 
 
-def test_approve_opens_the_paper_position_and_a_fill_cannot_be_undone(db: Database) -> None:
+def test_approve_opens_the_paper_position_and_undo_takes_the_fill_back(db: Database) -> None:
     ids = make_signals(db, "w1")
     add_quote(db, "w1", 1, 0.74, 0.76, t=NOW)
     approve(db, ids["w1"], by="erin", now=NOW + 1, settings=Settings())
@@ -107,8 +109,28 @@ def test_approve_opens_the_paper_position_and_a_fill_cannot_be_undone(db: Databa
     assert tuple(position) == (ids["w1"], "w1", 1, "open", 5_000_000)
     [fill] = db.execute("SELECT side, price_micros, price_source FROM paper_fills").fetchall()
     assert tuple(fill) == ("buy", 760_000, "ask")
-    with pytest.raises(QueueError, match=r"filled as paper position #1.*pmtui paper close 1"):
-        undo(db, ids["w1"], by="erin", now=NOW + 2)
+    cash_after_fill = check_ledger(db).cash_micros
+
+    signal = undo(db, ids["w1"], by="erin", now=NOW + 2)
+    assert signal.status == "pending"
+    assert db.execute("SELECT COUNT(*) FROM paper_positions").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM paper_fills").fetchone()[0] == 0
+    ledger = check_ledger(db)
+    assert ledger.ok, ledger.problems
+    assert ledger.cash_micros == ledger.deposits_micros > cash_after_fill
+    # Decided again, it fills again.
+    approve(db, ids["w1"], by="erin", now=NOW + 3, settings=Settings())
+    assert db.execute("SELECT COUNT(*) FROM paper_positions WHERE status = 'open'").fetchone()[0] == 1
+
+
+def test_undo_is_refused_once_the_position_was_closed(db: Database) -> None:
+    ids = make_signals(db, "w1")
+    add_quote(db, "w1", 1, 0.74, 0.76, t=NOW)
+    approve(db, ids["w1"], by="erin", now=NOW + 1, settings=Settings())
+    [[position_id]] = db.execute("SELECT id FROM paper_positions").fetchall()
+    close_position(db, position_id, Settings(), now=NOW + 2)
+    with pytest.raises(QueueError, match=r"cannot undo signal #1: position #1 of signal #1 is closed"):
+        undo(db, ids["w1"], by="erin", now=NOW + 3)
     assert list_signals(db, status="approved")[0].id == ids["w1"]
 
 
