@@ -7,7 +7,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import os
 import queue
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +31,7 @@ from pmtui.paths import default_config_file
 from pmtui.polymarket.fake_server import FakePolymarket
 from pmtui.signals import queue as review
 from pmtui.signals.monitor import JOB, BackgroundMonitor, CycleReport, Monitor
-from pmtui.store import connect
+from pmtui.store import connect, integrity_ok
 
 TOKEN = "7012345678:AAHmonitorTOKEN-x9Yz_qwertyuiopasdfgh"
 
@@ -93,19 +97,19 @@ def test_a_price_move_creates_a_signal_and_the_resolution_expires_it(
     fake_polymarket.set_price(market_id, 0.05)
     moved = cycle(settings)
     assert moved.ok, moved.error
-    [signal] = [s for s in signals_of(db, market_id) if s["strategy"] == "fade_longshots"]
-    assert signal["status"] == "pending" and signal["outcome_index"] == 1
-    assert signal["id"] in moved.new_signal_ids and moved.signals_new >= 1
+    [proposed] = [s for s in signals_of(db, market_id) if s["strategy"] == "fade_longshots"]
+    assert proposed["status"] == "pending" and proposed["outcome_index"] == 1
+    assert proposed["id"] in moved.new_signal_ids and moved.signals_new >= 1
     # Priced from the refreshed order book of the NO token, not from the stale catalogue price.
-    assert signal["price_source"] == "book_ask" and 0.9 < signal["price"] < 1
+    assert proposed["price_source"] == "book_ask" and 0.9 < proposed["price"] < 1
     quote = db.execute(
-        "SELECT best_ask FROM quotes WHERE market_id = ? AND token_id = ?", [market_id, signal["token_id"]]
+        "SELECT best_ask FROM quotes WHERE market_id = ? AND token_id = ?", [market_id, proposed["token_id"]]
     ).fetchone()
-    assert quote[0] == pytest.approx(signal["price"])
+    assert quote[0] == pytest.approx(proposed["price"])
 
     unchanged = cycle(settings)
     assert [s["status"] for s in signals_of(db, market_id)] == ["pending"]  # one live signal, kept
-    assert signal["id"] not in unchanged.new_signal_ids
+    assert proposed["id"] not in unchanged.new_signal_ids
 
     fake_polymarket.resolve(market_id, winner=1)
     resolved = cycle(settings)
@@ -114,7 +118,7 @@ def test_a_price_move_creates_a_signal_and_the_resolution_expires_it(
     [after] = signals_of(db, market_id)
     assert (after["status"], after["status_reason"]) == ("expired", "market resolved")
     decision = db.execute(
-        "SELECT action, decided_by FROM signal_decisions WHERE signal_id = ?", [signal["id"]]
+        "SELECT action, decided_by FROM signal_decisions WHERE signal_id = ?", [proposed["id"]]
     ).fetchall()
     assert [tuple(d) for d in decision] == [("expire", "pmtui")]
     market = db.execute("SELECT resolution, winner FROM markets WHERE id = ?", [market_id]).fetchone()
@@ -129,10 +133,10 @@ def test_a_resolved_market_settles_its_position_once(
     market_id = mid_priced_market(db)
     fake_polymarket.set_price(market_id, 0.05)
     assert cycle(settings).ok
-    [signal] = [s for s in signals_of(db, market_id) if s["strategy"] == "fade_longshots"]
-    review.approve(db, signal["id"], by="tester", settings=settings)
+    [proposed] = [s for s in signals_of(db, market_id) if s["strategy"] == "fade_longshots"]
+    review.approve(db, proposed["id"], by="tester", settings=settings)
     position = db.execute(
-        "SELECT id, shares_micros, cost_micros FROM paper_positions WHERE signal_id = ?", [signal["id"]]
+        "SELECT id, shares_micros, cost_micros FROM paper_positions WHERE signal_id = ?", [proposed["id"]]
     ).fetchone()
     assert position is not None
     position_id, shares, cost = (int(v) for v in position)
@@ -239,6 +243,30 @@ def test_monitor_once_cli_prints_the_cycle_and_fails_when_a_step_fails(
     assert json.loads(offline.output)["status"] == "error"
 
 
+def test_ctrl_c_stops_the_headless_monitor_cleanly(fake_polymarket: FakePolymarket, db: Database) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pmtui", "monitor", "--aggressive", "--json"],
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = json.loads(process.stdout.readline())
+        assert first["status"] == "ok"
+        process.send_signal(signal.SIGINT)  # while it waits for the next cycle
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0 and "stopped" in err and "Traceback" not in err
+    assert out == ""  # no second cycle started
+    assert integrity_ok(db)
+    statuses = [r[0] for r in db.execute("SELECT status FROM job_runs WHERE job = ?", [JOB])]
+    assert statuses == ["ok"]
+
+
 def test_monitor_once_sends_the_new_signal_digest_when_telegram_is_configured(
     fake_polymarket: FakePolymarket, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -266,8 +294,8 @@ def test_collect_settles_and_sends_the_settlement_alert(
     market_id = mid_priced_market(db)
     fake_polymarket.set_price(market_id, 0.05)
     assert cycle(settings).ok
-    [signal] = [s for s in signals_of(db, market_id) if s["strategy"] == "fade_longshots"]
-    review.approve(db, signal["id"], by="tester", settings=settings)
+    [proposed] = [s for s in signals_of(db, market_id) if s["strategy"] == "fade_longshots"]
+    review.approve(db, proposed["id"], by="tester", settings=settings)
     db.execute("UPDATE alerts_outbox SET status = 'sent'")  # the fill alert is not this test's subject
     fake_polymarket.resolve(market_id, winner=0)  # YES wins: the position loses
     config = default_config_file()
