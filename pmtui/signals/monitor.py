@@ -50,8 +50,14 @@ from pmtui.polymarket.client import PolymarketClient
 from pmtui.signals.batch import BatchOptions, run_signals
 from pmtui.signals.estimates import EstimateLookup, backtest_estimates
 from pmtui.store.db import connect, write_tx
-from pmtui.store.ops import close_stale_runs, finish_job_run, get_checkpoint, last_finished, set_checkpoint
-from pmtui.store.ops import start_job_run as _start_job_run
+from pmtui.store.ops import (
+    close_stale_runs,
+    finish_job_run,
+    get_checkpoint,
+    last_finished,
+    set_checkpoint,
+    start_job_run,
+)
 from pmtui.strategies.registry import all_strategies
 
 log = logging.getLogger(__name__)
@@ -198,23 +204,21 @@ async def run_cycle(
     *,
     now: int | None = None,
     estimates: EstimateLookup | None = None,
-    record: bool = True,
 ) -> CycleReport:
     """One monitor cycle on `db` (this thread's connection) with `client`. Never raises for a failing
     step (see the module doc); a cancellation (Ctrl-C, `stop()`) is recorded and re-raised.
 
-    `now` fixes the evaluation time (default: the wall clock once the prices are in); `record=False`
-    leaves `job_runs` alone (the caller records the cycle itself)."""
+    `now` fixes the evaluation time (default: the wall clock once the prices are in); `estimates`
+    replaces the backtest lookup (default: `backtest_estimates()`, read afresh every cycle)."""
     started = time.time()
     report = CycleReport(started=started)
-    run_id = _start_job_run(db, JOB) if record else None
+    run_id = start_job_run(db, JOB)
     calls_before = dict(client.calls)
     try:
         await _cycle(db, client, settings, report, now=now, estimates=estimates or backtest_estimates())
     except asyncio.CancelledError:
         report.status = "cancelled"
-        if run_id is not None:
-            finish_job_run(db, run_id, "cancelled", error="cancelled")
+        finish_job_run(db, run_id, "cancelled", error="cancelled")
         raise
     report.status = "error" if report.errors else "ok"
     report.seconds = time.time() - started
@@ -223,11 +227,10 @@ async def run_cycle(
         for endpoint, count in client.calls.items()
         if count - calls_before.get(endpoint, 0) > 0
     }
-    if run_id is not None:
-        try:
-            finish_job_run(db, run_id, report.status, _summary(report), report.error)
-        except Exception:
-            log.exception("could not record monitor cycle %d", run_id)
+    try:
+        finish_job_run(db, run_id, report.status, _summary(report), report.error)
+    except Exception:  # the cycle's work is done and committed; only its record is missing
+        log.exception("could not record monitor cycle %d", run_id)
     if report.errors:
         log.warning("%s", report.line())
     else:
@@ -448,7 +451,22 @@ class Monitor:
 
     async def run_forever(self, stop: threading.Event | asyncio.Event) -> None:
         """A cycle every interval until `stop` is set. The first waits out the rest of the interval
-        since the last finished cycle (from `job_runs`, so a restart keeps the rhythm)."""
+        since the last finished cycle (from `job_runs`, so a restart keeps the rhythm). Setting `stop`
+        during a cycle cancels it at its next await: what it wrote is committed, the rest is not
+        started, and its `job_runs` row says cancelled."""
+        loop = asyncio.create_task(self._loop(stop), name="monitor:loop")
+        stopped = asyncio.create_task(_wait_for(stop, None), name="monitor:stop")
+        try:
+            await asyncio.wait({loop, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (loop, stopped):
+                task.cancel()
+            await asyncio.gather(loop, stopped, return_exceptions=True)
+        error = loop.exception() if loop.done() and not loop.cancelled() else None
+        if error is not None:  # e.g. the database cannot be opened: the owner must hear of it
+            raise error
+
+    async def _loop(self, stop: threading.Event | asyncio.Event) -> None:
         db = self._connect()
         try:
             close_stale_runs(db)

@@ -28,7 +28,7 @@ from pmtui.config import Settings, load_settings
 from pmtui.paper.book import settle_resolved
 from pmtui.paper.ledger import check_ledger
 from pmtui.paths import default_config_file
-from pmtui.polymarket.fake_server import FakePolymarket
+from pmtui.polymarket.fake_server import FakePolymarket, FaultRule
 from pmtui.signals import queue as review
 from pmtui.signals.monitor import JOB, BackgroundMonitor, CycleReport, Monitor
 from pmtui.store import connect, integrity_ok
@@ -332,3 +332,46 @@ def test_candidates_are_interesting_markets_first_then_by_volume(tmp_path: Path)
     assert candidate_ids(db, two) == ["held", "big", "mid"]
     assert candidate_ids(db, base) == ["held", "big", "mid", "small"]
     db.close()
+
+
+def test_stop_cancels_a_cycle_in_progress(fake_polymarket: FakePolymarket, db: Database) -> None:
+    fake_polymarket.set_faults(FaultRule("slow", endpoint="clob:/books", every=1, delay=20))
+    monitor = BackgroundMonitor(monitor_settings())
+    monitor.start()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:  # wait until the cycle is inside its slow /books call
+        if fake_polymarket.stats.requests.get("clob:/books", 0) >= 1:
+            break
+        time.sleep(0.05)
+    started = time.monotonic()
+    monitor.stop(timeout=10)
+    assert time.monotonic() - started < 5 and not monitor.running and monitor.error is None
+    statuses = [r[0] for r in db.execute("SELECT status FROM job_runs WHERE job = ?", [JOB])]
+    assert statuses == ["cancelled"]
+    assert db.execute("SELECT COUNT(*) FROM signals").fetchone()[0] == 0  # nothing after the cut ran
+
+
+def test_a_monitor_failing_for_n_minutes_raises_the_failing_job_alert(
+    fake_polymarket: FakePolymarket, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PMTUI_TELEGRAM_URL", "http://127.0.0.1:9")  # configured; nothing is sent here
+    monkeypatch.setenv("PMTUI_TELEGRAM_TOKEN", TOKEN)
+    monkeypatch.setenv("PMTUI_TELEGRAM_CHAT_ID", "-100123")
+    settings = monitor_settings(max_retries=0)
+    settings = dataclasses.replace(
+        settings, alerts=dataclasses.replace(settings.alerts, collector_failing_minutes=0)
+    )
+    fake_polymarket.go_offline("503")
+    first = cycle(settings)
+    assert first.status == "error"
+    second = cycle(settings)  # sees the first failed run in job_runs
+    assert second.alerts_queued >= 1
+    [text] = [r[0] for r in db.execute("SELECT text FROM alerts_outbox WHERE kind = 'collector'")]
+    assert text.startswith("Background job 'monitor' has been failing") and "prices:" in text
+    fake_polymarket.go_online()
+    recovered = cycle(settings)
+    assert recovered.ok
+    third = cycle(settings)  # the ok run is in job_runs now: the recovery note is queued
+    assert third.ok
+    texts = [r[0] for r in db.execute("SELECT text FROM alerts_outbox WHERE kind = 'collector' ORDER BY id")]
+    assert len(texts) == 2 and texts[1].startswith("Background job 'monitor' recovered")
