@@ -369,6 +369,7 @@ def test_a_monitor_failing_for_n_minutes_raises_the_failing_job_alert(
     fake_polymarket.go_offline("503")
     first = cycle(settings)
     assert first.status == "error"
+    time.sleep(1.1)  # alert times are whole seconds: let the failure be at least "0 minutes" old
     second = cycle(settings)  # sees the first failed run in job_runs
     assert second.alerts_queued >= 1
     [text] = [r[0] for r in db.execute("SELECT text FROM alerts_outbox WHERE kind = 'collector'")]
