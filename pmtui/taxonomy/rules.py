@@ -315,8 +315,13 @@ def parse_rules_text(text: str, path: Path | str = "<rules>") -> list[Rule]:
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
-        reason = getattr(exc, "msg", None) or re.sub(r"\s*\(at line \d+, column \d+\)$", "", str(exc))
+        message = str(exc)
+        line = getattr(exc, "lineno", None) or _line_from_message(message)
+        if line is None and "end of document" in message:
+            line = max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
+        reason = getattr(exc, "msg", None) or re.sub(
+            r"\s*\((?:at line \d+, column \d+|at end of document)\)$", "", message
+        )
         raise RuleFileError(path, line, f"not valid TOML: {reason}") from None
     unknown = [k for k in document if k != "rule"]
     if unknown:
@@ -340,12 +345,14 @@ def _line_of(text: str, key: str, rule: str | None = None) -> int | None:
     """Where a rule's table header (or, failing that, a top-level key) is written in the file."""
     if rule is not None:
         quoted = re.escape(rule)
-        header = re.compile(rf"^\s*\[\s*rule\s*\.\s*(?:{quoted}|\"{quoted}\"|'{quoted}')\s*\]", re.MULTILINE)
+        header = re.compile(
+            rf"^[ \t]*\[[ \t]*rule[ \t]*\.[ \t]*(?:{quoted}|\"{quoted}\"|'{quoted}')[ \t]*\]", re.MULTILINE
+        )
         match = header.search(text)
         if match:
             return text.count("\n", 0, match.start()) + 1
         return None
-    match = re.search(rf"^\s*\[?\s*{re.escape(key)}\b", text, re.MULTILINE)
+    match = re.search(rf"^[ \t]*\[?[ \t]*{re.escape(key)}\b", text, re.MULTILINE)
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 
