@@ -59,10 +59,13 @@ def categorize_market(
     return Categorized(chosen, cluster, features)
 
 
-_COLUMNS = (
-    "id, question, tags_json, event_id, event_slug, series_slug, end_date, category, category_source, "
-    "cluster_id, features_json"
-)
+_COLUMNS = ", ".join(
+    f"markets.{c}"  # qualified: json_each() has an `id` column too
+    for c in (
+        "id", "question", "tags_json", "event_id", "event_slug", "series_slug", "end_date", "category",
+        "category_source", "cluster_id", "features_json",
+    )
+)  # fmt: skip
 _UPDATE = (
     "UPDATE markets SET category = ?, category_source = ?, cluster_id = ?, features_json = ? WHERE id = ? "
     "AND (category, category_source, cluster_id, features_json) IS NOT (?, ?, ?, ?)"

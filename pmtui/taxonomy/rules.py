@@ -8,6 +8,7 @@ A rule file holds `[rule.<name>]` tables:
     phrases  = ["bitcoin up or down"]   # word-bounded, case-insensitive, matched on tokens
     cased    = ["BTC"]               # whole words, case-sensitive (tickers that are also words)
     regex    = ['\\bup or down\\b']  # Python regexes on the question (case-insensitive), slow path
+    gate     = ["up or down"]        # substrings (lower case): the regexes only run if one is present
     requires = ["bitcoin", "btc"]    # if given, one of these phrases must be in the question too
     unless   = ["megaeth"]           # none of these phrases may be in the question
     tags     = ["bitcoin"]           # Gamma tag slugs (exact, lower case)
@@ -21,7 +22,8 @@ labels, so they are not second-guessed by `requires`/`unless`).
 Speed: questions are split into lower-case word tokens once; phrases are looked up in a dict keyed
 by their first token (a question of a dozen tokens costs a dozen dict probes, whatever the number of
 rules). Case-sensitive words are only checked when their lower-case form is among the tokens, and a
-regex only runs when its rule could still beat the best rule found so far.
+regex only runs when its rule could still beat the best rule found so far and one of its `gate`
+substrings is in the question.
 
 The shipped defaults are `data/taxonomy.toml`; a user file (`taxonomy.toml` beside the settings file,
 see `user_rules_path`) adds rules and replaces shipped rules of the same name. A bad file raises
@@ -31,11 +33,12 @@ see `user_rules_path`) adds rules and replaces shipped rules of the same name. A
 from __future__ import annotations
 
 import fnmatch
+import itertools
 import re
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +65,7 @@ DISABLED = -(10**9)
 TOKEN_RE = re.compile(r"[a-z0-9]+")
 CASED_TOKEN_RE = re.compile(r"[A-Za-z0-9]+")
 _CATEGORY_RE = re.compile(r"^[A-Z][A-Za-z0-9]*(?:/[A-Za-z0-9][A-Za-z0-9.+&-]*)?$")
-_LIST_KEYS = ("phrases", "cased", "regex", "requires", "unless", "tags", "events", "series")
+_LIST_KEYS = ("phrases", "cased", "regex", "gate", "requires", "unless", "tags", "events", "series")
 _KNOWN_KEYS = {"category", "priority", "enabled", *_LIST_KEYS}
 
 
@@ -85,6 +88,7 @@ class Rule:
     phrases: tuple[str, ...] = ()
     cased: tuple[str, ...] = ()
     regex: tuple[str, ...] = ()
+    gate: tuple[str, ...] = ()
     requires: tuple[str, ...] = ()
     unless: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
@@ -110,30 +114,91 @@ def _phrase_key(phrase: str) -> tuple[str, ...]:
     return tuple(tokens(phrase))
 
 
-@dataclass(slots=True)
 class _PhraseIndex:
-    """Phrases by first token: first -> [(rest, id)], ids being whatever the caller registers."""
+    """Phrases as token tuples, matched with C-level set operations: one-word phrases (most of them)
+    by intersecting the question's words, longer ones by intersecting its word pairs (a phrase of
+    three or more words is then compared at the positions of its first pair)."""
 
-    by_first: dict[str, list[tuple[tuple[str, ...], int]]] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self.single: dict[str, int] = {}
+        self.pairs: dict[tuple[str, str], list[tuple[tuple[str, ...], int]]] = {}
+        self._single_keys: frozenset[str] = frozenset()
+        self._pair_keys: frozenset[tuple[str, str]] = frozenset()
 
     def add(self, phrase: tuple[str, ...], ident: int) -> None:
-        self.by_first.setdefault(phrase[0], []).append((phrase[1:], ident))
+        if len(phrase) == 1:
+            self.single[phrase[0]] = ident
+        else:
+            self.pairs.setdefault((phrase[0], phrase[1]), []).append((phrase[2:], ident))
 
-    def hits(self, toks: Sequence[str]) -> set[int]:
-        found: set[int] = set()
-        by_first = self.by_first
-        n = len(toks)
-        for i, tok in enumerate(toks):
-            entries = by_first.get(tok)
-            if entries is None:
-                continue
-            for rest, ident in entries:
-                if not rest:
+    def freeze(self) -> None:
+        self._single_keys = frozenset(self.single)
+        self._pair_keys = frozenset(self.pairs)
+
+    def hits(self, toks: list[str]) -> set[int]:
+        single = self.single
+        found = {single[t] for t in self._single_keys.intersection(toks)}
+        pairs = self._pair_keys.intersection(itertools.pairwise(toks))
+        for pair in pairs:
+            for rest, ident in self.pairs[pair]:
+                if not rest or self._at_some_position(toks, pair, rest):
                     found.add(ident)
-                    continue
-                end = i + 1 + len(rest)
-                if end <= n and tuple(toks[i + 1 : end]) == rest:
-                    found.add(ident)
+        return found
+
+    @staticmethod
+    def _at_some_position(toks: list[str], pair: tuple[str, str], rest: tuple[str, ...]) -> bool:
+        n = len(rest)
+        for i in range(len(toks) - 1 - n):
+            if toks[i] == pair[0] and toks[i + 1] == pair[1] and tuple(toks[i + 2 : i + 2 + n]) == rest:
+                return True
+        return False
+
+
+class _SlugMatcher:
+    """Slug globs of one field: exact slugs by dict, `prefix*` globs by prefix length, the rest
+    (`*-infix-*`, `*suffix`) as regexes behind a substring test. Returns the best rule index."""
+
+    def __init__(self, patterns: Iterable[tuple[str, int]]) -> None:
+        self.exact: dict[str, int] = {}
+        self.prefixes: dict[str, int] = {}
+        self.segments: dict[str, int] = {}  # "*-word-*": one inner dash-separated segment
+        self.other: list[tuple[str, re.Pattern[str], int]] = []
+        for pattern, index in sorted(patterns, key=lambda p: p[1]):
+            pattern = pattern.lower()
+            segment = re.fullmatch(r"\*-([a-z0-9]+)-\*", pattern)
+            if segment:
+                self.segments.setdefault(segment.group(1), index)
+            elif not any(c in pattern for c in "*?["):
+                self.exact[pattern] = min(index, self.exact.get(pattern, index))
+            elif pattern.endswith("*") and not any(c in pattern[:-1] for c in "*?["):
+                prefix = pattern[:-1]
+                self.prefixes[prefix] = min(index, self.prefixes.get(prefix, index))
+            else:
+                chunks = [c for c in re.split(r"[*?\[\]]", pattern) if c]
+                literal = max(chunks, key=len) if chunks else ""
+                self.other.append((literal, re.compile(fnmatch.translate(pattern)), index))
+        self.lengths = sorted({len(p) for p in self.prefixes})
+        self._segment_keys = frozenset(self.segments)
+
+    def best(self, slug: str) -> int | None:
+        slug = slug.lower()
+        found = self.exact.get(slug)
+        prefixes = self.prefixes
+        for length in self.lengths:
+            if length > len(slug):
+                break
+            hit = prefixes.get(slug[:length])
+            if hit is not None and (found is None or hit < found):
+                found = hit
+        if self.segments:
+            inner = slug.split("-")[1:-1]
+            for segment in self._segment_keys.intersection(inner):
+                hit = self.segments[segment]
+                if found is None or hit < found:
+                    found = hit
+        for literal, regex, index in self.other:
+            if (found is None or index < found) and literal in slug and regex.match(slug):
+                found = index
         return found
 
 
@@ -144,6 +209,8 @@ class _Compiled:
     requires: frozenset[int]
     unless: frozenset[int]
     regexes: tuple[re.Pattern[str], ...]
+    gate_ids: frozenset[int]
+    gate_chars: tuple[str, ...]
 
 
 class Rules:
@@ -152,12 +219,11 @@ class Rules:
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules: list[Rule] = sorted(rules, key=lambda r: -r.priority)
         self._compiled: list[_Compiled] = []
-        # Text matchers (phrases and the requires/unless phrases) share one index of phrase ids.
+        # Text matchers (phrases and the requires/unless/gate phrases) share one index of phrase ids.
         self._phrase_ids: dict[tuple[str, ...], int] = {}
         index = _PhraseIndex()
         phrase_rules: dict[int, list[int]] = {}
         self._cased: dict[str, list[int]] = {}  # exact-case word -> rule indexes
-        self._cased_lower: frozenset[str] = frozenset()
         self._tags: dict[str, list[int]] = {}
         slug_patterns: dict[str, list[tuple[str, int]]] = {"events": [], "series": []}
         self._regex_rules: list[int] = []
@@ -189,12 +255,17 @@ class Rules:
                     requires=frozenset(phrase_id(p) for p in rule.requires),
                     unless=frozenset(phrase_id(p) for p in rule.unless),
                     regexes=regexes,
+                    # A gate with words is a phrase; one without (like "°") a substring test.
+                    gate_ids=frozenset(phrase_id(g) for g in rule.gate if _phrase_key(g)),
+                    gate_chars=tuple(g.lower() for g in rule.gate if not _phrase_key(g)),
                 )
             )
+        index.freeze()
         self._index = index
-        self._phrase_rules = {pid: tuple(rs) for pid, rs in phrase_rules.items()}
+        # Rule indexes per phrase, ascending (= best first), so a scan can stop early.
+        self._phrase_rules = {pid: tuple(sorted(rs)) for pid, rs in phrase_rules.items()}
         self._cased_lower = frozenset(w.lower() for w in self._cased)
-        self._slug_res = {kind: _slug_regex(patterns) for kind, patterns in slug_patterns.items()}
+        self._slugs = {kind: _SlugMatcher(patterns) for kind, patterns in slug_patterns.items()}
 
     @classmethod
     def from_rules(cls, rules: Iterable[Rule]) -> Rules:
@@ -227,63 +298,54 @@ class Rules:
         present = self._index.hits(toks)
         best = len(self.rules)  # rules are sorted by priority: a lower index is a better rule
         compiled = self._compiled
-
-        def text_ok(c: _Compiled) -> bool:
-            if c.requires and not (c.requires & present):
-                return False
-            return not (c.unless and (c.unless & present))
-
         phrase_rules = self._phrase_rules
         for pid in present:
             for i in phrase_rules.get(pid, ()):
-                if i < best and text_ok(compiled[i]):
+                if i >= best:
+                    break
+                c = compiled[i]
+                if (not c.requires or not c.requires.isdisjoint(present)) and (
+                    not c.unless or c.unless.isdisjoint(present)
+                ):
                     best = i
-        if self._cased_lower and not self._cased_lower.isdisjoint(toks):
+                    break
+        if not self._cased_lower.isdisjoint(toks):
             for word in set(CASED_TOKEN_RE.findall(question)):
                 for i in self._cased.get(word, ()):
-                    if i < best and text_ok(compiled[i]):
+                    c = compiled[i]
+                    if (
+                        i < best
+                        and (not c.requires or not c.requires.isdisjoint(present))
+                        and (not c.unless or c.unless.isdisjoint(present))
+                    ):
                         best = i
         for tag in tags:
             for i in self._tags.get(tag.lower(), ()):
                 best = min(best, i)
-        for kind, slug in (("events", event_slug), ("series", series_slug)):
-            if slug:
-                hit = self._slug_res[kind](slug)
-                if hit is not None:
-                    best = min(best, hit)
+        if event_slug:
+            hit = self._slugs["events"].best(event_slug)
+            if hit is not None and hit < best:
+                best = hit
+        if series_slug:
+            hit = self._slugs["series"].best(series_slug)
+            if hit is not None and hit < best:
+                best = hit
         for i in self._regex_rules:
             if i >= best:
                 break  # sorted: no later regex rule can beat what was found
             c = compiled[i]
-            if text_ok(c) and any(r.search(question) for r in c.regexes):
+            if c.gate_ids and c.gate_ids.isdisjoint(present):
+                continue  # none of its gate words is in the question: the regex cannot match
+            if c.gate_chars and not any(g in question for g in c.gate_chars):
+                continue
+            if c.requires and c.requires.isdisjoint(present):
+                continue
+            if c.unless and not c.unless.isdisjoint(present):
+                continue
+            if any(r.search(question) for r in c.regexes):
                 best = i
                 break
         return self.rules[best] if best < len(self.rules) else None
-
-
-def _slug_regex(patterns: list[tuple[str, int]]) -> Any:
-    """A function slug -> index of the best rule whose glob matches it (or None).
-
-    All globs of one field are joined into one regex of named alternatives in priority order, so
-    the first alternative that matches the whole slug is the best rule."""
-    if not patterns:
-        return lambda slug: None
-    patterns = sorted(patterns, key=lambda p: p[1])
-    parts = [f"(?P<r{i}_{n}>{_glob(p)})" for n, (p, i) in enumerate(patterns)]
-    combined = re.compile("(?:" + "|".join(parts) + r")\Z")
-
-    def match(slug: str) -> int | None:
-        m = combined.match(slug.lower())
-        if m is None or m.lastgroup is None:
-            return None
-        return int(m.lastgroup[1:].split("_", 1)[0])
-
-    return match
-
-
-def _glob(pattern: str) -> str:
-    translated = fnmatch.translate(pattern.lower())  # "(?s:...)\Z"
-    return translated[:-2] if translated.endswith(r"\Z") else translated
 
 
 # --- loading ---------------------------------------------------------------------------------------
