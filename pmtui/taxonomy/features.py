@@ -320,10 +320,10 @@ def _resolve(month: int, day: int, year: int | None, end_date: str | float | Non
     year = end.year
     try:
         candidate = date(year, month, day)
-    except ValueError:  # February 29 in another year than the end date's
-        candidate = date(year, month, 28) if month == 2 and day == 29 else None
-        if candidate is None:
+    except ValueError:  # February 29 in another year than the end date's, or "April 31"
+        if not (month == 2 and day == 29):
             return None
+        candidate = date(year, 2, 28)
     # Half a year or more away from the end date: the same day of the neighbouring year is nearer.
     days = (candidate - end).days
     if -183 <= days <= 183:
