@@ -24,6 +24,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 # --- vocabulary --------------------------------------------------------------------------------------
@@ -119,15 +120,13 @@ _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 
 _DASH = r"\s*(?:-|–|—|to|through)\s*"
 
-_UPDOWN = re.compile(
-    r"^(?P<name>.*?)\s+Up or Down\b(?:\s*[-–]\s*|\s+on\s+|\s+)?(?P<rest>.*)$",
-    re.IGNORECASE,
+_UD_WINDOW = re.compile(
+    r"\s*[-–]\s*(?P<period>(?P<mon>" + _MONTH_RE + r")\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+    r"(?:,?\s+(?P<year>(?:19|20)\d\d))?,?\s+"
+    r"(?P<h1>\d{1,2})(?::(?P<m1>\d{2}))?\s*(?P<p1>[AaPp][Mm])"
+    r"(?:\s*[-–]\s*(?P<h2>\d{1,2})(?::(?P<m2>\d{2}))?\s*(?P<p2>[AaPp][Mm]))?\s*ET)\b",
 )
-_WINDOW = re.compile(
-    r"(?P<h1>\d{1,2})(?::(?P<m1>\d{2}))?\s*(?P<p1>[AP]M)"
-    r"(?:\s*[-–]\s*(?P<h2>\d{1,2})(?::(?P<m2>\d{2}))?\s*(?P<p2>[AP]M))?\s*ET\b",
-    re.IGNORECASE,
-)
+"""What follows "Up or Down": " - July 24, 7:55PM-8:00PM ET" (the window, in US Eastern)."""
 
 _MONEY = re.compile(
     r"(?:(?P<cur>HK|US|CA|C|A)?\$)\s?(?P<num>\d[\d,]*(?:\.\d+)?|\.\d+)"
@@ -150,42 +149,67 @@ _SCALE = {
     "trillion": 1e12,
 }
 
-_ABOVE_WORDS = (
-    "above",
-    "over",
-    "more than",
-    "greater than",
-    "higher than",
-    "at least",
-    "exceed",
-    "exceeds",
-    "settle over",
-    "close above",
-    "finish above",
-    ">",
-    "≥",
+_DIRECTION_WORDS: dict[str, str] = {
+    **dict.fromkeys(
+        ("dip to", "dips to", "fall to", "falls to", "drop to", "drops to", "crash to", "(low)"), "dip"
+    ),
+    **dict.fromkeys(
+        ("reach", "reaches", "hit", "hits", "break", "breaks", "surpass", "top", "(high)"), "reach"
+    ),
+    **dict.fromkeys(
+        (
+            "above",
+            "over",
+            "more than",
+            "greater than",
+            "higher than",
+            "at least",
+            "exceed",
+            "exceeds",
+            ">",
+            "≥",
+        ),
+        "above",
+    ),
+    **dict.fromkeys(
+        ("below", "under", "less than", "lower than", "fewer than", "at most", "<", "≤"), "below"
+    ),
+}
+_DIRECTION = re.compile(
+    r"(?<![a-z])("
+    + "|".join(re.escape(word) for word in sorted(_DIRECTION_WORDS, key=len, reverse=True))
+    + r")(?![a-z])"
 )
-_BELOW_WORDS = ("below", "under", "less than", "lower than", "fewer than", "at most", "<", "≤")
-_REACH_WORDS = ("reach", "hit", "break", "hits", "reaches", "breaks", "surpass", "top", "(high)")
-_DIP_WORDS = ("dip to", "dips to", "fall to", "falls to", "drop to", "drops to", "(low)", "crash to")
+"""Direction words, each standing alone ("top" is not "laptop"; "over" is not "Hanover")."""
 
-_DEGREES = re.compile(
-    r"(?:(?P<between>between\s+)?(?P<a>-?\d+(?:\.\d+)?)\s*(?:°\s*[FC]?)?\s*(?:-|–|—|to|and)\s*)?"
-    r"(?P<b>-?\d+(?:\.\d+)?)\s*°\s*(?P<unit>[FC])\b(?:\s+or\s+(?P<tail>higher|above|more|below|lower|less))?",
-)
 _COUNT_UNITS = (
     "tweets|posts|tweet|views|viewers|votes|seats|points|goals|games|sets|maps|kills|rounds|"
     "yards|assists|rebounds|touchdowns|strikeouts|runs|bps|basis points|years|days|doses|people|cases"
 )
-_COUNT_RANGE = re.compile(
-    r"(?:(?P<between>between\s+)?(?P<a>\d[\d,]*(?:\.\d+)?)(?P<sa>[kKmMbB])?\s*(?:-|–|—|to|and)\s*"
-    r"(?P<b>\d[\d,]*(?:\.\d+)?)(?P<sb>[kKmMbB])?(?:\s*(?P<scale>million|billion|thousand))?"
-    r"|(?P<cmp>less than|fewer than|more than|over|under|at least)\s+(?P<c>\d[\d,]*(?:\.\d+)?)"
-    r"(?:\s*(?P<cscale>million|billion|thousand))?"
-    r"|(?P<d>\d[\d,]*(?:\.\d+)?)(?:\s*(?P<dscale>million|billion|thousand))?\s*(?P<dplus>\+|or more|or fewer|or less|or higher|or lower)"
-    r")\s+(?:new\s+)?(?P<unit>" + _COUNT_UNITS + r")\b",
-    re.IGNORECASE,
+_COUNT_UNIT_TOKENS = frozenset(
+    form
+    for unit in _COUNT_UNITS.split("|")
+    for word in unit.split()[:1]
+    for form in (word, word.capitalize(), word.upper())
 )
+_DIGIT = re.compile(r"\d")
+_NUMBER = r"(\d[\d,]*(?:\.\d+)?)"
+_WORD_SCALE = r"(?:\s*(million|billion|thousand))?"
+_COUNT_SPAN = re.compile(
+    _NUMBER
+    + r"([kKmMbB])?\s*(?:-|–|—|to|and)\s*"
+    + _NUMBER
+    + r"([kKmMbB])?"
+    + _WORD_SCALE
+    + r"\s+(?:new\s+)?$"
+)
+_COUNT_CMP = re.compile(
+    r"(less than|fewer than|more than|over|under|at least)\s+" + _NUMBER + _WORD_SCALE + r"\s+(?:new\s+)?$"
+)
+_COUNT_TAIL = re.compile(
+    _NUMBER + _WORD_SCALE + r"\s*(\+|or more|or fewer|or less|or higher|or lower)\s+(?:new\s+)?$"
+)
+"""Matched against the (lower-cased for the last two) words just before a count unit."""
 _PERCENT = re.compile(
     r"(?P<cmp>above|over|below|under|at least|more than|less than)?\s*(?P<a>\d+(?:\.\d+)?)%"
     r"(?:\s*(?:-|–|to|and)\s*(?P<b>\d+(?:\.\d+)?)%)?(?:\s+or\s+(?P<tail>higher|more|above|lower|less|below))?",
@@ -194,10 +218,27 @@ _PERCENT = re.compile(
 _LINE = re.compile(
     r"(?:O/U|Over/Under|Over|Under)\s+(?P<line>\d+(?:\.\d+)?)|\((?P<spread>[+-]\d+(?:\.\d+)?)\)",
 )
-_LINE_UNIT = re.compile(
-    r"\b(goals|points|rounds|kills|games|maps|sets|runs|yards|assists|rebounds|corners|"
-    r"touchdowns|strikeouts|threes|aces)\b",
-    re.IGNORECASE,
+_LINE_UNIT_TOKENS = frozenset(
+    form
+    for word in [
+        "goals",
+        "points",
+        "rounds",
+        "kills",
+        "games",
+        "maps",
+        "sets",
+        "runs",
+        "yards",
+        "assists",
+        "rebounds",
+        "corners",
+        "touchdowns",
+        "strikeouts",
+        "threes",
+        "aces",
+    ]
+    for form in (word, word.capitalize(), word.upper())
 )
 _BY_MORE = re.compile(r"by more than (?P<line>\d+(?:\.\d+)?) points", re.IGNORECASE)
 
@@ -211,19 +252,11 @@ _MONTH_ONLY = re.compile(
     r"\b(?P<pre>in|by|before|during|end of|by end of|by the end of|of)\s+(?P<mon>" + _MONTH_RE + r")"
     r"(?:\s+(?P<year>(?:19|20)\d\d))?(?![\w ]*\d)",
 )
+_YEAR_GATE = re.compile(r"(?:in|by|before|during|of) (?:19|20)\d\d")
 _YEAR_ONLY = re.compile(r"\b(?P<pre>in|by|before|during|end of|of)\s+(?P<year>(?:19|20)\d\d)\b(?!\s*[-–]\d)")
 
-_PLACE = re.compile(
-    r"(?:[Tt]emperature|[Pp]recipitation|[Rr]ain|[Rr]ainfall|[Ss]now|[Ss]nowfall)\s+(?:in|at|for)\s+"
-    r"(?P<place>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*)",
-)
+_PLACE = re.compile(r"\s+(?:in|at|for)\s+([A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*)")
 
-_VS = re.compile(r"\s+(?:vs\.?|v\.)\s+")
-_TEAM_PREFIX = re.compile(r"^(?:who will win|will|will the)\s+", re.IGNORECASE)
-_TEAM_SUFFIX = re.compile(
-    r"(?::|\s+-\s+|\s+\(|,|\?|\s+end in\b|\s+in their\b|\s+on\s+\d|\s+scheduled\b).*$",
-    re.IGNORECASE,
-)
 _BEAT = re.compile(
     r"^(?:[\w\s.]+:\s+)?Will\s+(?:the\s+)?(?P<a>.+?)\s+(?:beat|defeat)\s+(?:the\s+)?(?P<b>.+?)"
     r"(?:\s+by\b|\s+in\b|\s+on\b|\s+at\b|\?|$)",
@@ -249,6 +282,7 @@ def _clean(value: float) -> float:
     return float(round(value, 9))
 
 
+@lru_cache(maxsize=4096)
 def _end_date(end_date: str | float | None) -> date | None:
     if end_date is None or end_date == "":
         return None
@@ -262,28 +296,42 @@ def _end_date(end_date: str | float | None) -> date | None:
 
 
 def _month_number(text: str) -> int:
-    key = text.rstrip(".").lower()
-    return _MONTHS.get(key) or _MONTHS[key[:3]]
+    return _MONTH_FORMS[text]
 
 
-def _resolve(month: int, day: int, year: int | None, end: date | None) -> date | None:
+_MONTH_FORMS: dict[str, int] = {}
+for _key, _number_of_month in _MONTHS.items():
+    for _form in (_key.capitalize(), _key, _key.upper()):
+        _MONTH_FORMS[_form] = _number_of_month
+        _MONTH_FORMS[_form + "."] = _number_of_month
+"""Every spelling the date regexes accept ("Jan", "January", "Jan.", "Sept") → month number."""
+
+
+def _resolve(month: int, day: int, year: int | None, end_date: str | float | None) -> date | None:
     """The date; without a year, the year that puts it closest to the market's end date."""
     if year is not None:
         try:
             return date(year, month, day)
-        except ValueError:
+        except ValueError:  # "February 30"
             return None
+    end = _end_date(end_date)
     if end is None:
         return None
-    best: date | None = None
-    for candidate_year in (end.year - 1, end.year, end.year + 1):
-        try:
-            candidate = date(candidate_year, month, day)
-        except ValueError:
-            continue
-        if best is None or abs((candidate - end).days) < abs((best - end).days):
-            best = candidate
-    return best
+    year = end.year
+    try:
+        candidate = date(year, month, day)
+    except ValueError:  # February 29 in another year than the end date's, or "April 31"
+        if not (month == 2 and day == 29):
+            return None
+        candidate = date(year, 2, 28)
+    # Half a year or more away from the end date: the same day of the neighbouring year is nearer.
+    days = (candidate - end).days
+    if -183 <= days <= 183:
+        return candidate
+    try:
+        return date(year - 1 if days > 0 else year + 1, month, day)
+    except ValueError:
+        return candidate
 
 
 def _month_end(year: int, month: int) -> date:
@@ -291,26 +339,12 @@ def _month_end(year: int, month: int) -> date:
 
 
 def _direction_before(text: str) -> str | None:
-    """The direction named by the words just before a number ("reach $150K", "dip to $40,000")."""
-    tail = text[-28:].lower()
-    best: tuple[int, str] | None = None
-    for words, direction in (
-        (_DIP_WORDS, "dip"),
-        (_REACH_WORDS, "reach"),
-        (_ABOVE_WORDS, "above"),
-        (_BELOW_WORDS, "below"),
-    ):
-        for word in words:
-            at = tail.rfind(word)
-            if at < 0:
-                continue
-            # A word must stand alone ("top" is not "laptop"; "over" is not "Hanover").
-            if word[0].isalpha() and at > 0 and tail[at - 1].isalpha():
-                continue
-            end = at + len(word)
-            if best is None or end > best[0]:
-                best = (end, direction)
-    return best[1] if best else None
+    """The direction named by the last such word just before a number ("reach $150K", "dip to $40,000",
+    "hit (LOW) $4,200")."""
+    found = None
+    for found in _DIRECTION.finditer(text[-28:].lower()):  # noqa: B007 - the last word counts
+        pass
+    return _DIRECTION_WORDS[found.group(1)] if found is not None else None
 
 
 # --- parsers ------------------------------------------------------------------------------------------
@@ -346,71 +380,87 @@ def _bracket_ticker(question: str) -> str | None:
     return match.group("t") if match else None
 
 
-def _up_down(question: str, out: dict[str, Any], end: date | None) -> bool:
-    match = _UPDOWN.match(question)
-    if match is None:
-        return False
+def _up_down(question: str, out: dict[str, Any], end: str | float | None) -> bool:
+    """ "Bitcoin Up or Down - July 24, 7:55PM-8:00PM ET" and the hourly "…, 7PM ET" windows."""
+    at = question.find(" Up or Down")
+    if at < 0:
+        at = question.lower().find(" up or down")
+        if at < 0:
+            return False
     out["direction"] = "up_down"
-    rest = match.group("rest")
-    window = _WINDOW.search(rest) if rest else None
-    if window is not None:
-        h1 = int(window.group("h1")) % 12 + (12 if window.group("p1").upper() == "PM" else 0)
-        m1 = int(window.group("m1") or 0)
-        out["start_hour_et"] = h1
-        out["start_minute_et"] = m1
-        if window.group("h2") is not None:
-            h2 = int(window.group("h2")) % 12 + (12 if window.group("p2").upper() == "PM" else 0)
-            m2 = int(window.group("m2") or 0)
-            minutes = (h2 * 60 + m2 - h1 * 60 - m1) % (24 * 60)
-            out["window_minutes"] = minutes or 24 * 60
-        else:
-            out["window_minutes"] = 60  # "…, 7PM ET": the hourly market of the hour starting then
-        period = rest[: window.end()].strip()
-        out["period"] = period
-        day = _DATE.search(rest, 0, window.start())
-        if day is not None:
-            start = _resolve(
-                _month_number(day.group("mon")),
-                int(day.group("day")),
-                int(day.group("year")) if day.group("year") else None,
-                end,
-            )
-            if start is not None:
-                out["deadline"] = _window_end_utc(start, h1, m1, out["window_minutes"]).isoformat()
+    window = _UD_WINDOW.match(question, at + 11)
+    if window is None:
+        return True
+    period, mon, day, year, h1_text, m1_text, p1, h2_text, m2_text, p2 = window.groups()
+    h1 = int(h1_text) % 12 + (12 if p1 in ("PM", "pm") else 0)
+    m1 = int(m1_text) if m1_text else 0
+    out["start_hour_et"] = h1
+    out["start_minute_et"] = m1
+    if h2_text is not None:
+        h2 = int(h2_text) % 12 + (12 if p2 in ("PM", "pm") else 0)
+        minutes = (h2 * 60 + (int(m2_text) if m2_text else 0) - h1 * 60 - m1) % 1440 or 1440
+    else:
+        minutes = 60  # "…, 7PM ET": the hourly market of the hour starting then
+    out["window_minutes"] = minutes
+    out["period"] = period
+    start = _resolve(_MONTH_FORMS[mon], int(day), int(year) if year else None, end)
+    if start is not None:
+        # The UTC day the window ends on, which is what Gamma's endDate says.
+        end_minute = h1 * 60 + m1 + minutes - _et_offset_minutes(start)
+        out["deadline"] = (start + timedelta(days=end_minute // 1440)).isoformat()
     return True
 
 
-def _window_end_utc(day: date, hour: int, minute: int, minutes: int) -> date:
-    """The UTC date the window ends on (what Gamma's endDate says), from its Eastern start."""
+@lru_cache(maxsize=1024)
+def _et_offset_minutes(day: date) -> int:
+    """US Eastern's UTC offset at noon of `day` in minutes (-240 in summer, -300 in winter)."""
     from zoneinfo import ZoneInfo
 
-    start = datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo("America/New_York"))
-    return (start + timedelta(minutes=minutes)).astimezone(UTC).date()
+    noon = datetime(day.year, day.month, day.day, 12, tzinfo=ZoneInfo("America/New_York"))
+    offset = noon.utcoffset()
+    return int(offset.total_seconds() // 60) if offset is not None else -300
 
 
-def _dates(question: str, tokens: set[str], out: dict[str, Any], end: date | None) -> None:
+def _next_month(question: str, names: tuple[str, ...], start: int) -> int:
+    """Where the next of the month names stands from `start` on, or -1."""
+    if len(names) == 1:
+        return question.find(names[0], start)
+    found = [at for at in (question.find(name, start) for name in names) if at >= 0]
+    return min(found) if found else -1
+
+
+def _dates(question: str, tokens: set[str], out: dict[str, Any], end: str | float | None) -> None:
     """`period` (as written) and `deadline` (ISO) from the last date the question names."""
     found: date | None = None
     period: str | None = None
     day_precise = False
-    if tokens & _MONTH_TOKENS:
-        last = None
-        for last in _DATE.finditer(question):  # noqa: B007 - the last date is the deadline
-            pass
-        if last is not None:
-            first = _DATE.search(question)
-            month = _month_number(last.group("mon2") or last.group("mon"))
-            day = int(last.group("day2") or last.group("day"))
-            year = int(last.group("year")) if last.group("year") else None
-            found = _resolve(month, day, year, end)
-            day_precise = True
-            start = first.start() if first is not None else last.start()
-            # "from July 18 to July 25, 2025": the period runs from the first date to the last.
-            between = question[start : last.start()]
-            if first is not None and first is not last and len(between) < 40 and " to " in between:
-                period = question[start : last.end()]
+    months = tokens & _MONTH_TOKENS
+    if months:
+        # The regex is only tried where a month name stands, never scanned over the question.
+        names = tuple(months)
+        first = last = None
+        at = _next_month(question, names, 0)
+        while at >= 0:
+            match = _DATE.match(question, at)
+            if match is not None:
+                if first is None:
+                    first = match
+                last = match  # the last date is the deadline
+                at = _next_month(question, names, match.end())
             else:
-                period = last.group(0)
+                at = _next_month(question, names, at + 1)
+        if last is not None:
+            mon, day_text, mon2, day2, year_text = last.groups()
+            found = _resolve(
+                _MONTH_FORMS[mon2 or mon], int(day2 or day_text), int(year_text) if year_text else None, end
+            )
+            day_precise = True
+            period = last.group(0)
+            if first is not None and first is not last:
+                # "from July 18 to July 25, 2025": the period runs from the first date to the last.
+                between = question[first.end() : last.start()]
+                if len(between) < 40 and " to " in between:
+                    period = question[first.start() : last.end()]
         else:
             month_only = _MONTH_ONLY.search(question)
             if month_only is not None:
@@ -425,7 +475,7 @@ def _dates(question: str, tokens: set[str], out: dict[str, Any], end: date | Non
                     if month_only.group("pre") == "before":
                         found = date(year, month, 1) - timedelta(days=1)
                 period = question[month_only.start("mon") : month_only.end()]
-    if found is None and period is None and "-" in question:
+    if found is None and period is None and ("-0" in question or "-1" in question):
         iso = _ISO_DATE.search(question)
         if iso is not None:
             try:
@@ -433,7 +483,12 @@ def _dates(question: str, tokens: set[str], out: dict[str, Any], end: date | Non
             except ValueError:
                 found = None
             period = iso.group(0)
-    if found is None and period is None and ("20" in question or "19" in question):
+    if (
+        found is None
+        and period is None
+        and ("20" in question or "19" in question)
+        and _YEAR_GATE.search(question)
+    ):
         year_only = _YEAR_ONLY.search(question)
         if year_only is not None:
             year = int(year_only.group("year"))
@@ -442,7 +497,11 @@ def _dates(question: str, tokens: set[str], out: dict[str, Any], end: date | Non
     if period is not None:
         out["period"] = period
     if found is not None:
-        if day_precise and question[: question.find(period or "")].endswith("before "):
+        if (
+            day_precise
+            and "before " in question
+            and question[: question.find(period or "")].endswith("before ")
+        ):
             found -= timedelta(days=1)  # "before March 1": the last day that counts is February 28
         out["deadline"] = found.isoformat()
 
@@ -450,7 +509,7 @@ def _dates(question: str, tokens: set[str], out: dict[str, Any], end: date | Non
 def _money(question: str, out: dict[str, Any]) -> None:
     """Dollar thresholds ("reach $150K", "above $1.2B", "$100+") and dollar ranges."""
     if "between" in question or " and $" in question or "-" in question or "–" in question:
-        span = _MONEY_RANGE.search(question)
+        span = _MONEY_RANGE.search(question, max(0, question.find("$") - 2))
         if span is not None and (
             "between" in question[: span.start()] or question[span.start() - 1 : span.start()] in (" ", "")
         ):
@@ -464,7 +523,7 @@ def _money(question: str, out: dict[str, Any]) -> None:
                 out["direction"] = "between"
                 out["unit"] = "usd"
                 return
-    match = _MONEY.search(question)
+    match = _MONEY.search(question, max(0, question.find("$") - 2))
     if match is None:
         return
     value = _scaled(match.group("num"), match.group("suffix"))
@@ -485,20 +544,49 @@ def _money(question: str, out: dict[str, Any]) -> None:
 
 
 def _degrees(question: str, out: dict[str, Any]) -> None:
-    match = _DEGREES.search(question)
-    if match is None:
+    """Temperature buckets: "between 74-75°F", "16°C or higher", "19°F or below", "80°F", "-3°C".
+
+    Read by hand around the degree sign: a regex with optional leading parts would be tried at every
+    position of the question, and this runs for every weather market.
+    """
+    at = question.find("°")
+    unit_at = at + 1
+    while question[unit_at : unit_at + 1] == " ":
+        unit_at += 1
+    unit = question[unit_at : unit_at + 1]
+    if unit not in ("F", "C"):
         return
-    out["unit"] = match.group("unit")
-    high = float(match.group("b"))
-    tail = match.group("tail")
-    if match.group("a") is not None:
-        out["range_low"] = float(match.group("a"))
+    end = at
+    while end > 0 and question[end - 1] == " ":
+        end -= 1
+    begin = end
+    while begin > 0 and (question[begin - 1].isdigit() or question[begin - 1] == "."):
+        begin -= 1
+    if begin == end:
+        return
+    high = float(question[begin:end])
+    low: float | None = None
+    if begin > 0 and question[begin - 1] in "-–—":
+        dash = begin - 1
+        if dash > 0 and question[dash - 1].isdigit():  # "74-75": a range
+            start = dash
+            while start > 0 and (question[start - 1].isdigit() or question[start - 1] == "."):
+                start -= 1
+            low = float(question[start:dash])
+            if start > 0 and question[start - 1] == "-" and (start < 2 or not question[start - 2].isdigit()):
+                low = -low  # "-5-0°F"
+        else:
+            high = -high  # "-3°C"
+    out["unit"] = unit
+    tail = question[unit_at + 1 : unit_at + 12]
+    if low is not None:
+        out["range_low"] = low
         out["range_high"] = high
         out["direction"] = "between"
-    elif tail in ("higher", "above", "more"):
+    elif tail.startswith((" or higher", " or above", " or more")):
         out["range_low"] = high
         out["direction"] = "above"
-    elif tail in ("below", "lower", "less"):
+    elif tail.startswith((" or below", " or lower", " or less")):
         out["range_high"] = high
         out["direction"] = "below"
     else:
@@ -508,23 +596,24 @@ def _degrees(question: str, out: dict[str, Any]) -> None:
         out["direction"] = "between"
 
 
-def _counts(question: str, out: dict[str, Any]) -> bool:
-    """Count buckets and thresholds: "250-274 tweets", "less than 150 tweets", "450 or more tweets"."""
-    match = _COUNT_RANGE.search(question)
-    if match is None:
-        return False
-    unit = match.group("unit").lower()
-    out["unit"] = {"tweet": "tweets", "posts": "tweets", "basis points": "bps"}.get(unit, unit)
-    if match.group("a") is not None:
-        scale = match.group("scale")
-        low = _scaled(match.group("a"), match.group("sa") or match.group("sb") or scale)
-        high = _scaled(match.group("b"), match.group("sb") or scale)
-        out["range_low"] = _clean(low)
-        out["range_high"] = _clean(high)
-        out["direction"] = "between"
-    elif match.group("c") is not None:
-        value = _scaled(match.group("c"), match.group("cscale"))
-        cmp = match.group("cmp").lower()
+def _counts(question: str, units: set[str], out: dict[str, Any]) -> bool:
+    """Count buckets and thresholds: "250-274 tweets", "less than 150 tweets", "450 or more tweets".
+
+    `units`: the count words the question holds. The numbers are read from the few words before the
+    first of them, with the one regex that the words there call for.
+    """
+    word = min(units, key=question.find) if len(units) > 1 else next(iter(units))
+    at = question.find(word)
+    before = question[max(0, at - 40) : at]
+    unit = word.lower()
+    unit = {"tweet": "tweets", "posts": "tweets", "basis": "bps"}.get(unit, unit)
+    lowered = before.lower()
+    if "than" in lowered or "over " in lowered or "under " in lowered or "at least" in lowered:
+        match = _COUNT_CMP.search(lowered)
+        if match is None:
+            return False
+        cmp, number, scale = match.groups()
+        value = _scaled(number, scale)
         integer = value.is_integer()
         if cmp in ("less than", "fewer than", "under"):
             # A count below N is at most N-1: the bucket "less than 150" is the one under "150-174".
@@ -533,20 +622,32 @@ def _counts(question: str, out: dict[str, Any]) -> bool:
         else:
             out["range_low"] = _clean(value + 1 if integer and cmp in ("more than", "over") else value)
             out["direction"] = "above"
-    else:
-        value = _scaled(match.group("d"), match.group("dscale"))
-        tail = match.group("dplus").lower()
+    elif " or " in lowered or "+" in lowered:
+        match = _COUNT_TAIL.search(lowered)
+        if match is None:
+            return False
+        number, scale, tail = match.groups()
+        value = _scaled(number, scale)
         if tail in ("or fewer", "or less", "or lower"):
             out["range_high"] = _clean(value)
             out["direction"] = "below"
         else:
             out["range_low"] = _clean(value)
             out["direction"] = "above"
+    else:
+        match = _COUNT_SPAN.search(before)
+        if match is None:
+            return False
+        low_text, low_scale, high_text, high_scale, scale = match.groups()
+        out["range_low"] = _clean(_scaled(low_text, low_scale or high_scale or scale))
+        out["range_high"] = _clean(_scaled(high_text, high_scale or scale))
+        out["direction"] = "between"
+    out["unit"] = unit
     return True
 
 
 def _percent(question: str, out: dict[str, Any]) -> None:
-    match = _PERCENT.search(question)
+    match = _PERCENT.search(question, max(0, question.find("%") - 24))
     if match is None:
         return
     out["unit"] = "%"
@@ -569,45 +670,74 @@ def _percent(question: str, out: dict[str, Any]) -> None:
             out["direction"] = direction
 
 
-def _line(question: str, out: dict[str, Any], category: str | None) -> None:
+def _line(question: str, tokens: set[str], out: dict[str, Any], category: str | None) -> None:
     match = _LINE.search(question)
     if match is None:
         return
-    if match.group("line") is not None:
-        out["line"] = float(match.group("line"))
-    else:
-        out["line"] = float(match.group("spread"))
-    unit = _LINE_UNIT.search(question)
-    if unit is not None:
-        out["unit"] = unit.group(1).lower()
+    line, spread = match.groups()
+    out["line"] = float(line if line is not None else spread)
+    units = tokens & _LINE_UNIT_TOKENS
+    if units:
+        word = min(units, key=question.find) if len(units) > 1 else next(iter(units))
+        out["unit"] = word.lower()
     elif category == "Sports/Soccer":
         out["unit"] = "goals"
 
 
+_TEAM_ENDS = (":", " - ", " (", ",", "?", " end in ", " in their ", " scheduled ", " on ")
+"""Where the second team's name ends: "B: O/U 2.5", "B - Map 1 Winner", "B (W)", "B end in a draw?"."""
+_TEAM_STARTS = ("Who will win ", "Will the ", "Will ")
+
+
 def _teams(question: str, out: dict[str, Any]) -> None:
-    if " v" in question:
-        parts = _VS.split(question, maxsplit=1)
-        if len(parts) == 2:
-            left, right = parts
-            left = left.rsplit(": ", 1)[-1]
-            left = _TEAM_PREFIX.sub("", left).strip()
-            right = _TEAM_SUFFIX.sub("", right).strip()
-            if left and right and len(left) <= 60 and len(right) <= 60:
-                out["teams"] = [left, right]
-                return
+    """ "Lakers vs. Celtics", "LoL: T1 vs. Gen.G", "Suns v. Lakers", "Will X beat Y"."""
+    at = question.find(" vs")
+    after = at + 3
+    if at >= 0 and question.startswith(".", after):
+        after += 1
+    if at < 0 or not question.startswith(" ", after):
+        at = question.find(" v. ")
+        after = at + 3
+    if at > 0:
+        left = question[:at]
+        colon = left.rfind(": ")
+        if colon >= 0:
+            left = left[colon + 2 :]  # "LoL: T1", "Set 1 Winner: Frech"
+        for prefix in _TEAM_STARTS:
+            if left.startswith(prefix):
+                left = left[len(prefix) :]
+                break
+        right = question[after:].strip()
+        cut = len(right)
+        for marker in _TEAM_ENDS:
+            index = right.find(marker)
+            if 0 <= index < cut:
+                cut = index
+        left, right = left.strip(), right[:cut].strip()
+        if left and right and len(left) <= 60 and len(right) <= 60:
+            out["teams"] = [left, right]
+            return
     if " beat " in question or " defeat " in question:
         match = _BEAT.match(question)
         if match is not None:
             out["teams"] = [match.group("a").strip(), match.group("b").strip()]
 
 
+_PLACE_WORDS = ("emperature", "recipitation", "ainfall", "nowfall", " rain", " snow")
+
+
 def _place(question: str, out: dict[str, Any]) -> None:
-    match = _PLACE.search(question)
-    if match is not None:
-        place = match.group("place")
-        for stop in (" Be", " On", " Reach", " Exceed", " Have"):
-            place = place.split(stop, 1)[0]
-        out["place"] = place
+    """The city after "temperature in", "precipitation in", "snow in" (a capitalised name)."""
+    for word in _PLACE_WORDS:
+        at = question.find(word)
+        if at >= 0:
+            match = _PLACE.match(question, at + len(word))
+            if match is not None:
+                place = match.group(1)
+                for stop in (" Be", " On", " Reach", " Exceed", " Have"):
+                    place = place.split(stop, 1)[0]
+                out["place"] = place
+                return
 
 
 # --- entry point --------------------------------------------------------------------------------------
@@ -623,7 +753,7 @@ def extract_features(
     if not question:
         return out
     q = question.strip()
-    end = _end_date(end_date)
+    end = end_date
     tokens = set(_TOKEN.findall(q))
     top = category.split("/", 1)[0] if category else None
 
@@ -652,14 +782,23 @@ def extract_features(
         # "beat X by more than 5.5 points": a spread line, not a count bucket.
         out["line"] = float(_BY_MORE.search(q).group("line"))  # type: ignore[union-attr]
         out["unit"] = "points"
-    elif "range_low" not in out and "threshold" not in out and any(c.isdigit() for c in q):
+    elif "range_low" not in out and "threshold" not in out and _DIGIT.search(q) is not None:
         if "%" in q:
             _percent(q, out)
-        elif not _counts(q, out) and ("O/U" in q or "Over" in q or "Under" in q or "(" in q):
-            _line(q, out, category)
-    if top not in _SPORTS_FREE and (" v" in q or " beat " in q or " defeat " in q):
+        elif not ((units := tokens & _COUNT_UNIT_TOKENS) and _counts(q, units, out)) and (
+            "O/U" in q or "Over" in q or "Under" in q or "(" in q
+        ):
+            _line(q, tokens, out, category)
+    if top not in _SPORTS_FREE and (" vs" in q or " v. " in q or " beat " in q or " defeat " in q):
         _teams(q, out)
-    if top in (None, "Weather") and ("emperature" in q or "recipitation" in q or "now" in q or "ain" in q):
+    if top in (None, "Weather") and (
+        "emperature" in q
+        or "recipitation" in q
+        or "ainfall" in q
+        or "nowfall" in q
+        or " rain" in q
+        or " snow" in q
+    ):
         _place(q, out)
 
     _dates(q, tokens, out, end)

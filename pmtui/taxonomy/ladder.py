@@ -42,7 +42,8 @@ class Rung:
     range_low: float | None
     range_high: float | None
     deadline: str | None
-    row: Any = field(compare=False, repr=False)
+    unit: str | None = None
+    row: Any = field(default=None, compare=False, repr=False)
     """The row it was made from, for the caller to render."""
 
     @property
@@ -97,6 +98,7 @@ def rung_of(row: Any) -> Rung:
         range_low=_float(features.get("range_low")),
         range_high=_float(features.get("range_high")),
         deadline=deadline if isinstance(deadline, str) else None,
+        unit=features.get("unit") if isinstance(features.get("unit"), str) else None,
         row=row,
     )
 
@@ -120,10 +122,37 @@ def ladder(rows: Iterable[Any]) -> list[Rung]:
 
 
 def _price_text(value: float) -> str:
-    return f"{value:.2f}"
+    """Cents, as the TUI shows prices: 0.42 → "42¢", 0.125 → "12.5¢"."""
+    cents = round(value * 100, 1)
+    return f"{cents:.0f}¢" if cents.is_integer() else f"{cents:.1f}¢"
 
 
-def _level_text(rung: Rung) -> str:
+def _number_text(value: float) -> str:
+    return f"{value:,.0f}" if value.is_integer() and abs(value) >= 1000 else f"{value:g}"
+
+
+def level_text(rung: Rung) -> str:
+    """The rung's level in a few characters: "$150,000", "30–31°F", "≥ 34°F", "250–274 tweets"."""
+    unit = rung.unit or ""
+    if unit == "usd":
+        prefix, suffix = "$", ""
+    elif unit in ("F", "C"):
+        prefix, suffix = "", f"°{unit}"
+    elif unit == "%":
+        prefix, suffix = "", "%"
+    else:
+        prefix, suffix = "", f" {unit}" if unit else ""
+    if rung.threshold is not None:
+        return f"{prefix}{_number_text(rung.threshold)}{suffix}"
+    low, high = rung.range_low, rung.range_high
+    if low is not None and high is not None:
+        if low == high:
+            return f"{prefix}{_number_text(low)}{suffix}"
+        return f"{prefix}{_number_text(low)}–{_number_text(high)}{suffix}"
+    if low is not None:
+        return f"≥ {prefix}{_number_text(low)}{suffix}"
+    if high is not None:
+        return f"≤ {prefix}{_number_text(high)}{suffix}"
     return rung.label
 
 
@@ -145,16 +174,15 @@ def _monotonic_flags(rungs: Sequence[Rung], tolerance: float) -> list[Flag]:
             if lowest is not None and lowest.threshold != rung.threshold:
                 assert lowest.yes_price is not None and lowest.threshold is not None
                 if rung.yes_price > lowest.yes_price + tolerance:
-                    when = f" on {deadline}" if deadline else ""
-                    relation = "above" if up else "below"
+                    when = f" ({deadline})" if deadline else ""
                     flags.append(
                         Flag(
                             kind="monotonic",
                             market_ids=(lowest.market_id, rung.market_id),
                             message=(
-                                f"{direction} ladder{when}: {_level_text(rung)} is priced "
-                                f"{_price_text(rung.yes_price)}, more than {_level_text(lowest)} at "
-                                f"{_price_text(lowest.yes_price)} although its level lies {relation} it"
+                                f"{direction} ladder{when}: {level_text(rung)} at "
+                                f"{_price_text(rung.yes_price)} is priced over {level_text(lowest)} at "
+                                f"{_price_text(lowest.yes_price)}; the harder level cannot be likelier"
                             ),
                             values=(lowest.threshold, lowest.yes_price, rung.threshold, rung.yes_price),
                         )
@@ -187,7 +215,7 @@ def _bucket_flags(rungs: Sequence[Rung], neg_risk: bool, tolerance: float) -> li
         complete = neg_risk or (has_low_end and has_high_end)
         if abs(total - 1.0) <= tolerance or (not complete and total <= 1.0 + tolerance):
             continue
-        when = f" on {deadline}" if deadline else ""
+        when = f" ({deadline})" if deadline else ""
         scope = "buckets" if complete else "buckets present (not all)"
         flags.append(
             Flag(
@@ -195,7 +223,7 @@ def _bucket_flags(rungs: Sequence[Rung], neg_risk: bool, tolerance: float) -> li
                 market_ids=tuple(r.market_id for r in group),
                 message=(
                     f"{len(group)} mutually exclusive {scope}{when}: YES prices sum to "
-                    f"{total:.2f}, {'more' if total > 1 else 'less'} than 1 by {abs(total - 1):.2f} "
+                    f"{total:.2f}, {abs(total - 1):.2f} {'more' if total > 1 else 'less'} than 1 "
                     f"(tolerance {tolerance:.2f})"
                 ),
                 values=(total, float(len(group))),
