@@ -106,8 +106,17 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
 
 
+# ASCII letters and digits stay, every other ASCII character becomes a space: translate + split is
+# several times faster than a regex findall and gives the same words for ASCII text.
+_WORD_TABLE = "".join(chr(i) if chr(i).isascii() and chr(i).isalnum() else " " for i in range(256)).lower()
+
+
 def tokens(text: str) -> list[str]:
-    return TOKEN_RE.findall(fold(text))
+    """The lower-case words of `text` (runs of a-z and 0-9, accents removed)."""
+    folded = fold(text)
+    if folded.isascii():
+        return folded.translate(_WORD_TABLE).split()
+    return TOKEN_RE.findall(folded)
 
 
 def _phrase_key(phrase: str) -> tuple[str, ...]:
@@ -294,7 +303,7 @@ class Rules:
         series_slug: str | None = None,
     ) -> Rule | None:
         """The highest-priority rule that fires on this market, or None."""
-        toks = TOKEN_RE.findall(fold(question))
+        toks = tokens(question)
         present = self._index.hits(toks)
         best = len(self.rules)  # rules are sorted by priority: a lower index is a better rule
         compiled = self._compiled

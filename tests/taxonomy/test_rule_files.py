@@ -3,6 +3,7 @@ with file, line and reason (the CLI prints that in one line and exits 2)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -165,3 +166,15 @@ def test_the_readme_example_is_a_valid_user_file() -> None:
     rules = load_rules()
     assert classify("Will Luke Littler hit a nine-darter at the PDC final?", rules=rules) == "Sports/Darts"
     assert "temperature" not in rules.names()
+
+
+def test_pmtui_info_names_the_user_rule_file() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pmtui", "info", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["taxonomy_rules"] == str(user_rules_path())
