@@ -52,7 +52,7 @@ _STEPS: list[tuple[re.Pattern[str], str]] = [
             r"(?<![\w.])(?:(?:hk|us|ca|a|c)?\$\s?)?[+-]?"
             + _NUM
             + r"(?:\s*(?:k|m|b|bn|t|c)\b|\s*(?:thousand|million|billion|trillion)\b)?"
-            r"(?:\s*°\s*[fc]?)?\+?%?"
+            r"(?:\s*[°º]\s*[fc]?)?\+?%?"
         ),
         "<n>",
     ),

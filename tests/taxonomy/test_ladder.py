@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pmtui.taxonomy.ladder import consistency_flags, ladder
+from pmtui.taxonomy.ladder import consistency_flags, ladder, level_text
 
 
 @dataclass
@@ -134,3 +134,27 @@ def test_rows_without_prices_are_skipped_and_mappings_work() -> None:
     ]
     assert consistency_flags(rows) == []
     assert [r.market_id for r in ladder(rows)] == ["m1", "m2"]
+
+
+@pytest.mark.parametrize(
+    ("question", "level"),
+    [
+        ("Will Bitcoin reach $150K by December 31, 2026?", "$150,000"),
+        ("Will XRP be above $2.85 on September 8?", "$2.85"),
+        ("Will the highest temperature in NYC be between 74-75°F on July 23?", "74–75°F"),
+        ("Will the highest temperature in NYC be 73°F or below on July 23?", "≤ 73°F"),
+        ("Will the highest temperature in London be 16°C or higher on July 23?", "≥ 16°C"),
+        ("Will the highest temperature in Seoul be 27°C on July 23?", "27°C"),
+        ("Will Elon Musk post 250-274 tweets from July 18 to July 25, 2025?", "250–274 tweets"),
+        ("Will Joe Biden's approval rating be 53% or higher on June 10, 2021?", "53%"),
+    ],
+)
+def test_level_text(question: str, level: str) -> None:
+    assert level_text(ladder([Row("m", question, 0.5)])[0]) == level
+
+
+def test_bucket_sum_message_names_the_numbers() -> None:
+    flags = consistency_flags(tweet_buckets([0.1, 0.2, 0.2, 0.2]))
+    assert flags[0].message == (
+        "4 mutually exclusive buckets (2025-07-25): YES prices sum to 0.70, 0.30 less than 1 (tolerance 0.10)"
+    )
