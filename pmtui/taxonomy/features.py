@@ -745,6 +745,15 @@ def _place(question: str, out: dict[str, Any]) -> None:
 
 # --- entry point --------------------------------------------------------------------------------------
 
+_DOWN_TOKENS = frozenset({"Down", "down", "DOWN"})
+_LINE_GATE = frozenset({"O", "Over", "Under", "OVER", "UNDER"})
+"""Tokens of "O/U 2.5", "Over/Under 42.5", "Over 7.5" (a spread "(-1.5)" is gated by its bracket)."""
+_TEAM_GATE = frozenset({"vs", "v", "beat", "defeat"})
+_PLACE_GATE = frozenset(
+    form
+    for word in ("temperature", "precipitation", "rain", "rainfall", "snow", "snowfall")
+    for form in (word, word.capitalize())
+)
 _SPORTS_FREE = ("Crypto", "Weather", "Economy", "Tech", "Politics", "Geopolitics", "Culture")
 
 
@@ -757,6 +766,7 @@ def extract_features(
         return out
     q = question.strip()
     end = end_date
+    # One tokenisation; most gates below are set lookups on it rather than scans of the question.
     tokens = set(_TOKEN.findall(q))
     top = category.split("/", 1)[0] if category else None
 
@@ -764,7 +774,7 @@ def extract_features(
     if asset is not None:
         out["asset"] = asset
 
-    if ("Up or Down" in q or "up or down" in q or "UP OR DOWN" in q) and _up_down(q, out, end):
+    if not tokens.isdisjoint(_DOWN_TOKENS) and _up_down(q, out, end):
         if "asset" not in out:
             ticker = _bracket_ticker(q)
             if ticker is not None:
@@ -781,7 +791,7 @@ def extract_features(
                 out["asset"] = ticker
     if "°" in q or "º" in q:
         _degrees(q, out)
-    elif "by more than" in q and top in (None, "Sports") and (spread := _BY_MORE.search(q)):
+    elif "than" in tokens and top in (None, "Sports") and (spread := _BY_MORE.search(q)):
         # "beat X by more than 5.5 points": a spread line, not a count bucket.
         out["line"] = float(spread.group(1))
         out["unit"] = spread.group(2)
@@ -789,19 +799,12 @@ def extract_features(
         if "%" in q:
             _percent(q, out)
         elif not ((units := tokens & _COUNT_UNIT_TOKENS) and _counts(q, units, out)) and (
-            "O/U" in q or "Over" in q or "Under" in q or "(" in q
+            not tokens.isdisjoint(_LINE_GATE) or "(" in q
         ):
             _line(q, tokens, out, category)
-    if top not in _SPORTS_FREE and (" vs" in q or " v. " in q or " beat " in q or " defeat " in q):
+    if top not in _SPORTS_FREE and not tokens.isdisjoint(_TEAM_GATE):
         _teams(q, out)
-    if top in (None, "Weather") and (
-        "emperature" in q
-        or "recipitation" in q
-        or "ainfall" in q
-        or "nowfall" in q
-        or " rain" in q
-        or " snow" in q
-    ):
+    if top in (None, "Weather") and not tokens.isdisjoint(_PLACE_GATE):
         _place(q, out)
 
     _dates(q, tokens, out, end)
