@@ -85,9 +85,12 @@ def _float(value: Any) -> float | None:
 def rung_of(row: Any) -> Rung:
     """The ladder position of one row (its stored features, else features read from its question)."""
     question = str(_get(row, "question", "") or "")
-    features = _get(row, "features")
-    if not isinstance(features, Mapping) or not features:
-        features = extract_features(question)
+    stored = _get(row, "features")
+    # Stored features win; the question fills in what they lack (a store never categorised, or
+    # features written by an importer without the unit).
+    features: Mapping[str, Any] = extract_features(question)
+    if isinstance(stored, Mapping) and stored:
+        features = {**features, **stored}
     deadline = features.get("deadline")
     return Rung(
         market_id=str(_get(row, "id", "")),
