@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from pmtui.cli.common import AppContext, echo_json, fail, pass_app
+from pmtui.config import Settings
 
 
 @click.command("collect")
@@ -31,8 +32,8 @@ def collect_command(app: AppContext, once: bool, as_json: bool, only: str | None
     the transaction in progress is finished first. All API calls go through the shared rate
     limiter, so this can run beside the terminal app.
     """
-    from pmtui.collect.scheduler import Scheduler, job_names
-    from pmtui.taxonomy.categorize import categorize_store
+    from pmtui.alerts.background import background_alerts
+    from pmtui.collect.scheduler import job_names
     from pmtui.taxonomy.rules import RuleFileError, default_rules
 
     try:
@@ -44,6 +45,15 @@ def collect_command(app: AppContext, once: bool, as_json: bool, only: str | None
         default_rules()  # a bad rule file is reported now, not as a failing hook after every job
     except RuleFileError as exc:
         fail(f"rule file error: {exc}", code=2)
+    # With Telegram configured, alerts (settlements, a failing job) go out while the collector runs.
+    with background_alerts(settings, flush_on_exit=once):
+        _collect(settings, names, once=once, as_json=as_json)
+
+
+def _collect(settings: Settings, names: list[str], *, once: bool, as_json: bool) -> None:
+    from pmtui.collect.scheduler import Scheduler
+    from pmtui.taxonomy.categorize import categorize_store
+
     with _progress(enabled=sys.stdout.isatty() and not as_json, jobs=names) as (progress, job_done):
         # Every new or changed market gets its category, cluster and features right after the job.
         scheduler = Scheduler(
@@ -78,6 +88,8 @@ def _print_summary(document: dict[str, Any]) -> None:
         f"  markets: {document['markets_new']} new, {document['markets_updated']} updated, "
         f"{document['markets_resolved']} resolved, {document['markets_unchanged']} unchanged"
     )
+    if document["positions_settled"]:
+        click.echo(f"  paper positions settled: {document['positions_settled']}")
     click.echo(
         f"  rejected records: {document['records_rejected']} (see the errors table); "
         f"placeholders skipped: {document['placeholders_skipped']}"

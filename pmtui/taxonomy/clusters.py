@@ -52,7 +52,7 @@ _STEPS: list[tuple[re.Pattern[str], str]] = [
             r"(?<![\w.])(?:(?:hk|us|ca|a|c)?\$\s?)?[+-]?"
             + _NUM
             + r"(?:\s*(?:k|m|b|bn|t|c)\b|\s*(?:thousand|million|billion|trillion)\b)?"
-            r"(?:\s*°\s*[fc]?)?\+?%?"
+            r"(?:\s*[°º]\s*[fc]?)?\+?%?"
         ),
         "<n>",
     ),
@@ -86,10 +86,11 @@ def _digest(kind: str, key: str) -> str:
     return f"{kind}-{hashlib.sha1(f'{kind}|{key}'.encode()).hexdigest()[:16]}"
 
 
-_UPDOWN = re.compile(
-    r"^(?P<name>.*?)\s+up or down\s*[-–]\s*(?P<day>" + _MONTH + r"\s+\d{1,2})(?:,?\s+(?P<year>\d{4}))?,?\s+"
+_UPDOWN_WINDOW = re.compile(
+    r"\s*[-–]\s*(?P<day>" + _MONTH + r"\s+\d{1,2})(?:,?\s+(?P<year>\d{4}))?,?\s+"
     r"(?P<window>\d{1,2}(?::\d{2})?\s*[ap]m(?:\s*[-–]\s*\d{1,2}(?::\d{2})?\s*[ap]m)?)",
 )
+"""What follows "up or down" in a window market's lower-cased question: " - july 24, 7:55pm-8:00pm"."""
 _WINDOW_LENGTH = re.compile(r"(\d{1,2})(?::(\d{2}))?\s*([ap]m)")
 
 
@@ -111,13 +112,14 @@ def up_down_family(question: str) -> str | None:
     The year is not in most of these questions; markets a year apart with the same day share a key,
     which is harmless (Polymarket lists these series for days, not years).
     """
-    lowered = question.strip().lower()
-    if "up or down" not in lowered:
+    if "Up or Down" not in question and "up or down" not in question.lower():
         return None
-    match = _UPDOWN.match(lowered)
+    lowered = question.strip().lower()
+    at = lowered.find(" up or down")
+    match = _UPDOWN_WINDOW.match(lowered, at + 11) if at > 0 else None
     if match is None:
         return None
-    name = _SPACE.sub(" ", match.group("name")).strip()
+    name = _SPACE.sub(" ", lowered[:at]).strip()
     day = _SPACE.sub(" ", match.group("day"))
     year = match.group("year") or ""
     return f"{name}|{_window_minutes(match.group('window'))}|{day}|{year}"

@@ -13,6 +13,7 @@ only the keys it found (spellings are a contract with strategies, the backtest a
 Years: a question often omits the year ("by December 31"). With `end_date` (the market's end date:
 ISO text or epoch seconds) the year is the one that puts the date closest to the end date; without
 it, a date without a year gives `period` but no `deadline` (a guessed year would be a wrong number).
+A question that names no date at all takes the end date's day as its `deadline` when one is given.
 
 Speed: this runs for every market (>= 100,000 markets/s together with classify). The question is
 tokenised once; every regex is gated behind a cheap test (a substring or a token in the set), so a
@@ -211,7 +212,7 @@ _COUNT_TAIL = re.compile(
 )
 """Matched against the (lower-cased for the last two) words just before a count unit."""
 _PERCENT = re.compile(
-    r"(?P<cmp>above|over|below|under|at least|more than|less than)?\s*(?P<a>\d+(?:\.\d+)?)%"
+    r"(?P<cmp>above|over|below|under|at least|more than|less than)?\s*(?P<a>\d+(?:\.\d+)?)%?"
     r"(?:\s*(?:-|–|to|and)\s*(?P<b>\d+(?:\.\d+)?)%)?(?:\s+or\s+(?P<tail>higher|more|above|lower|less|below))?",
     re.IGNORECASE,
 )
@@ -240,7 +241,7 @@ _LINE_UNIT_TOKENS = frozenset(
     ]
     for form in (word, word.capitalize(), word.upper())
 )
-_BY_MORE = re.compile(r"by more than (?P<line>\d+(?:\.\d+)?) points", re.IGNORECASE)
+_BY_MORE = re.compile(r"by more than (\d+(?:\.\d+)?) (points|goals|runs|maps|games|sets|rounds)")
 
 _DATE = re.compile(
     r"(?P<mon>" + _MONTH_RE + r")\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?"
@@ -249,7 +250,9 @@ _DATE = re.compile(
 )
 _ISO_DATE = re.compile(r"\b(?P<y>(?:19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)\b")
 _MONTH_ONLY = re.compile(
-    r"\b(?P<pre>in|by|before|during|end of|by end of|by the end of|of)\s+(?P<mon>" + _MONTH_RE + r")"
+    r"\b(?:(?P<pre>in|by|before|after|during|end of|by end of|by the end of|of)\s+)?(?P<mon>"
+    + _MONTH_RE
+    + r")"
     r"(?:\s+(?P<year>(?:19|20)\d\d))?(?![\w ]*\d)",
 )
 _YEAR_GATE = re.compile(r"(?:in|by|before|during|of) (?:19|20)\d\d")
@@ -433,7 +436,6 @@ def _dates(question: str, tokens: set[str], out: dict[str, Any], end: str | floa
     """`period` (as written) and `deadline` (ISO) from the last date the question names."""
     found: date | None = None
     period: str | None = None
-    day_precise = False
     months = tokens & _MONTH_TOKENS
     if months:
         # The regex is only tried where a month name stands, never scanned over the question.
@@ -454,7 +456,6 @@ def _dates(question: str, tokens: set[str], out: dict[str, Any], end: str | floa
             found = _resolve(
                 _MONTH_FORMS[mon2 or mon], int(day2 or day_text), int(year_text) if year_text else None, end
             )
-            day_precise = True
             period = last.group(0)
             if first is not None and first is not last:
                 # "from July 18 to July 25, 2025": the period runs from the first date to the last.
@@ -463,17 +464,18 @@ def _dates(question: str, tokens: set[str], out: dict[str, Any], end: str | floa
                     period = question[first.start() : last.end()]
         else:
             month_only = _MONTH_ONLY.search(question)
-            if month_only is not None:
-                month = _month_number(month_only.group("mon"))
+            if month_only is not None and (month_only.group("pre") or month_only.group("year")):
+                pre = month_only.group("pre")
+                month = _MONTH_FORMS[month_only.group("mon")]
                 year_text = month_only.group("year")
                 year = int(year_text) if year_text else None
                 if year is None and end is not None:
                     anchor = _resolve(month, 15, None, end)
                     year = anchor.year if anchor else None
-                if year is not None:
-                    found = _month_end(year, month)
-                    if month_only.group("pre") == "before":
-                        found = date(year, month, 1) - timedelta(days=1)
+                # "in/by/during February": the month's last day; "before March": its first day.
+                # "after the January 2027 meeting" names a period but no deadline.
+                if year is not None and pre is not None and pre != "after":
+                    found = date(year, month, 1) if pre == "before" else _month_end(year, month)
                 period = question[month_only.start("mon") : month_only.end()]
     if found is None and period is None and ("-0" in question or "-1" in question):
         iso = _ISO_DATE.search(question)
@@ -492,17 +494,11 @@ def _dates(question: str, tokens: set[str], out: dict[str, Any], end: str | floa
         year_only = _YEAR_ONLY.search(question)
         if year_only is not None:
             year = int(year_only.group("year"))
-            found = date(year - 1, 12, 31) if year_only.group("pre") == "before" else date(year, 12, 31)
+            found = date(year, 1, 1) if year_only.group("pre") == "before" else date(year, 12, 31)
             period = year_only.group("year")
     if period is not None:
         out["period"] = period
     if found is not None:
-        if (
-            day_precise
-            and "before " in question
-            and question[: question.find(period or "")].endswith("before ")
-        ):
-            found -= timedelta(days=1)  # "before March 1": the last day that counts is February 28
         out["deadline"] = found.isoformat()
 
 
@@ -534,10 +530,11 @@ def _money(question: str, out: dict[str, Any]) -> None:
         return
     direction = _direction_before(question[: match.start()])
     if direction is None:
-        after = question[match.end() : match.end() + 14].lower()
-        if after.startswith((" or higher", " or more", " or above")):
+        # "$9.50 per hour or higher": the words after the amount.
+        after = question[match.end() : match.end() + 30].lower()
+        if "or higher" in after or "or more" in after or "or above" in after:
             direction = "above"
-        elif after.startswith((" or lower", " or less", " or below")):
+        elif "or lower" in after or "or less" in after or "or below" in after:
             direction = "below"
     if direction is not None:
         out["direction"] = direction
@@ -550,6 +547,8 @@ def _degrees(question: str, out: dict[str, Any]) -> None:
     position of the question, and this runs for every weather market.
     """
     at = question.find("°")
+    if at < 0:
+        at = question.find("º")  # the ordinal sign some questions use for degrees ("1.24ºC")
     unit_at = at + 1
     while question[unit_at : unit_at + 1] == " ":
         unit_at += 1
@@ -614,7 +613,8 @@ def _counts(question: str, units: set[str], out: dict[str, Any]) -> bool:
             return False
         cmp, number, scale = match.groups()
         value = _scaled(number, scale)
-        integer = value.is_integer()
+        # "less than 150 tweets" is at most 149; "less than 60 million views" is not 59,999,999.
+        integer = scale is None and value.is_integer()
         if cmp in ("less than", "fewer than", "under"):
             # A count below N is at most N-1: the bucket "less than 150" is the one under "150-174".
             out["range_high"] = _clean(value - 1 if integer else value)
@@ -703,6 +703,9 @@ def _teams(question: str, out: dict[str, Any]) -> None:
         colon = left.rfind(": ")
         if colon >= 0:
             left = left[colon + 2 :]  # "LoL: T1", "Set 1 Winner: Frech"
+        bracket = left.find(" (")
+        if bracket > 0:
+            left = left[:bracket]  # "Drake Handicap (-1.5)"
         for prefix in _TEAM_STARTS:
             if left.startswith(prefix):
                 left = left[len(prefix) :]
@@ -742,6 +745,15 @@ def _place(question: str, out: dict[str, Any]) -> None:
 
 # --- entry point --------------------------------------------------------------------------------------
 
+_DOWN_TOKENS = frozenset({"Down", "down", "DOWN"})
+_LINE_GATE = frozenset({"O", "Over", "Under", "OVER", "UNDER"})
+"""Tokens of "O/U 2.5", "Over/Under 42.5", "Over 7.5" (a spread "(-1.5)" is gated by its bracket)."""
+_TEAM_GATE = frozenset({"vs", "v", "beat", "defeat"})
+_PLACE_GATE = frozenset(
+    form
+    for word in ("temperature", "precipitation", "rain", "rainfall", "snow", "snowfall")
+    for form in (word, word.capitalize())
+)
 _SPORTS_FREE = ("Crypto", "Weather", "Economy", "Tech", "Politics", "Geopolitics", "Culture")
 
 
@@ -754,6 +766,7 @@ def extract_features(
         return out
     q = question.strip()
     end = end_date
+    # One tokenisation; most gates below are set lookups on it rather than scans of the question.
     tokens = set(_TOKEN.findall(q))
     top = category.split("/", 1)[0] if category else None
 
@@ -761,7 +774,7 @@ def extract_features(
     if asset is not None:
         out["asset"] = asset
 
-    if ("Up or Down" in q or "up or down" in q or "UP OR DOWN" in q) and _up_down(q, out, end):
+    if not tokens.isdisjoint(_DOWN_TOKENS) and _up_down(q, out, end):
         if "asset" not in out:
             ticker = _bracket_ticker(q)
             if ticker is not None:
@@ -776,30 +789,28 @@ def extract_features(
             ticker = _bracket_ticker(q)
             if ticker is not None:
                 out["asset"] = ticker
-    if "°" in q:
+    if "°" in q or "º" in q:
         _degrees(q, out)
-    elif "by more than" in q and top in (None, "Sports") and _BY_MORE.search(q):
+    elif "than" in tokens and top in (None, "Sports") and (spread := _BY_MORE.search(q)):
         # "beat X by more than 5.5 points": a spread line, not a count bucket.
-        out["line"] = float(_BY_MORE.search(q).group("line"))  # type: ignore[union-attr]
-        out["unit"] = "points"
+        out["line"] = float(spread.group(1))
+        out["unit"] = spread.group(2)
     elif "range_low" not in out and "threshold" not in out and _DIGIT.search(q) is not None:
         if "%" in q:
             _percent(q, out)
         elif not ((units := tokens & _COUNT_UNIT_TOKENS) and _counts(q, units, out)) and (
-            "O/U" in q or "Over" in q or "Under" in q or "(" in q
+            not tokens.isdisjoint(_LINE_GATE) or "(" in q
         ):
             _line(q, tokens, out, category)
-    if top not in _SPORTS_FREE and (" vs" in q or " v. " in q or " beat " in q or " defeat " in q):
+    if top not in _SPORTS_FREE and not tokens.isdisjoint(_TEAM_GATE):
         _teams(q, out)
-    if top in (None, "Weather") and (
-        "emperature" in q
-        or "recipitation" in q
-        or "ainfall" in q
-        or "nowfall" in q
-        or " rain" in q
-        or " snow" in q
-    ):
+    if top in (None, "Weather") and not tokens.isdisjoint(_PLACE_GATE):
         _place(q, out)
 
     _dates(q, tokens, out, end)
+    if "deadline" not in out and end is not None:
+        # The question names no date ("Lakers vs. Celtics"): the market's own end date is its deadline.
+        ended = _end_date(end)
+        if ended is not None:
+            out["deadline"] = ended.isoformat()
     return out

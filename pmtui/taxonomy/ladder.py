@@ -10,9 +10,10 @@ Checks (`consistency_flags`):
   with the threshold (reaching $200K implies reaching $150K), and of "below"/"dip" markets must not
   fall. A rung is flagged when its price exceeds (resp. falls short of) the cheapest (dearest) rung
   on the easier side by more than `tolerance`: drift that builds up over several small steps counts.
-- **Bucket sum**: mutually exclusive buckets of one deadline (a neg-risk event, or bucket ranges with
-  both open ends present so that they cover every value) must have YES prices summing to 1 within
-  `bucket_tolerance`. When only some buckets are present, a sum above 1 + tolerance is still
+- **Bucket sum**: mutually exclusive outcomes (the markets of a neg-risk event, or bucket ranges of
+  one deadline) must have YES prices summing to 1 within `bucket_tolerance`. A sum below 1 is only
+  flagged when the set is visibly complete (bucket ranges from an open low end to an open high end):
+  a store or sample may hold only some of an event's markets. A sum above 1 + tolerance is always
   contradictory (exclusive outcomes cannot add up to more than certainty) and is flagged.
 """
 
@@ -85,9 +86,12 @@ def _float(value: Any) -> float | None:
 def rung_of(row: Any) -> Rung:
     """The ladder position of one row (its stored features, else features read from its question)."""
     question = str(_get(row, "question", "") or "")
-    features = _get(row, "features")
-    if not isinstance(features, Mapping) or not features:
-        features = extract_features(question)
+    stored = _get(row, "features")
+    # Stored features win; the question fills in what they lack (a store never categorised, or
+    # features written by an importer without the unit).
+    features: Mapping[str, Any] = extract_features(question)
+    if isinstance(stored, Mapping) and stored:
+        features = {**features, **stored}
     deadline = features.get("deadline")
     return Rung(
         market_id=str(_get(row, "id", "")),
@@ -212,7 +216,10 @@ def _bucket_flags(rungs: Sequence[Rung], neg_risk: bool, tolerance: float) -> li
         total = sum(r.yes_price or 0.0 for r in group)
         has_low_end = any(r.range_low is None and r.range_high is not None for r in group)
         has_high_end = any(r.range_high is None and r.range_low is not None for r in group)
-        complete = neg_risk or (has_low_end and has_high_end)
+        # Only bucket ranges that run from an open low end to an open high end show that every
+        # outcome is present; a neg-risk event's markets may be in the store only in part (a
+        # recorded sample, closed candidates hidden), so there only a sum above 1 is a contradiction.
+        complete = has_low_end and has_high_end
         if abs(total - 1.0) <= tolerance or (not complete and total <= 1.0 + tolerance):
             continue
         when = f" ({deadline})" if deadline else ""

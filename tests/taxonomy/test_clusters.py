@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import subprocess
 import sys
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from pmtui.taxonomy.clusters import cluster_id, question_template
 
@@ -94,3 +99,21 @@ def test_template_normalises_numbers_money_dates_and_buckets() -> None:
     )
     # names that contain digits keep them
     assert question_template("Will T1 win 2 maps?") == "will t1 win <bucket> maps?"
+
+
+def test_recorded_5m_windows_cluster_by_eastern_day(shared_data: Path) -> None:
+    """292 recorded 5-minute windows, each its own Gamma event: one family per US-Eastern day."""
+    eastern = ZoneInfo("America/New_York")
+    with gzip.open(shared_data / "BTC-5m-markets-2026-07-24.jsonl.gz", "rt") as handle:
+        lines = [json.loads(line) for line in handle]
+    families: dict[str, set[str]] = {}
+    for line in lines:
+        raw = line["raw"]
+        event_id = str(raw["events"][0]["id"]) if raw.get("events") else None
+        family = cid(raw["question"], event_id=event_id, market_id=str(raw["id"]))
+        families.setdefault(family, set()).add(
+            datetime.fromtimestamp(line["start_sec"], eastern).date().isoformat()
+        )
+    days = {datetime.fromtimestamp(line["start_sec"], eastern).date() for line in lines}
+    assert len(families) == len(days)
+    assert all(len(members) == 1 for members in families.values())  # a family never spans two days

@@ -79,6 +79,7 @@ def test_no_asset_from_ordinary_words(question: str) -> None:
         ("Will Andy Warhol’s “Marilyn Monroe” sell for more than $3 million at Sotheby’s?", 3e6, "above"),
         ("Will GTA 6 cost $100+?", 100.0, "above"),
         ("Will the Powerball jackpot exceed $1B before July 1?", 1e9, "above"),
+        ("Will the federal minimum wage be $9.50 per hour or higher by April 1?", 9.5, "above"),
     ],
 )
 def test_money_threshold_and_direction(question: str, threshold: float, direction: str) -> None:
@@ -155,6 +156,19 @@ def test_percent_threshold() -> None:
             "Will MrBeast's next video get 1.5 million or more views on week 1?",
             {"range_low": 1.5e6, "direction": "above", "unit": "views"},
         ),
+        (
+            # "less than N" is N-1 for a plain count, but not for a rounded "60 million"
+            "Will MrBeast's next video get less than 60 million views on week 1?",
+            {"range_high": 60e6, "direction": "below", "unit": "views"},
+        ),
+        (
+            "Will global temperature increase by between 1.20-1.24ºC in January 2025?",  # º, not °
+            {"range_low": 1.2, "range_high": 1.24, "direction": "between", "unit": "C"},
+        ),
+        (
+            "Trump margin of victory in New Hampshire Primary 0-2.5%",
+            {"range_low": 0.0, "range_high": 2.5, "direction": "between", "unit": "%"},
+        ),
     ],
 )
 def test_ranges_and_buckets(question: str, expected: dict[str, Any]) -> None:
@@ -215,8 +229,17 @@ def test_soccer_totals_count_goals_when_the_category_says_so() -> None:
         ("Will Bitcoin dip to $40,000 in February?", "2026-03-01", "February", "2026-02-28"),
         ("Will Elon Musk post 100-119 tweets in March 2026?", None, "March 2026", "2026-03-31"),
         ("Kylie Jenner confirmed pregnant in 2026?", None, "2026", "2026-12-31"),
-        ("EU debt downgrade before 2027?", None, "2027", "2026-12-31"),
-        ("Will $BTC break $25k before March 1st?", "2021-03-01", "March 1st", "2021-02-28"),
+        # "before X": the market closes as X begins, so X's first day is the deadline
+        ("EU debt downgrade before 2027?", None, "2027", "2027-01-01"),
+        ("Will $BTC break $25k before March 1st?", "2021-03-01", "March 1st", "2021-03-01"),
+        ("Will Pump.fun dip to $0.005 before August?", "2026-08-01", "August", "2026-08-01"),
+        # a month named without a deadline word is the period only; the end date is the deadline
+        (
+            "No change in Fed interest rates after January 2027 meeting?",
+            "2027-01-08",
+            "January 2027",
+            "2027-01-08",
+        ),
         ("Will Club León FC win on 2026-02-07?", None, "2026-02-07", "2026-02-07"),
         ("Will Gold (GC) hit (HIGH) $6,200 by end of February?", "2026-02-27", "February", "2026-02-28"),
     ],
@@ -239,6 +262,41 @@ def test_end_date_may_be_epoch_seconds() -> None:
 
 def test_a_tournament_year_is_not_a_deadline() -> None:
     assert "deadline" not in features("Will Brazil win the 2026 FIFA World Cup?")
+    assert features("Will Theresa May resign?") == {}  # a name, not the month
+
+
+def test_a_question_without_a_date_takes_the_end_date() -> None:
+    assert features("Lakers vs. Celtics", end_date="2026-07-24T03:00:00Z")["deadline"] == "2026-07-24"
+    assert "deadline" not in features("Lakers vs. Celtics")
+
+
+def test_demo_questions_give_the_features_the_demo_meant() -> None:
+    """The generated demo data states the features of every question it writes: reading them back
+    from the question must agree (keys the question cannot tell are skipped: the soccer opponent in
+    "Will Arsenal win on 2026-07-23?" lives in the event; the demo spells the unit "USD")."""
+    from datetime import UTC, datetime
+
+    import numpy as np
+
+    from pmtui.backtest.demo_families import FAMILIES
+
+    rng = np.random.default_rng(5)
+    start = int(datetime(2026, 7, 23, tzinfo=UTC).timestamp())
+    checked = 0
+    for generate, _share in FAMILIES.values():
+        for _ in range(12):
+            event = generate(rng, start + int(rng.integers(0, 200 * 86400)), 20)
+            for draft in event.markets:
+                found = features(draft.question, draft.category, end_date=draft.end)  # type: ignore[arg-type]
+                for key, value in draft.features.items():
+                    if key == "teams" and " win on " in draft.question:
+                        continue
+                    got = found.get(key)
+                    if key == "unit":
+                        got, value = str(got).lower(), str(value).lower()
+                    assert got == value, (draft.question, key, value, found)
+                    checked += 1
+    assert checked > 1000
 
 
 # --- place and teams ----------------------------------------------------------------------------------------------

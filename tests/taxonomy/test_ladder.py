@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pmtui.taxonomy.ladder import consistency_flags, ladder
+from pmtui.taxonomy.features import extract_features
+from pmtui.taxonomy.ladder import consistency_flags, ladder, level_text
 
 
 @dataclass
@@ -127,6 +129,15 @@ def test_neg_risk_event_outcomes_must_sum_to_one() -> None:
     assert consistency_flags(rows, neg_risk=False) == []
 
 
+def test_neg_risk_outcomes_summing_below_one_may_be_a_partial_set() -> None:
+    """Two candidates of a 20-candidate election in the store: 0.30 in all is no contradiction."""
+    rows = [
+        Row("a", "Will Alice win the 2026 election?", 0.2, neg_risk=True),
+        Row("b", "Will Bob win the 2026 election?", 0.1, neg_risk=True),
+    ]
+    assert consistency_flags(rows) == []
+
+
 def test_rows_without_prices_are_skipped_and_mappings_work() -> None:
     rows: list[Any] = [
         {"id": "m1", "question": "Will Bitcoin reach $150K by December 31, 2026?", "yes_price": None},
@@ -134,3 +145,65 @@ def test_rows_without_prices_are_skipped_and_mappings_work() -> None:
     ]
     assert consistency_flags(rows) == []
     assert [r.market_id for r in ladder(rows)] == ["m1", "m2"]
+
+
+@pytest.mark.parametrize(
+    ("question", "level"),
+    [
+        ("Will Bitcoin reach $150K by December 31, 2026?", "$150,000"),
+        ("Will XRP be above $2.85 on September 8?", "$2.85"),
+        ("Will the highest temperature in NYC be between 74-75°F on July 23?", "74–75°F"),
+        ("Will the highest temperature in NYC be 73°F or below on July 23?", "≤ 73°F"),
+        ("Will the highest temperature in London be 16°C or higher on July 23?", "≥ 16°C"),
+        ("Will the highest temperature in Seoul be 27°C on July 23?", "27°C"),
+        ("Will Elon Musk post 250-274 tweets from July 18 to July 25, 2025?", "250–274 tweets"),
+        ("Will Joe Biden's approval rating be 53% or higher on June 10, 2021?", "53%"),
+    ],
+)
+def test_level_text(question: str, level: str) -> None:
+    assert level_text(ladder([Row("m", question, 0.5)])[0]) == level
+
+
+def test_bucket_sum_message_names_the_numbers() -> None:
+    flags = consistency_flags(tweet_buckets([0.1, 0.2, 0.2, 0.2]))
+    assert flags[0].message == (
+        "4 mutually exclusive buckets (2025-07-25): YES prices sum to 0.70, 0.30 less than 1 (tolerance 0.10)"
+    )
+
+
+def test_recorded_clusters_order_and_check(shared_data: Path) -> None:
+    """Every recorded family with numbers: rungs ordered by deadline then level; flags name only
+    markets of their family and carry the numbers they quote."""
+    import json
+
+    from pmtui.taxonomy.clusters import cluster_id
+
+    markets = json.loads((shared_data / "gamma_markets_600_mixed_2026-02.json").read_text())
+    markets += json.loads((shared_data / "gamma_markets_200_active_snapshot.json").read_text())["markets"]
+    families: dict[str, list[dict[str, Any]]] = {}
+    for m in markets:
+        prices = json.loads(m.get("outcomePrices") or "[]")
+        event_id = str(m["events"][0]["id"]) if m.get("events") else None
+        row = {
+            "id": str(m["id"]),
+            "question": m["question"],
+            "yes_price": float(prices[0]) if prices else None,
+            "features": extract_features(m["question"], end_date=m.get("endDate")),
+            "neg_risk": bool(m.get("negRisk")),
+        }
+        key = cluster_id(market_id=row["id"], question=m["question"], category=None, event_id=event_id)
+        families.setdefault(key, []).append(row)
+    laddered = 0
+    for rows in families.values():
+        rungs = ladder(rows)
+        numbered = [r for r in rungs if r.sort_value is not None]
+        if len(numbered) < 2:
+            continue
+        laddered += 1
+        keys = [(r.deadline or "", r.sort_value) for r in numbered]
+        assert keys == sorted(keys)
+        ids = {r["id"] for r in rows}
+        for flag in consistency_flags(rows):
+            assert set(flag.market_ids) <= ids
+            assert flag.values
+    assert laddered >= 5

@@ -118,9 +118,10 @@ async def test_pane_shows_the_ladder_in_order_with_its_contradiction_flagged(
         table = app.query_one("#cluster-table", VimTable)
         assert [str(key.value) for key in table.rows] == ["095", "101", "102", "103", "090"]
         levels = [plain(table.get_row_at(i)[1]) for i in range(5)]
-        assert levels == ["$100,000", "120,000", "150,000", "200,000", "$250,000"]  # stored features: no unit
+        # the stored features of 101-103 have no unit: the question supplies it
+        assert levels == ["$100,000", "$120,000", "$150,000", "$200,000", "$250,000"]
         flags = " ".join(rendered_text(app.query_one("#cluster-flags")).split())  # unwrapped
-        assert "reach ladder (2026-03-31): 200,000 at 19¢ is priced over 150,000 at 12¢" in flags
+        assert "reach ladder (2026-03-31): $200,000 at 19¢ is priced over $150,000 at 12¢" in flags
         assert flags.count("⚠") == 1
 
 
