@@ -23,7 +23,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Label, ProgressBar, SelectionList, Static
 
-from pmtui.backtest.config import available_strategy_names
+from pmtui.backtest.config import BacktestConfig, available_strategy_names
 from pmtui.backtest.runs import RunSummary
 from pmtui.strategies.registry import all_strategies
 from pmtui.tui import formatting as fmt
@@ -61,7 +61,7 @@ class BacktestsTab(TabView):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "run", "Run backtest"),
         Binding("escape,c", "cancel", "Cancel run"),
-        Binding("o", "open", "Open run"),
+        Binding("o", "open", "Open run", show=False),
         Binding("space", "toggle_mark", "Mark"),
         Binding("v", "compare", "Compare marked"),
         Binding("r", "rerun", "Re-run (to form)"),
@@ -136,10 +136,11 @@ class BacktestsTab(TabView):
                         yield Static("", id=f"bt-{name}-error", classes="bt-error")
                     yield Static("", id=f"bt-{GENERAL}-error", classes="bt-error")
                     yield Static("", id="bt-carried", classes="hint")
-                    with Horizontal(id="bt-run-row"):
-                        yield Button(Text("Run ^r"), id="bt-run", compact=True, variant="primary")
-                        yield ProgressBar(total=100, show_eta=False, id="bt-progress")
-                    yield Static("", id="bt-status")
+                # Outside the scrolling form: the progress of a run is always in view.
+                with Horizontal(id="bt-run-row"):
+                    yield Button(Text("Run ^r"), id="bt-run", compact=True, variant="primary")
+                    yield ProgressBar(total=100, show_eta=False, id="bt-progress")
+                yield Static("", id="bt-status")
                 yield Static(Text("Past runs  enter opens"), id="bt-runs-title")
                 yield VimTable(id="bt-runs")
             yield BacktestResults(id="bt-results")
@@ -417,11 +418,8 @@ class BacktestsTab(TabView):
         work = partial(self._run, config, self._cancel)
         self.run_in_thread(work, group="bt-run", description="Backtest")
 
-    def _run(self, config: object, cancel: threading.Event) -> None:
-        from pmtui.backtest.config import BacktestConfig
+    def _run(self, config: BacktestConfig, cancel: threading.Event) -> None:
         from pmtui.backtest.runner import BacktestCancelled, run_backtest_at
-
-        assert isinstance(config, BacktestConfig)
 
         def progress(fraction: float, text: str) -> None:
             self.post_message(self.Progress(fraction, text))
