@@ -20,7 +20,7 @@ from pmtui.tui.app import PmtuiApp
 from pmtui.tui.tabs.backtests import BacktestsTab
 from pmtui.tui.widgets.table import VimTable
 from tests.tui.conftest import plain, rendered_text, settle
-from tests.tui.store_fixture import NOW, build_store
+from tests.tui.store_fixture import INJECTION, NOW, build_store
 
 AppFactory = Callable[..., PmtuiApp]
 STRATEGIES = ("fade_longshots", "musk_fade_extremes", "baseline_favourite")
@@ -311,3 +311,42 @@ async def test_help_and_palette_list_the_backtests_keys(make_app: AppFactory) ->
         commands["Backtests: Compare marked"].callback()
         await settle(pilot)
         assert app.query_one("#tabs").active == "backtests"  # type: ignore[attr-defined]
+
+
+async def test_stored_names_and_labels_are_shown_literally(make_app: AppFactory, store: Path) -> None:
+    """A label or strategy name full of Rich markup shows character for character; a strategy that
+    is no longer registered is named when its run is loaded into the form."""
+    db = connect(store)
+    try:
+        result = {
+            "strategy": "[red]gone[/]",
+            "trades": 40,
+            "wins": 30,
+            "losses": 10,
+            "voids": 0,
+            "win_rate": 0.75,
+        }
+        db["backtest_runs"].insert(
+            {
+                "run_id": "run-c",
+                "created": NOW,
+                "config_json": json.dumps({"strategies": [{"name": "[red]gone[/]"}], "horizon": "7d"}),
+                "results_json": json.dumps({"results": [result], "calibration": []}),
+                "generated_data": 0,
+                "label": INJECTION,
+            }
+        )
+    finally:
+        db.conn.close()
+    app = make_app()
+    async with app.run_test(size=(120, 35)) as pilot:
+        await open_tab(pilot)
+        assert tab_of(app).open_ids == ["run-c"]
+        assert INJECTION in text_of(app, "#bt-header")
+        assert headings(app) == ["[red]gone[/]"]
+        assert metric(app, "win_rate") == "75.0% n=40"
+        await pilot.press("r")
+        await settle(pilot)
+        note = " ".join(text_of(app, "#bt-carried").split())
+        assert "no longer registered, left out: [red]gone[/]" in note
+        assert tab_of(app).form_values().strategies == ()

@@ -164,7 +164,10 @@ class BacktestsTab(TabView):
 
     def on_show(self) -> None:
         self._shown = True
-        self._first_load()
+        if self._loaded:
+            self.reload_runs()  # runs stored meanwhile (e.g. by `pmtui backtest`) appear
+        else:
+            self._first_load()
 
     def _first_load(self) -> None:
         # Nothing is read until the tab is first shown: the app's first screen does not wait for it.
@@ -493,6 +496,9 @@ class BacktestsTab(TabView):
         self.set_form(values)
         self.carried = carried
         lines = [f"Loaded from {message.run_id}"]
+        gone = [name for name in values.strategies if name not in available_strategy_names()]
+        if gone:
+            lines.append(f"no longer registered, left out: {', '.join(gone)}")
         if carried is not None:
             lines.append(f"kept: {carried.describe()}")
         if note:

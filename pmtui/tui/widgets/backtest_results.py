@@ -261,7 +261,7 @@ class BacktestResults(VerticalScroll):
             if rows:
                 label = f"{prefix} resolved YES".strip()
                 series.append((label, [r["mean_price"] for r in rows], [r["share_yes"] for r in rows]))
-        title = "Calibration: share resolved YES by price"
+        title = "Calibration: resolved YES vs price"
         if not series:
             chart.show_empty(title, "no priced markets")
             return
