@@ -30,6 +30,7 @@ from pmtui.tui.queries.status import StoreStatus, read_status
 from pmtui.tui.tabs.base import TabView
 from pmtui.tui.tabs.clusters import ClustersTab
 from pmtui.tui.tabs.markets import MarketsTab
+from pmtui.tui.tabs.paper import PaperTab
 from pmtui.tui.tabs.signals import SignalsTab
 from pmtui.tui.widgets.status import JobState, OfflineBanner, StatusBar
 
@@ -50,13 +51,17 @@ TABS = [
     TabSpec("markets", "Markets", "1", MarketsTab),
     TabSpec("clusters", "Clusters", "2", ClustersTab),
     TabSpec("signals", "Signals", "3", SignalsTab),
+    TabSpec("paper", "Paper", "5", PaperTab),
 ]
 
 
 class PmtuiApp(App[None]):
     TITLE = "pmtui"
     # Textual types these two as instance variables, so they cannot be annotated ClassVar here.
-    CSS_PATH = [STYLES_DIR / name for name in ("app.tcss", "markets.tcss", "clusters.tcss", "signals.tcss")]  # noqa: RUF012
+    CSS_PATH = [  # noqa: RUF012
+        STYLES_DIR / name
+        for name in ("app.tcss", "markets.tcss", "clusters.tcss", "signals.tcss", "paper.tcss")
+    ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         *[Binding(tab.key, f"show_tab('{tab.id}')", tab.title, show=False) for tab in TABS],

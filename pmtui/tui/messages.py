@@ -9,9 +9,11 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from pmtui.paper.summary import PaperSummary
 from pmtui.signals.store import SignalRow
 from pmtui.tui.queries.clusters import CategoryCount, ClusterMarket, ClusterPage
 from pmtui.tui.queries.markets import MarketDetail, MarketPage, MarketRow
+from pmtui.tui.queries.paper import CloseOutcome
 from pmtui.tui.queries.status import StoreStatus
 
 
@@ -90,3 +92,17 @@ class DecisionsMade(Message):
     refused: list[str]
     """One line per refused signal, from the queue."""
     t: int
+
+
+@dataclass
+class PaperLoaded(Message):
+    seq: int
+    summary: PaperSummary
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, PaperLoaded)
+
+
+@dataclass
+class PositionClosed(Message):
+    outcome: CloseOutcome
