@@ -14,7 +14,7 @@ from pmtui.signals.store import SignalRow
 from pmtui.tui.queries.clusters import CategoryCount, ClusterMarket, ClusterPage
 from pmtui.tui.queries.markets import MarketDetail, MarketPage, MarketRow
 from pmtui.tui.queries.paper import CloseOutcome
-from pmtui.tui.queries.status import StoreStatus
+from pmtui.tui.queries.status import ApiUse, StoreStatus
 
 
 @dataclass
@@ -53,6 +53,8 @@ class WatchChanged(Message):
 @dataclass
 class StoreStatusRead(Message):
     status: StoreStatus
+    api: ApiUse | None = None
+    """The shared rate limiter's count (None when its file could not be read)."""
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, StoreStatusRead)
@@ -106,3 +108,18 @@ class PaperLoaded(Message):
 @dataclass
 class PositionClosed(Message):
     outcome: CloseOutcome
+
+
+@dataclass
+class JobFinished(Message):
+    """A background job (collector job or monitor cycle) ended one run; posted from its thread."""
+
+    job: str
+    status: str
+    """ok | error | cancelled"""
+    error: str | None = None
+    unreachable: bool = False
+    """It failed because the API could not be reached (the offline banner shows)."""
+    reached_api: bool = False
+    """It got answers from the API (the offline banner hides)."""
+    markets_new: int = 0
