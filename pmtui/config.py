@@ -385,6 +385,13 @@ def _check_ranges(section: Any, source: Path | str, prefix: str) -> None:
         merged = dict(PUBLISHED_BUDGETS)
         merged.update(section.budgets)
         object.__setattr__(section, "budgets", merged)
+    if isinstance(section, MonitorSettings):
+        # A cycle refreshes hundreds of books; sub-10 s cycles would only burn the shared API budget.
+        for key in ("interval", "aggressive_interval"):
+            if getattr(section, key) < 10:
+                raise bad(key, f"must be at least 10 seconds, got {getattr(section, key):g}")
+        if section.candidates < 1:
+            raise bad("candidates", f"must be at least 1, got {section.candidates}")
     if isinstance(section, SignalSettings) and not 50 <= section.batch_size <= 300:
         raise bad("batch_size", f"must be between 50 and 300, got {section.batch_size}")
     if isinstance(section, PaperSettings | BacktestSettings) and not 0 < section.kelly_fraction <= 1:

@@ -47,6 +47,7 @@ COMMAND_MODULES = (
     "demo",
     "collect",
     "export",
+    "monitor",
 )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from pmtui.cli.common import AppContext, echo_json, fail, pass_app
+from pmtui.config import Settings
 
 
 @click.command("collect")
@@ -31,13 +32,22 @@ def collect_command(app: AppContext, once: bool, as_json: bool, only: str | None
     the transaction in progress is finished first. All API calls go through the shared rate
     limiter, so this can run beside the terminal app.
     """
-    from pmtui.collect.scheduler import Scheduler, job_names
+    from pmtui.alerts.background import background_alerts
+    from pmtui.collect.scheduler import job_names
 
     try:
         names = job_names(only.split(",") if only else None)
     except ValueError as exc:
         fail(str(exc), code=2)
     settings = app.settings
+    # With Telegram configured, alerts (settlements, a failing job) go out while the collector runs.
+    with background_alerts(settings, flush_on_exit=once):
+        _collect(settings, names, once=once, as_json=as_json)
+
+
+def _collect(settings: Settings, names: list[str], *, once: bool, as_json: bool) -> None:
+    from pmtui.collect.scheduler import Scheduler
+
     with _progress(enabled=sys.stdout.isatty() and not as_json, jobs=names) as (progress, job_done):
         scheduler = Scheduler(settings, progress=progress, on_job_done=[job_done])
         if once:
@@ -69,6 +79,8 @@ def _print_summary(document: dict[str, Any]) -> None:
         f"  markets: {document['markets_new']} new, {document['markets_updated']} updated, "
         f"{document['markets_resolved']} resolved, {document['markets_unchanged']} unchanged"
     )
+    if document["positions_settled"]:
+        click.echo(f"  paper positions settled: {document['positions_settled']}")
     click.echo(
         f"  rejected records: {document['records_rejected']} (see the errors table); "
         f"placeholders skipped: {document['placeholders_skipped']}"

@@ -5,18 +5,23 @@ that cannot be parsed goes to the errors table with its payload, the rest are st
 their events, tags and tokens, the errors and (optionally) the collector's checkpoint are written in
 ONE transaction, so an interrupted run either has the whole page and its checkpoint or neither.
 
+Markets that resolve with a write get their open paper positions settled right after it
+(`settle_positions`), so the collector settles whatever resolution it finds, whichever job found it.
+
 Generated demo markets (the fake server's generator marks them `pmtuiGenerated`) are stored with
 `source = 'demo'` so they are labelled as such everywhere.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlite_utils import Database
 
+from pmtui.paper.book import settle_resolved
 from pmtui.polymarket.models import Event, Market, Tag
 from pmtui.polymarket.parsing import (
     BadRecord,
@@ -28,6 +33,8 @@ from pmtui.polymarket.parsing import (
 from pmtui.store.db import write_tx
 from pmtui.store.markets import UpsertResult, upsert_events, upsert_markets, upsert_tags
 from pmtui.store.ops import record_error, set_checkpoint
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -107,7 +114,25 @@ def store_batch(
             record_error(db, source, exc.reason, exc.record_id, str(exc), raw, now=now)
         if checkpoint is not None:
             set_checkpoint(db, *checkpoint)
+    if result.resolved:
+        result.settled = settle_positions(db, result.resolved, now=now)
     return result
+
+
+def settle_positions(db: Database, market_ids: list[str], *, now: int | None = None) -> list[int]:
+    """Settle the open paper positions of markets that just resolved; ids of the settled positions.
+
+    Right after the resolution is committed, in its own transaction: a settlement that fails (a bug,
+    a locked database) must not cost the collector the resolution it fetched. It is recorded in
+    `errors` and the live monitor's sweep (`settle_resolved` every cycle) settles the position later;
+    `settle_resolved` is idempotent, so whichever process gets there first settles it, once.
+    """
+    try:
+        return [p.id for p in settle_resolved(db, now=now, market_ids=market_ids)]
+    except Exception as exc:
+        log.exception("settling positions of %d resolved markets failed", len(market_ids))
+        record_error(db, "collect:settle", type(exc).__name__, None, str(exc), market_ids, now=now)
+        return []
 
 
 BadRecordSink = Callable[[BadRecord, Any], None]

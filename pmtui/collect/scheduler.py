@@ -272,6 +272,7 @@ def summary_line(result: JobResult) -> str:
         "new": result.markets_new,
         "updated": result.markets_updated,
         "resolved": result.markets_resolved,
+        "positions settled": result.positions_settled,
         "rejected": result.records_rejected,
         "price points": result.price_points,
         "quotes": result.quotes,

@@ -18,6 +18,7 @@ COUNT_FIELDS = (
     "quotes",
     "snapshots",
     "markets_checked",
+    "positions_settled",
 )
 
 
@@ -40,6 +41,8 @@ class JobResult:
     snapshots: int = 0
     markets_checked: int = 0
     """Markets whose history or resolution this job looked at."""
+    positions_settled: int = 0
+    """Paper positions settled because a market this job stored had resolved."""
     api_calls: dict[str, int] = field(default_factory=dict)
     changed_ids: list[str] = field(default_factory=list, repr=False)
     """New or updated market ids (for the on_markets_changed hooks); not part of the summary."""
@@ -52,6 +55,7 @@ class JobResult:
         self.markets_updated += len(upsert.updated)
         self.markets_unchanged += upsert.unchanged
         self.markets_resolved += len(upsert.resolved)
+        self.positions_settled += len(upsert.settled)
         self.placeholders_skipped += placeholders
         self.records_rejected += rejected
         self.changed_ids += upsert.changed_ids

@@ -15,6 +15,7 @@ is known.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from sqlite_utils import Database
@@ -255,18 +256,31 @@ def _finish(
         raise PaperError(f"position #{position_id} changed while closing it; try again")
 
 
-def settle_resolved(db: Database, *, now: int | None = None) -> list[Position]:
-    """Settle every open position whose market resolved: a winning share pays $1, a losing one 0, a
-    void market refunds the cost basis. Idempotent: a settled position is never touched again."""
+def settle_resolved(
+    db: Database, *, now: int | None = None, market_ids: Iterable[str] | None = None
+) -> list[Position]:
+    """Settle every open position whose market resolved (only those of `market_ids` when given): a
+    winning share pays $1, a losing one 0, a void market refunds the cost basis.
+
+    This is the only code that settles. It runs inside the caller's transaction when there is one
+    (the collector settles in the very transaction that stores a resolution), and it is idempotent:
+    the write lock is taken before the open positions are read and `_finish` only touches an open
+    row, so two processes (the collector and the monitor) can never settle a position twice."""
     now = _now(now)
     settled: list[Position] = []
+    wanted = None if market_ids is None else sorted(set(market_ids))
+    if wanted is not None and not wanted:
+        return settled
     with write_tx(db):
-        rows = list(
-            db.query(
-                POSITION_SELECT + " WHERE p.status = 'open' AND (m.resolution = 'void'"
-                " OR (m.resolution = 'resolved' AND m.winner IS NOT NULL)) ORDER BY p.id"
-            )
+        sql = (
+            POSITION_SELECT + " WHERE p.status = 'open' AND (m.resolution = 'void'"
+            " OR (m.resolution = 'resolved' AND m.winner IS NOT NULL))"
         )
+        params: list[str] = []
+        if wanted is not None:
+            sql += f" AND p.market_id IN ({','.join('?' * len(wanted))})"  # "?" markers only
+            params = wanted
+        rows = list(db.query(sql + " ORDER BY p.id", params))
         for row in rows:
             position = Position.from_row(row)
             market = market_facts(db, position.market_id)

@@ -88,6 +88,8 @@ class UpsertResult:
     unchanged: int = 0
     resolved: list[str] = field(default_factory=list)
     """Markets that became resolved or void with this write (new ones included)."""
+    settled: list[int] = field(default_factory=list)
+    """Paper positions settled because of those resolutions (filled in by `collect.ingest.store_batch`)."""
 
     @property
     def changed_ids(self) -> list[str]:
@@ -98,6 +100,7 @@ class UpsertResult:
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.resolved += other.resolved
+        self.settled += other.settled
 
 
 # One encoder, built once: json.dumps with keyword arguments builds a new encoder on every call.
