@@ -25,7 +25,7 @@ from pmtui.paths import STYLES_DIR
 from pmtui.store import connect
 from pmtui.tui.context import TuiContext
 from pmtui.tui.help import HelpScreen, Section, binding_rows, bindings_of
-from pmtui.tui.jobs import COLLECTOR, BackgroundJobs
+from pmtui.tui.jobs import COLLECTOR, MONITOR, BackgroundJobs
 from pmtui.tui.messages import JobFinished, StoreReady, StoreStatusRead
 from pmtui.tui.queries import open_store
 from pmtui.tui.queries.status import ApiUse, StoreStatus, read_api_use, read_status
@@ -160,13 +160,19 @@ class PmtuiApp(App[None]):
             self.offline_reason = None
         if message.markets_new:
             self.query_one(MarketsTab).markets_added()
+        if message.signals_new:
+            self.query_one(SignalsTab).reload()
+            self.notify(f"{message.signals_new} new signal(s) to review (3 Signals)", timeout=6)
+        if message.job == MONITOR:
+            self.query_one(PaperTab).reload()  # new marks, maybe settlements
         self._draw_status()
 
     def _check_jobs(self) -> None:
         down = self.background.check()
-        if down is not None:
-            self.jobs[COLLECTOR] = JobState(COLLECTOR, "failed", self.ctx.now(), down)
-        elif COLLECTOR in self.jobs:
+        now = self.ctx.now()
+        for name, reason in down.items():
+            self.jobs[name] = JobState(name, "failed", now, reason)
+        if COLLECTOR in self.jobs and COLLECTOR not in down:
             del self.jobs[COLLECTOR]
 
     async def action_quit(self) -> None:

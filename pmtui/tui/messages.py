@@ -123,3 +123,6 @@ class JobFinished(Message):
     reached_api: bool = False
     """It got answers from the API (the offline banner hides)."""
     markets_new: int = 0
+    signals_new: int = 0
+    """New pending signals (monitor cycles)."""
+    positions_settled: int = 0

@@ -38,7 +38,7 @@ def closed_port() -> int:
 
 
 def with_jobs(settings: Settings) -> Settings:
-    ui = dataclasses.replace(settings.ui, run_collector=True, refresh_interval=3600)  # type: ignore[arg-type]
+    ui = dataclasses.replace(settings.ui, run_collector=True, run_monitor=True, refresh_interval=3600)  # type: ignore[arg-type]
     collect = dataclasses.replace(settings.collect, **FAST_JOBS)  # type: ignore[arg-type]
     return dataclasses.replace(settings, ui=ui, collect=collect)
 
@@ -75,11 +75,11 @@ async def test_dead_api_shows_the_offline_banner_and_keeps_stored_data(store: Pa
         assert "catalog ✗" in status and "OFFLINE" in status
         assert app.jobs["catalog"].state == "failed"
         assert "connection failed" in (app.jobs["catalog"].last_error or "")
-        collector = app.background.collector
-        assert collector is not None and collector.running
+        threads = list(app.background.threads.values())
+        assert len(threads) == 2 and all(thread.running for thread in threads)  # collector, monitor
         await pilot.press("q")
         await pilot.pause()
-    assert not collector.running
+    assert not any(thread.running for thread in threads)
     assert app.return_code == 0
 
 
@@ -98,20 +98,23 @@ async def test_live_data_fills_the_markets_tab_and_the_banner_follows_the_api(
         assert not banner.display
         assert app.jobs["catalog"].state == "idle" and app.jobs["catalog"].last_run is not None
         assert server.stats.requests  # the rows came through the API
+        await wait_until(pilot, lambda: "monitor" in app.jobs and app.jobs["monitor"].last_run is not None)
+        assert app.jobs["monitor"].state == "idle", app.jobs["monitor"]
 
         server.go_offline("refuse")
         await wait_until(pilot, lambda: banner.display)
         server.go_online()
         await wait_until(pilot, lambda: not banner.display)
         assert table.row_count > 0
+        threads = list(app.background.threads.values())
         await pilot.press("q")
         await pilot.pause()
-    assert app.background.collector is None
+    assert app.background.threads == {} and not any(thread.running for thread in threads)
 
 
 async def test_no_background_jobs_when_turned_off(make_app: Callable[..., PmtuiApp]) -> None:
     app = make_app()  # ui.run_collector = false, as `pmtui tui --no-jobs` sets it
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert app.background.collector is None and app.jobs == {}
+        assert app.background.threads == {} and app.jobs == {}
         assert not app.query_one(OfflineBanner).display
