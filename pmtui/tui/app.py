@@ -141,7 +141,7 @@ class PmtuiApp(App[None]):
         # After the store is migrated: the jobs' own connections then skip the migrations.
         self.background.start()
         for name in self.background.job_names:
-            self.jobs[name] = JobState(name, "idle")
+            self.jobs[name] = JobState(name, "starting")
 
     @on(JobFinished)
     def _job_finished(self, message: JobFinished) -> None:

@@ -12,6 +12,7 @@ the monitor one interval later; a thread that dies altogether is restarted after
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -139,8 +140,12 @@ class BackgroundJobs:
         """Ask every job to stop, then wait for each thread. A job is cancelled at its next await,
         so the transaction in progress is finished first."""
         threads, self.threads = self.threads, {}
-        for thread in threads.values():
-            thread.stop(timeout)
+        # Side by side: each stop() signals its thread, then waits for it.
+        stoppers = [threading.Thread(target=thread.stop, args=(timeout,)) for thread in threads.values()]
+        for stopper in stoppers:
+            stopper.start()
+        for stopper in stoppers:
+            stopper.join()
 
     @property
     def running(self) -> bool:

@@ -208,6 +208,15 @@ def step_series(points: Sequence[tuple[float, float]]) -> tuple[list[float], lis
     return ts, ys
 
 
+def distinct_ticks(positions: list[float], labels: list[str]) -> tuple[list[float], list[str]]:
+    """Ticks without repeated labels (a book minutes old would read 11:07 11:07 11:07 11:07)."""
+    kept: list[tuple[float, str]] = []
+    for position, label in zip(positions, labels, strict=True):
+        if not kept or kept[-1][1] != label:
+            kept.append((position, label))
+    return [p for p, _ in kept], [label for _, label in kept]
+
+
 def summary_line(summary: PaperSummary) -> Text:
     """Cash, equity and P&L in one line, with what needs attention."""
     parts: list[Text | str] = [
@@ -450,7 +459,7 @@ class PaperTab(TabView):
             chart.show_empty(title, "no paper trades yet: approve a signal (3 Signals, a) to open one")
             return
         ts, ys = step_series([(float(p.t), p.equity_micros / MICROS) for p in points])
-        chart.show_lines(title, [("equity", ts, ys)], xlabels=fmt.time_ticks(ts))
+        chart.show_lines(title, [("equity", ts, ys)], xlabels=distinct_ticks(*fmt.time_ticks(ts)))
 
     def _draw_views(self) -> None:
         parts: list[Text | str] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
 from textual.widgets import Static
@@ -45,6 +46,8 @@ class StatusBar(Static):
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
         super().__init__("", id=id, markup=False)
+        self._shown: dict[str, Any] | None = None
+        """The arguments of the last `show()`, to redraw at a new width."""
 
     def show(
         self,
@@ -55,8 +58,16 @@ class StatusBar(Static):
         api: ApiUse | None,
         offline: bool,
     ) -> None:
-        width = max(0, self.size.width - 2) or 10_000  # padding 0 1; unknown before layout
-        self.update(status_line(now=now, jobs=jobs, store=store, api=api, offline=offline, width=width))
+        self._shown = {"now": now, "jobs": jobs, "store": store, "api": api, "offline": offline}
+        self._draw()
+
+    def _draw(self) -> None:
+        if self._shown is not None:
+            width = max(0, self.size.width - 2) or 10_000  # padding 0 1; unknown before layout
+            self.update(status_line(**self._shown, width=width))
+
+    def on_resize(self) -> None:
+        self._draw()
 
 
 def merged_jobs(jobs: list[JobState], store: StoreStatus | None) -> list[JobState]:
@@ -85,15 +96,17 @@ def merged_jobs(jobs: list[JobState], store: StoreStatus | None) -> list[JobStat
 
 
 def _job_piece(job: JobState, now: float, detail: int) -> Text:
+    """detail 3: name, state and age in words; 2: name, state mark and age; 1: the same, name cut."""
     style = _STATE_STYLE.get(job.state, "")
-    if detail >= 2:
+    if detail >= 3:
         piece = Text.assemble((job.name, "bold"), " ", ("●", style), " ", (job.state, style))
         if job.last_run is not None:
             piece.append(f" {fmt.age(job.last_run, now)}", style="dim")
         if job.state == "failed" and job.next_run is not None and job.next_run > now:
             piece.append(f", retry in {fmt.span(job.next_run - now)}", style="dim")
         return piece
-    piece = Text.assemble((job.name, "bold"), " ", (_STATE_MARK.get(job.state, "●"), style))
+    name = job.name if detail >= 2 else job.name[:4]
+    piece = Text.assemble((name, "bold"), " ", (_STATE_MARK.get(job.state, "●"), style))
     if job.last_run is not None:
         piece.append(fmt.short_span(now - job.last_run), style="dim")
     return piece
@@ -123,8 +136,9 @@ def status_line(
     """The most detailed line that fits `width` cells."""
     merged = merged_jobs(jobs, store)
     line = Text()
-    # Job detail gives way first (full, then compact, then counts), then the wording of the rest.
-    for detail, short in ((2, False), (1, False), (1, True), (0, True)):
+    # Job detail gives way first (full, then compact, then with short names, then counts), then the
+    # wording of the rest.
+    for detail, short in ((3, False), (2, False), (2, True), (1, True), (0, True)):
         line = _line(now, merged, store, api, offline, detail, short)
         if line.cell_len <= width:
             return line
@@ -146,21 +160,21 @@ def _line(
         parts.extend(_job_piece(job, now, detail) for job in jobs)
     elif jobs:
         parts.append(_jobs_summary(jobs))
-    detail = 0 if short else 2
+    full = not short
     if store is not None:
         if store.freshest_price is None:
-            parts.append(Text("prices: none yet" if detail else "no prices", style="yellow"))
+            parts.append(Text("prices: none yet" if full else "no prices", style="yellow"))
         else:
             old = now - store.freshest_price
             style = "red" if old > 3600 else "yellow" if old > 900 else ""
             parts.append(
-                Text(f"prices {fmt.span(old)} old" if detail else f"px {fmt.short_span(old)}", style=style)
+                Text(f"prices {fmt.span(old)} old" if full else f"prices {fmt.short_span(old)}", style=style)
             )
     if api is not None:
         share = max(api.calls / api.budget if api.budget else 0.0, api.busiest_share)
         style = "red" if share > 0.8 or api.blocked_for else "yellow" if share > 0.5 else ""
         piece = Text(f"API {api.calls}/{api.budget}", style=style)
-        if detail:
+        if full:
             piece.append(f" per {api.window:g}s")
             if api.busiest and api.busiest_share > 0.5:
                 piece.append(f" ({api.busiest} {api.busiest_share:.0%})")
@@ -170,12 +184,12 @@ def _line(
     if store is not None:
         style = "bold red" if store.errors_24h else "dim"
         parts.append(
-            Text(f"errors {store.errors_24h} (24h)" if detail else f"err {store.errors_24h}", style=style)
+            Text(f"errors {store.errors_24h} (24h)" if full else f"err {store.errors_24h}", style=style)
         )
         if store.has_demo:
-            parts.append(Text(" DEMO DATA " if detail else "DEMO", style="bold black on yellow"))
+            parts.append(Text(" DEMO DATA " if full else "DEMO", style="bold black on yellow"))
     if offline:
-        parts.append(Text(" OFFLINE " if detail else "OFFLINE", style="bold white on red"))
+        parts.append(Text(" OFFLINE " if full else "OFFLINE", style="bold white on red"))
     return sep.join(parts)
 
 
