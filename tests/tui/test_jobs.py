@@ -118,3 +118,34 @@ async def test_no_background_jobs_when_turned_off(make_app: Callable[..., PmtuiA
         await settle(pilot)
         assert app.background.threads == {} and app.jobs == {}
         assert not app.query_one(OfflineBanner).display
+
+
+def test_a_dead_job_thread_is_reported_and_restarted_later(tmp_path: Path) -> None:
+    from pmtui.config import CollectSettings, UiSettings
+    from pmtui.tui.jobs import COLLECTOR, BackgroundJobs
+
+    unusable = tmp_path / "a-directory"  # the collector cannot open its database: its thread dies
+    unusable.mkdir()
+    settings = Settings(
+        database=DatabaseSettings(path=unusable),
+        ui=UiSettings(run_collector=True, run_monitor=False),
+        collect=CollectSettings(failure_retry=0.2),  # type: ignore[arg-type]
+        limits=LimitSettings(state_file=tmp_path / "limiter.sqlite"),
+    )
+    posted: list[object] = []
+    jobs = BackgroundJobs(settings, posted.append)
+    jobs.start()
+    first = jobs.collector
+    assert first is not None
+    deadline = time.monotonic() + 10
+    while first.running:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    down = jobs.check()
+    assert COLLECTOR in down and "collector stopped" in down[COLLECTOR]
+    assert jobs.collector is first  # not before collect.failure_retry
+    time.sleep(0.25)
+    assert jobs.check() == {}
+    assert jobs.collector is not first  # a fresh thread was started
+    jobs.stop(timeout=5)
+    assert jobs.threads == {}

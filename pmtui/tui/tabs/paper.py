@@ -468,8 +468,6 @@ class PaperTab(TabView):
                 parts.append(Text("  ", style="dim"))
             style = "bold reverse" if view == self.view else "dim"
             parts.append(Text(f" {key} {title} ", style=style))
-        if self.summary is not None and not self.summary.open:
-            parts.append(Text("   no open positions", style="dim"))
         self.query_one("#paper-views", Static).update(Text.assemble(*parts))
 
     def action_view(self, view: str) -> None:
