@@ -61,6 +61,7 @@ def cycle_finished(report: CycleReport) -> JobFinished:
         job=MONITOR,
         status=report.status,
         error=report.error,
+        unreachable=report.unreachable,
         reached_api=report.ok and sum(report.api_calls.values()) > 0,
         signals_new=report.signals_new,
         positions_settled=report.positions_settled,

@@ -83,6 +83,27 @@ async def test_dead_api_shows_the_offline_banner_and_keeps_stored_data(store: Pa
     assert app.return_code == 0
 
 
+async def test_the_monitor_alone_also_raises_the_offline_banner(store: Path, tmp_path: Path) -> None:
+    dead = f"http://127.0.0.1:{closed_port()}"
+    settings = with_jobs(
+        Settings(
+            database=DatabaseSettings(path=store),
+            api=ApiSettings(gamma_url=dead, clob_url=dead, data_url=dead, max_retries=0, timeout=2),  # type: ignore[arg-type]
+            limits=LimitSettings(state_file=tmp_path / "limiter.sqlite"),
+        )
+    )
+    settings = dataclasses.replace(settings, ui=dataclasses.replace(settings.ui, run_collector=False))
+    app = PmtuiApp(TuiContext(settings=settings, clock=fixed_clock(NOW), rest_delay=0))
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        assert list(app.background.threads) == ["monitor"]
+        await wait_until(pilot, lambda: app.query_one(OfflineBanner).display)
+        assert app.jobs["monitor"].state == "failed"
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
 async def test_live_data_fills_the_markets_tab_and_the_banner_follows_the_api(
     make_fake_polymarket: Callable[..., FakePolymarket], tmp_path: Path
 ) -> None:
