@@ -43,7 +43,7 @@ from sqlite_utils import Database
 
 from pmtui.collect.ingest import parse_markets, store_batch
 from pmtui.collect.quotes import refresh_quotes
-from pmtui.collect.scheduler import _call_safely, _wait_for
+from pmtui.collect.scheduler import _call_safely, _wait_for, unreachable
 from pmtui.config import Settings
 from pmtui.polymarket.client import PolymarketClient
 from pmtui.signals.batch import BatchOptions, run_signals
@@ -105,6 +105,8 @@ class CycleReport:
     api_calls: dict[str, int] = field(default_factory=dict)
     new_signal_ids: list[int] = field(default_factory=list)
     """Signals this cycle created (for a UI to highlight)."""
+    unreachable: bool = False
+    """A step failed because the API could not be reached (the TUI shows its offline banner)."""
 
     @property
     def ok(self) -> bool:
@@ -265,6 +267,7 @@ async def _step(report: CycleReport, name: str, work: Awaitable[T]) -> T | None:
     except Exception as exc:  # one failing step must not stop the others, nor the loop
         log.exception("monitor step %s failed", name)
         report.errors.append(f"{name}: {type(exc).__name__}: {exc}")
+        report.unreachable = report.unreachable or unreachable(exc)
         return None
 
 
