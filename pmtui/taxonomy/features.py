@@ -26,6 +26,7 @@ import calendar
 import re
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from math import isfinite as _isfinite
 from typing import Any
 
 # --- vocabulary --------------------------------------------------------------------------------------
@@ -269,6 +270,13 @@ _BEAT = re.compile(
 # --- helpers ------------------------------------------------------------------------------------------
 
 
+def _float_or_none(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:  # "", ".", "1.2.3"
+        return None
+
+
 def _number(text: str) -> float:
     return float(text.replace(",", ""))
 
@@ -290,7 +298,13 @@ def _end_date(end_date: str | float | None) -> date | None:
     if end_date is None or end_date == "":
         return None
     if isinstance(end_date, int | float):
-        return datetime.fromtimestamp(float(end_date), UTC).date()
+        seconds = float(end_date)
+        if seconds > 1e11:
+            seconds /= 1000.0  # milliseconds, as some Polymarket fields carry them
+        try:
+            return datetime.fromtimestamp(seconds, UTC).date()
+        except (ValueError, OverflowError, OSError):
+            return None
     text = str(end_date)
     try:
         return date(int(text[0:4]), int(text[5:7]), int(text[8:10]))
@@ -561,9 +575,9 @@ def _degrees(question: str, out: dict[str, Any]) -> None:
     begin = end
     while begin > 0 and (question[begin - 1].isdigit() or question[begin - 1] == "."):
         begin -= 1
-    if begin == end:
+    high = _float_or_none(question[begin:end])
+    if high is None:
         return
-    high = float(question[begin:end])
     low: float | None = None
     if begin > 0 and question[begin - 1] in "-–—":
         dash = begin - 1
@@ -571,7 +585,9 @@ def _degrees(question: str, out: dict[str, Any]) -> None:
             start = dash
             while start > 0 and (question[start - 1].isdigit() or question[start - 1] == "."):
                 start -= 1
-            low = float(question[start:dash])
+            low = _float_or_none(question[start:dash])
+            if low is None:
+                return
             if start > 0 and question[start - 1] == "-" and (start < 2 or not question[start - 2].isdigit()):
                 low = -low  # "-5-0°F"
         else:
@@ -745,6 +761,7 @@ def _place(question: str, out: dict[str, Any]) -> None:
 
 # --- entry point --------------------------------------------------------------------------------------
 
+_NUMBER_KEYS = ("threshold", "range_low", "range_high", "line")
 _DOWN_TOKENS = frozenset({"Down", "down", "DOWN"})
 _LINE_GATE = frozenset({"O", "Over", "Under", "OVER", "UNDER"})
 """Tokens of "O/U 2.5", "Over/Under 42.5", "Over 7.5" (a spread "(-1.5)" is gated by its bracket)."""
@@ -808,6 +825,10 @@ def extract_features(
         _place(q, out)
 
     _dates(q, tokens, out, end)
+    for key in _NUMBER_KEYS:
+        value = out.get(key)
+        if value is not None and not _isfinite(value):
+            del out[key]  # hundreds of digits overflow to inf, which JSON cannot carry
     if "deadline" not in out and end is not None:
         # The question names no date ("Lakers vs. Celtics"): the market's own end date is its deadline.
         ended = _end_date(end)
