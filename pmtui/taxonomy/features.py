@@ -261,11 +261,6 @@ _YEAR_ONLY = re.compile(r"\b(?P<pre>in|by|before|during|end of|of)\s+(?P<year>(?
 
 _PLACE = re.compile(r"\s+(?:in|at|for)\s+([A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*)")
 
-_BEAT = re.compile(
-    r"^(?:[\w\s.]+:\s+)?Will\s+(?:the\s+)?(?P<a>.+?)\s+(?:beat|defeat)\s+(?:the\s+)?(?P<b>.+?)"
-    r"(?:\s+by\b|\s+in\b|\s+on\b|\s+at\b|\?|$)",
-)
-
 
 # --- helpers ------------------------------------------------------------------------------------------
 
@@ -438,6 +433,13 @@ def _et_offset_minutes(day: date) -> int:
     return int(offset.total_seconds() // 60) if offset is not None else -300
 
 
+@lru_cache(maxsize=8192)
+def _iso_day(month: int, day: int, year_text: str | None, end_date: str | float | None) -> str | None:
+    """The ISO day of a date read from a question (cached: a store holds many markets per day)."""
+    found = _resolve(month, day, int(year_text) if year_text else None, end_date)
+    return found.isoformat() if found is not None else None
+
+
 def _next_month(question: str, names: tuple[str, ...], start: int) -> int:
     """Where the next of the month names stands from `start` on, or -1."""
     if len(names) == 1:
@@ -453,23 +455,36 @@ def _dates(question: str, tokens: set[str], out: dict[str, Any], end: str | floa
     months = tokens & _MONTH_TOKENS
     if months:
         # The regex is only tried where a month name stands, never scanned over the question.
-        names = tuple(months)
         first = last = None
-        at = _next_month(question, names, 0)
-        while at >= 0:
-            match = _DATE.match(question, at)
-            if match is not None:
-                if first is None:
-                    first = match
-                last = match  # the last date is the deadline
-                at = _next_month(question, names, match.end())
-            else:
-                at = _next_month(question, names, at + 1)
+        if len(months) == 1:
+            name = next(iter(months))
+            at = question.find(name)
+            while at >= 0:
+                match = _DATE.match(question, at)
+                if match is not None:
+                    if first is None:
+                        first = match
+                    last = match  # the last date is the deadline
+                    at = question.find(name, match.end())
+                else:
+                    at = question.find(name, at + 1)
+        else:
+            names = tuple(months)
+            at = _next_month(question, names, 0)
+            while at >= 0:
+                match = _DATE.match(question, at)
+                if match is not None:
+                    if first is None:
+                        first = match
+                    last = match
+                    at = _next_month(question, names, match.end())
+                else:
+                    at = _next_month(question, names, at + 1)
         if last is not None:
             mon, day_text, mon2, day2, year_text = last.groups()
-            found = _resolve(
-                _MONTH_FORMS[mon2 or mon], int(day2 or day_text), int(year_text) if year_text else None, end
-            )
+            iso_day = _iso_day(_MONTH_FORMS[mon2 or mon], int(day2 or day_text), year_text, end)
+            if iso_day is not None:
+                out["deadline"] = iso_day
             period = last.group(0)
             if first is not None and first is not last:
                 # "from July 18 to July 25, 2025": the period runs from the first date to the last.
@@ -700,9 +715,10 @@ def _line(question: str, tokens: set[str], out: dict[str, Any], category: str | 
         out["unit"] = "goals"
 
 
-_TEAM_ENDS = (":", " - ", " (", ",", "?", " end in ", " in their ", " scheduled ", " on ")
+_TEAM_END = re.compile(r":| - | \(|,|\?| end in | in their | scheduled | on ")
 """Where the second team's name ends: "B: O/U 2.5", "B - Map 1 Winner", "B (W)", "B end in a draw?"."""
-_TEAM_STARTS = ("Who will win ", "Will the ", "Will ")
+_TEAM_START = re.compile(r"Who will win |Will the |Will ")
+_BEAT_END = re.compile(r" by | in | on | at |\?")
 
 
 def _teams(question: str, out: dict[str, Any]) -> None:
@@ -715,31 +731,33 @@ def _teams(question: str, out: dict[str, Any]) -> None:
         at = question.find(" v. ")
         after = at + 3
     if at > 0:
-        left = question[:at]
-        colon = left.rfind(": ")
-        if colon >= 0:
-            left = left[colon + 2 :]  # "LoL: T1", "Set 1 Winner: Frech"
+        colon = question.rfind(": ", 0, at)
+        left = question[colon + 2 if colon >= 0 else 0 : at]  # "LoL: T1", "Set 1 Winner: Frech"
+        start = _TEAM_START.match(left)
+        if start is not None:
+            left = left[start.end() :]
         bracket = left.find(" (")
         if bracket > 0:
             left = left[:bracket]  # "Drake Handicap (-1.5)"
-        for prefix in _TEAM_STARTS:
-            if left.startswith(prefix):
-                left = left[len(prefix) :]
-                break
-        right = question[after:].strip()
-        cut = len(right)
-        for marker in _TEAM_ENDS:
-            index = right.find(marker)
-            if 0 <= index < cut:
-                cut = index
-        left, right = left.strip(), right[:cut].strip()
+        right = question[after:].lstrip()
+        end = _TEAM_END.search(right)
+        left, right = left.strip(), (right[: end.start()] if end is not None else right).strip()
         if left and right and len(left) <= 60 and len(right) <= 60:
             out["teams"] = [left, right]
             return
-    if " beat " in question or " defeat " in question:
-        match = _BEAT.match(question)
-        if match is not None:
-            out["teams"] = [match.group("a").strip(), match.group("b").strip()]
+    at = question.find(" beat ")
+    if at < 0:
+        at = question.find(" defeat ")
+    if at > 0:
+        will = question.rfind("Will ", 0, at)
+        if will < 0:
+            return
+        left = question[will + 5 : at].removeprefix("the ")
+        right = question[question.find(" ", at + 1) + 1 :].removeprefix("the ")
+        end = _BEAT_END.search(right)
+        right = right[: end.start()] if end is not None else right
+        if left and right:
+            out["teams"] = [left.strip(), right.strip()]
 
 
 _PLACE_WORDS = ("emperature", "recipitation", "ainfall", "nowfall", " rain", " snow")
