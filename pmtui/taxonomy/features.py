@@ -415,12 +415,23 @@ def _up_down(question: str, out: dict[str, Any], end: str | float | None) -> boo
         minutes = 60  # "…, 7PM ET": the hourly market of the hour starting then
     out["window_minutes"] = minutes
     out["period"] = period
-    start = _resolve(_MONTH_FORMS[mon], int(day), int(year) if year else None, end)
-    if start is not None:
-        # The UTC day the window ends on, which is what Gamma's endDate says.
-        end_minute = h1 * 60 + m1 + minutes - _et_offset_minutes(start)
-        out["deadline"] = (start + timedelta(days=end_minute // 1440)).isoformat()
+    deadline = _window_deadline(mon, day, year, end, h1 * 60 + m1 + minutes)
+    if deadline is not None:
+        out["deadline"] = deadline
     return True
+
+
+@lru_cache(maxsize=8192)
+def _window_deadline(
+    mon: str, day: str, year: str | None, end: str | float | None, end_minute: int
+) -> str | None:
+    """The UTC day a window ends on (what Gamma's endDate says), from its Eastern day and the minute
+    after that day's midnight it ends at. Cached: the windows of a day share a few answers."""
+    start = _resolve(_MONTH_FORMS[mon], int(day), int(year) if year else None, end)
+    if start is None:
+        return None
+    minute_utc = end_minute - _et_offset_minutes(start)
+    return (start + timedelta(days=minute_utc // 1440)).isoformat()
 
 
 @lru_cache(maxsize=1024)
