@@ -185,7 +185,7 @@ _DIRECTION = re.compile(
 """Direction words, each standing alone ("top" is not "laptop"; "over" is not "Hanover")."""
 
 _COUNT_UNITS = (
-    "tweets|posts|tweet|views|viewers|votes|seats|points|goals|games|sets|maps|kills|rounds|"
+    "tweets|posts|tweet|times|views|viewers|votes|seats|points|goals|games|sets|maps|kills|rounds|"
     "yards|assists|rebounds|touchdowns|strikeouts|runs|bps|basis points|years|days|doses|people|cases"
 )
 _COUNT_UNIT_TOKENS = frozenset(

@@ -166,6 +166,10 @@ def test_percent_threshold() -> None:
             {"range_low": 1.2, "range_high": 1.24, "direction": "between", "unit": "C"},
         ),
         (
+            'Will Dell say "Nvidia" 5+ times during earnings call?',
+            {"range_low": 5.0, "direction": "above", "unit": "times"},
+        ),
+        (
             "Trump margin of victory in New Hampshire Primary 0-2.5%",
             {"range_low": 0.0, "range_high": 2.5, "direction": "between", "unit": "%"},
         ),
