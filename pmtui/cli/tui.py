@@ -9,12 +9,18 @@ from pmtui.config import ConfigError
 
 
 @click.command()
-@click.option("--no-jobs", is_flag=True, help="Do not run the collector and the live monitor in the app.")
+@click.option(
+    "--no-jobs",
+    "--offline",
+    "no_jobs",
+    is_flag=True,
+    help="Work on stored data only: no collector, no live monitor in the app (also [ui] run_collector/run_monitor).",
+)
 @pass_app
 def tui(app: AppContext, no_jobs: bool) -> None:
-    """Open the terminal app: markets, clusters, the signals queue and backtests.
+    """Open the terminal app: markets, clusters, the signals queue, backtests and the paper book.
 
-    Keys: 1-4 switch tabs, ? shows every key, ctrl+p the command palette, q quits.
+    Keys: 1-5 switch tabs, ? shows every key, ctrl+p the command palette, q quits.
     """
     import dataclasses
 

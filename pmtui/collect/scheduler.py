@@ -37,7 +37,7 @@ from pmtui.collect.resolutions import run_resolutions
 from pmtui.collect.snapshots import run_snapshots
 from pmtui.collect.summary import CycleSummary, JobResult
 from pmtui.config import Settings
-from pmtui.polymarket.client import PolymarketClient
+from pmtui.polymarket.client import ApiUnavailable, PolymarketClient
 from pmtui.store.db import connect
 from pmtui.store.ops import (
     close_stale_runs,
@@ -136,7 +136,9 @@ class Scheduler:
             raise
         except Exception as exc:  # a failing job must not take the collector down
             log.exception("job %s failed", name)
-            result = JobResult(name, status="error", error=f"{type(exc).__name__}: {exc}")
+            result = JobResult(
+                name, status="error", error=f"{type(exc).__name__}: {exc}", unreachable=unreachable(exc)
+            )
         result.seconds = time.monotonic() - started
         result.api_calls = {
             endpoint: count - calls_before.get(endpoint, 0)
@@ -194,6 +196,12 @@ class Scheduler:
             prune_api_calls(ctx.db, API_CALLS_RETENTION)
             if await _wait_for(stop, 86400):
                 return
+
+
+def unreachable(exc: BaseException) -> bool:
+    """True when `exc` says the API could not be reached (no answer, or only 5xx after the retries).
+    A 429 is an answer (slow down), and so is a 4xx: neither means offline."""
+    return isinstance(exc, ApiUnavailable) and (exc.status is None or exc.status >= 500)
 
 
 async def _wait_for(stop: threading.Event | asyncio.Event, seconds: float | None) -> bool:

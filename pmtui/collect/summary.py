@@ -46,6 +46,9 @@ class JobResult:
     api_calls: dict[str, int] = field(default_factory=dict)
     changed_ids: list[str] = field(default_factory=list, repr=False)
     """New or updated market ids (for the on_markets_changed hooks); not part of the summary."""
+    unreachable: bool = field(default=False, repr=False)
+    """The job failed because the API could not be reached (connection errors, timeouts, 5xx after
+    the retries), not because of what it answered: the TUI shows its offline banner."""
 
     def add_upsert(self, upsert: UpsertResult, *, placeholders: int = 0, rejected: int = 0) -> None:
         self.markets_new += len(upsert.new)

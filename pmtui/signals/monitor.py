@@ -7,9 +7,8 @@
     monitor.stop()     # sets the stop event, waits for the thread (a cycle is cancelled at an await)
 
 A cycle, in order:
-1. **candidates**: the open markets in the categories the strategies look at (every open market when
-   a strategy looks at all of them), the `monitor.candidates` most traded in the last 24 h, plus every
-   market with a pending signal or an open paper position;
+1. **candidates**: every market with a pending signal, an open paper position or the watch flag, and
+   for each strategy the `monitor.candidates` most traded (24 h) open markets in its categories;
 2. **prices**: their order books in batch `POST /books` calls under the shared rate limiter
    (`pmtui.collect.quotes.refresh_quotes`); the price series gets a point at most once per
    `monitor.interval`, so the aggressive mode does not multiply the `prices` table by five;
@@ -44,7 +43,7 @@ from sqlite_utils import Database
 
 from pmtui.collect.ingest import parse_markets, store_batch
 from pmtui.collect.quotes import refresh_quotes
-from pmtui.collect.scheduler import _call_safely, _wait_for
+from pmtui.collect.scheduler import _call_safely, _wait_for, unreachable
 from pmtui.config import Settings
 from pmtui.polymarket.client import PolymarketClient
 from pmtui.signals.batch import BatchOptions, run_signals
@@ -106,6 +105,8 @@ class CycleReport:
     api_calls: dict[str, int] = field(default_factory=dict)
     new_signal_ids: list[int] = field(default_factory=list)
     """Signals this cycle created (for a UI to highlight)."""
+    unreachable: bool = False
+    """A step failed because the API could not be reached (the TUI shows its offline banner)."""
 
     @property
     def ok(self) -> bool:
@@ -153,36 +154,50 @@ def _usd(micros: int) -> str:
 # --- candidates ----------------------------------------------------------------------------------------
 
 
-def watched_categories() -> tuple[str, ...] | None:
-    """Category prefixes the strategies look at; None when one of them looks at every market."""
-    prefixes: set[str] = set()
-    for strategy in all_strategies().values():
-        if not strategy.categories:
-            return None
-        prefixes.update(strategy.categories)
-    return tuple(sorted(prefixes))
+def category_groups() -> list[tuple[str, ...]]:
+    """The category prefixes of each strategy, deduplicated; () for a strategy that looks at every
+    market (fade_longshots)."""
+    return sorted({tuple(sorted(s.categories)) for s in all_strategies().values()})
 
 
 def candidate_ids(db: Database, settings: Settings) -> list[str]:
-    """The markets a cycle refreshes and evaluates: interesting ones first, then by 24 h volume."""
-    interested = interest_ids(db)
-    categories = watched_categories()
+    """The markets a cycle refreshes and evaluates: those with a pending signal, an open position or
+    the watch flag first, then, for each strategy, the `monitor.candidates` most traded (24 h) open
+    markets in its categories.
+
+    Per strategy, not overall: a strategy that looks at every market would otherwise fill the whole
+    budget with the biggest markets, and the small weather or tweet-count markets the specialised
+    strategies trade would never be refreshed.
+    """
+    chosen = [*interest_ids(db), *_watched_ids(db)]
+    for prefixes in category_groups():
+        chosen += _top_in(db, prefixes, int(settings.monitor.candidates))
+    return list(dict.fromkeys(chosen))
+
+
+def _top_in(db: Database, prefixes: tuple[str, ...], limit: int) -> list[str]:
+    """The most traded open markets in these category prefixes (every category when empty)."""
     where = "closed = 0 AND resolution = 'unresolved' AND source != 'import'"
     params: list[Any] = []
-    if categories is not None:
-        if not categories:
-            return interested
+    if prefixes:
         # A category matches a prefix exactly or as its parent ("Crypto" matches "Crypto/BTC-Price");
         # compared with substr, not LIKE, so no character of a category acts as a wildcard.
-        tests = " OR ".join("category = ? OR substr(category, 1, ?) = ?" for _ in categories)
+        tests = " OR ".join("category = ? OR substr(category, 1, ?) = ?" for _ in prefixes)
         where += f" AND ({tests})"
-        for prefix in categories:
+        for prefix in prefixes:
             params += [prefix, len(prefix) + 1, prefix + "/"]
     rows = db.execute(
         f"SELECT id FROM markets WHERE {where} ORDER BY COALESCE(volume_24h, 0) DESC, id LIMIT ?",
-        [*params, int(settings.monitor.candidates)],
+        [*params, limit],
     ).fetchall()
-    return list(dict.fromkeys([*interested, *(str(r[0]) for r in rows)]))
+    return [str(r[0]) for r in rows]
+
+
+def _watched_ids(db: Database) -> list[str]:
+    rows = db.execute(
+        "SELECT id FROM markets WHERE watched = 1 AND closed = 0 AND resolution = 'unresolved' ORDER BY id"
+    ).fetchall()
+    return [str(r[0]) for r in rows]
 
 
 def interest_ids(db: Database) -> list[str]:
@@ -252,6 +267,7 @@ async def _step(report: CycleReport, name: str, work: Awaitable[T]) -> T | None:
     except Exception as exc:  # one failing step must not stop the others, nor the loop
         log.exception("monitor step %s failed", name)
         report.errors.append(f"{name}: {type(exc).__name__}: {exc}")
+        report.unreachable = report.unreachable or unreachable(exc)
         return None
 
 

@@ -6,6 +6,7 @@ call the core for decisions; background jobs run the very same core code as the 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,12 +25,15 @@ from pmtui.paths import STYLES_DIR
 from pmtui.store import connect
 from pmtui.tui.context import TuiContext
 from pmtui.tui.help import HelpScreen, Section, binding_rows, bindings_of
-from pmtui.tui.messages import StoreReady, StoreStatusRead
+from pmtui.tui.jobs import COLLECTOR, MONITOR, BackgroundJobs
+from pmtui.tui.messages import JobFinished, StoreReady, StoreStatusRead
 from pmtui.tui.queries import open_store
-from pmtui.tui.queries.status import StoreStatus, read_status
+from pmtui.tui.queries.status import ApiUse, StoreStatus, read_api_use, read_status
+from pmtui.tui.tabs.backtests import BacktestsTab
 from pmtui.tui.tabs.base import TabView
 from pmtui.tui.tabs.clusters import ClustersTab
 from pmtui.tui.tabs.markets import MarketsTab
+from pmtui.tui.tabs.paper import PaperTab
 from pmtui.tui.tabs.signals import SignalsTab
 from pmtui.tui.widgets.status import JobState, OfflineBanner, StatusBar
 
@@ -50,13 +54,25 @@ TABS = [
     TabSpec("markets", "Markets", "1", MarketsTab),
     TabSpec("clusters", "Clusters", "2", ClustersTab),
     TabSpec("signals", "Signals", "3", SignalsTab),
+    TabSpec("backtests", "Backtests", "4", BacktestsTab),
+    TabSpec("paper", "Paper", "5", PaperTab),
 ]
 
 
 class PmtuiApp(App[None]):
     TITLE = "pmtui"
     # Textual types these two as instance variables, so they cannot be annotated ClassVar here.
-    CSS_PATH = [STYLES_DIR / name for name in ("app.tcss", "markets.tcss", "clusters.tcss", "signals.tcss")]  # noqa: RUF012
+    CSS_PATH = [  # noqa: RUF012
+        STYLES_DIR / name
+        for name in (
+            "app.tcss",
+            "markets.tcss",
+            "clusters.tcss",
+            "signals.tcss",
+            "backtests.tcss",
+            "paper.tcss",
+        )
+    ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         *[Binding(tab.key, f"show_tab('{tab.id}')", tab.title, show=False) for tab in TABS],
@@ -69,9 +85,12 @@ class PmtuiApp(App[None]):
         super().__init__()
         self.ctx = ctx
         self.store_status: StoreStatus | None = None
+        self.api_use: ApiUse | None = None
         self.jobs: dict[str, JobState] = {}
         self.offline_since: float | None = None
         self.offline_reason: str | None = None
+        self.background = BackgroundJobs(ctx.settings, self.post_message)
+        """The collector (and monitor) threads; off with `ui.run_collector = false` / `--no-jobs`."""
         self._dark_theme = ctx.settings.ui.theme
 
     # --- layout -----------------------------------------------------------------------------------
@@ -103,6 +122,7 @@ class PmtuiApp(App[None]):
         for tab in TABS:
             self.query_one(f"#{tab.id}-tab", TabView).start()
         self._focus_tab(self.query_one(TabbedContent).active)
+        self._start_jobs()
         self.refresh_status()
         self.set_interval(float(self.ctx.settings.ui.refresh_interval), self.refresh_status)
 
@@ -124,9 +144,61 @@ class PmtuiApp(App[None]):
                 widget.focus()
                 return
 
+    # --- background jobs --------------------------------------------------------------------------
+
+    def _start_jobs(self) -> None:
+        # After the store is migrated: the jobs' own connections then skip the migrations.
+        self.background.start()
+        for name in self.background.job_names:
+            self.jobs[name] = JobState(name, "starting")
+
+    @on(JobFinished)
+    def _job_finished(self, message: JobFinished) -> None:
+        now = self.ctx.now()
+        if message.status == "ok":
+            self.jobs[message.job] = JobState(message.job, "idle", last_run=now)
+        else:
+            retry = now + float(self.ctx.settings.collect.failure_retry)
+            self.jobs[message.job] = JobState(message.job, "failed", now, message.error, retry)
+        if message.unreachable:
+            if self.offline_since is None:
+                self.offline_since = now
+            self.offline_reason = message.error
+        elif message.reached_api:
+            self.offline_since = None
+            self.offline_reason = None
+        if message.markets_new:
+            self.query_one(MarketsTab).markets_added()
+        if message.signals_new:
+            self.query_one(SignalsTab).reload()
+            self.notify(f"{message.signals_new} new signal(s) to review (3 Signals)", timeout=6)
+        if message.job == MONITOR:
+            self.query_one(PaperTab).reload()  # new marks, maybe settlements
+        self._draw_status()
+
+    def _check_jobs(self) -> None:
+        down = self.background.check()
+        now = self.ctx.now()
+        for name, reason in down.items():
+            self.jobs[name] = JobState(name, "failed", now, reason)
+        if COLLECTOR in self.jobs and COLLECTOR not in down:
+            del self.jobs[COLLECTOR]
+
+    async def action_quit(self) -> None:
+        """Stop the background jobs (each finishes its transaction), wait for them, then exit."""
+        if self.background.running:
+            self.notify("Stopping background jobs…", timeout=5)
+            await asyncio.to_thread(self.background.stop)
+        self.exit()
+
+    def on_unmount(self) -> None:
+        # Any other way out (ctrl+c, an exception): the threads still stop before the process ends.
+        self.background.stop(timeout=10)
+
     # --- status bar -------------------------------------------------------------------------------
 
     def refresh_status(self) -> None:
+        self._check_jobs()
         self.run_worker(
             self._read_status,
             thread=True,
@@ -139,11 +211,17 @@ class PmtuiApp(App[None]):
     def _read_status(self) -> None:
         with open_store(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
             status = read_status(db, self.ctx.now())
-        self.post_message(StoreStatusRead(status))
+        try:
+            api = read_api_use(self.ctx.settings.limits)
+        except Exception:  # the limiter file is only a display here: never fail the status for it
+            log.exception("reading the rate limiter's counts failed")
+            api = None
+        self.post_message(StoreStatusRead(status, api))
 
     @on(StoreStatusRead)
     def _status_read(self, message: StoreStatusRead) -> None:
         self.store_status = message.status
+        self.api_use = message.api
         self._draw_status()
 
     def _draw_status(self) -> None:
@@ -152,7 +230,7 @@ class PmtuiApp(App[None]):
             now=now,
             jobs=list(self.jobs.values()),
             store=self.store_status,
-            api=None,
+            api=self.api_use,
             offline=self.offline_since is not None,
         )
         banner = self.query_one(OfflineBanner)

@@ -9,11 +9,13 @@ from dataclasses import dataclass, field
 
 from textual.message import Message
 
+from pmtui.paper.summary import PaperSummary
 from pmtui.signals.store import SignalRow
 from pmtui.taxonomy.ladder import Flag
 from pmtui.tui.queries.clusters import CategoryCount, ClusterMarket, ClusterPage
 from pmtui.tui.queries.markets import MarketDetail, MarketPage, MarketRow
-from pmtui.tui.queries.status import StoreStatus
+from pmtui.tui.queries.paper import CloseOutcome
+from pmtui.tui.queries.status import ApiUse, StoreStatus
 
 
 @dataclass
@@ -52,6 +54,8 @@ class WatchChanged(Message):
 @dataclass
 class StoreStatusRead(Message):
     status: StoreStatus
+    api: ApiUse | None = None
+    """The shared rate limiter's count (None when its file could not be read)."""
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, StoreStatusRead)
@@ -96,3 +100,35 @@ class DecisionsMade(Message):
     refused: list[str]
     """One line per refused signal, from the queue."""
     t: int
+
+
+@dataclass
+class PaperLoaded(Message):
+    seq: int
+    summary: PaperSummary
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, PaperLoaded)
+
+
+@dataclass
+class PositionClosed(Message):
+    outcome: CloseOutcome
+
+
+@dataclass
+class JobFinished(Message):
+    """A background job (collector job or monitor cycle) ended one run; posted from its thread."""
+
+    job: str
+    status: str
+    """ok | error | cancelled"""
+    error: str | None = None
+    unreachable: bool = False
+    """It failed because the API could not be reached (the offline banner shows)."""
+    reached_api: bool = False
+    """It got answers from the API (the offline banner hides)."""
+    markets_new: int = 0
+    signals_new: int = 0
+    """New pending signals (monitor cycles)."""
+    positions_settled: int = 0

@@ -312,25 +312,30 @@ def test_collect_settles_and_sends_the_settlement_alert(
     assert len(settlement) == 1 and "LOST" in settlement[0]
 
 
-def test_candidates_are_interesting_markets_first_then_by_volume(tmp_path: Path) -> None:
+def test_candidates_are_held_signalled_and_watched_markets_then_the_top_of_each_strategy(
+    tmp_path: Path,
+) -> None:
     from pmtui.signals.monitor import candidate_ids
+    from pmtui.store.markets import set_watched
     from tests.signals.helpers import add_market
 
     db = connect(tmp_path / "candidates.sqlite")
-    add_market(db, "big", volume_24h=900.0)
-    add_market(db, "mid", volume_24h=500.0)
-    add_market(db, "small", volume_24h=10.0)
-    add_market(db, "imported", volume_24h=10_000.0, source="import")
-    add_market(db, "closed", volume_24h=10_000.0, closed=True)
-    add_market(db, "held", volume_24h=1.0)
+    for market_id, volume in (("big", 900.0), ("mid", 500.0), ("small", 10.0), ("held", 1.0), ("eyed", 2.0)):
+        add_market(db, market_id, category="Politics/Election", volume_24h=volume)
+    add_market(db, "weather", category="Weather/Temperature", volume_24h=5.0)
+    add_market(db, "imported", category="Politics/Election", volume_24h=10_000.0, source="import")
+    add_market(db, "closed", category="Politics/Election", volume_24h=10_000.0, closed=True)
     db.execute(
         "INSERT INTO paper_positions (market_id, outcome_index, outcome, strategy, shares_micros,"
         " cost_micros, fee_micros, opened, status) VALUES ('held', 1, 'No', 'fade_longshots', 1, 1, 0, 0, 'open')"
     )
+    set_watched(db, ["eyed"])
     base = Settings()
     two = dataclasses.replace(base, monitor=dataclasses.replace(base.monitor, candidates=2))
-    assert candidate_ids(db, two) == ["held", "big", "mid"]
-    assert candidate_ids(db, base) == ["held", "big", "mid", "small"]
+    # fade_longshots looks at every market and takes the two biggest; weather_fade_longshots still
+    # gets its own (small) market refreshed.
+    assert candidate_ids(db, two) == ["held", "eyed", "big", "mid", "weather"]
+    assert candidate_ids(db, base) == ["held", "eyed", "big", "mid", "small", "weather"]
     db.close()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from textual.pilot import Pilot
 from pmtui.tui.app import PmtuiApp
 from pmtui.tui.widgets.table import VimTable
 from tests.tui.conftest import settle
+from tests.tui.paper_fixture import add_paper_book
 
 SIZES = [(120, 35), (80, 24)]
 AppFactory = Callable[..., PmtuiApp]
@@ -86,3 +88,59 @@ def test_signals_unvalidated_and_markup(snap_compare: Any, make_app: AppFactory)
         await settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=(120, 35), run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["120x35", "80x24"])
+def test_backtests_tab(snap_compare: Any, make_app: AppFactory, size: tuple[int, int]) -> None:
+    """The latest stored run opens on its own: generated data, too few trades; the form and past runs."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+
+def test_backtests_compare(snap_compare: Any, make_app: AppFactory) -> None:
+    """Two runs marked and compared: A and B columns side by side, the demo one labelled."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        await pilot.press("space", "space", "v")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(120, 35), run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["120x35", "80x24"])
+@pytest.mark.parametrize("view", ["e", "f", "c"], ids=["equity", "forward", "closed"])
+def test_paper_tab(
+    snap_compare: Any, make_app: AppFactory, store: Path, size: tuple[int, int], view: str
+) -> None:
+    """Open positions (one on the markup-injection market, one on demo data) above the chosen view."""
+    add_paper_book(store)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        await pilot.press(view)
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+
+def test_paper_close_confirmation(snap_compare: Any, make_app: AppFactory, store: Path) -> None:
+    add_paper_book(store)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run_before)

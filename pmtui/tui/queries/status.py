@@ -6,6 +6,12 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
+from pmtui.config import LimitSettings
+from pmtui.polymarket.limiter import RateLimiter
+
+API_GROUPS = ("gamma", "clob", "data")
+"""The API-wide limit groups: every call counts against exactly one of them."""
+
 
 @dataclass(frozen=True)
 class JobRun:
@@ -25,6 +31,7 @@ class StoreStatus:
     """Unix time of the newest price the store holds (a quote, or a market refreshed from the API)."""
     api_calls_10s: int = 0
     errors_24h: int = 0
+    """Rejected records and hook failures (the errors table) plus failed job runs, last 24 h."""
     has_demo: bool = False
 
 
@@ -41,6 +48,9 @@ def read_status(db: Database, now: float) -> StoreStatus:
     known = [t for t in (quote_t, market_t) if t is not None]
     calls = db.execute("SELECT count(*) FROM api_calls WHERE t >= ?", [now - 10]).fetchone()[0]
     errors = db.execute("SELECT count(*) FROM errors WHERE t >= ?", [int(now) - 86400]).fetchone()[0]
+    errors += db.execute(
+        "SELECT count(*) FROM job_runs WHERE status = 'error' AND started >= ?", [now - 86400]
+    ).fetchone()[0]
     demo = db.execute("SELECT 1 FROM markets WHERE source = 'demo' LIMIT 1").fetchone() is not None
     return StoreStatus(
         jobs=jobs,
@@ -48,4 +58,38 @@ def read_status(db: Database, now: float) -> StoreStatus:
         api_calls_10s=calls,
         errors_24h=errors,
         has_demo=demo,
+    )
+
+
+@dataclass(frozen=True)
+class ApiUse:
+    """Calls in the limiter's window, all pmtui processes together, against the budget."""
+
+    calls: int
+    budget: int
+    """Calls allowed in the window by the API-wide groups together (after the safety factor)."""
+    window: float = 10.0
+    busiest: str | None = None
+    """The limit group nearest its own budget (when it is the real constraint), else None."""
+    busiest_share: float = 0.0
+    blocked_for: float = 0.0
+    """Seconds left on a server-imposed hold-off (Retry-After), 0 if none."""
+
+
+def read_api_use(limits: LimitSettings) -> ApiUse:
+    """What the shared rate limiter has counted in its window (reads its SQLite file; thread only)."""
+    limiter = RateLimiter(limits)
+    try:
+        usage = limiter.usage()
+    finally:
+        limiter.close()
+    wide = [u for u in usage if u.group in API_GROUPS]
+    busiest = max(usage, key=lambda u: u.fraction, default=None)
+    return ApiUse(
+        calls=sum(u.calls for u in wide),
+        budget=sum(u.budget for u in wide),
+        window=limiter.window,
+        busiest=busiest.group if busiest is not None and busiest.calls else None,
+        busiest_share=busiest.fraction if busiest is not None else 0.0,
+        blocked_for=max((u.blocked_for for u in usage), default=0.0),
     )

@@ -481,6 +481,12 @@ class MarketsTab(TabView):
     def action_reload(self) -> None:
         self._request_page()
 
+    def markets_added(self) -> None:
+        """The collector stored new markets. A page with room left reloads so they appear (the
+        cursor stays on its market); a full page keeps its rows, and `r` or the next filter shows them."""
+        if self._started and (self._page is None or len(self._page.rows) < self.filter.limit):
+            self._request_page()
+
     def action_toggle_detail(self) -> None:
         pane = self.query_one(MarketDetailPane)
         pane.display = not pane.display

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
 from textual.widgets import Static
 
 from pmtui.tui import formatting as fmt
-from pmtui.tui.queries.status import StoreStatus
+from pmtui.tui.queries.status import ApiUse, StoreStatus
 
 
 @dataclass(frozen=True)
@@ -23,13 +25,6 @@ class JobState:
     next_run: float | None = None
 
 
-@dataclass(frozen=True)
-class ApiUse:
-    calls: int
-    budget: int
-    """Calls allowed in the window (all endpoint groups together, after the safety factor)."""
-
-
 _STATE_STYLE = {
     "running": "bold cyan",
     "starting": "cyan",
@@ -41,13 +36,18 @@ _STATE_STYLE = {
     "stopped": "dim",
     "cancelled": "yellow",
 }
+_STATE_MARK = {"failed": "✗", "error": "✗", "running": "◐", "starting": "◐"}
+"""The one-character state of a job in the compact status line (a dot otherwise)."""
 
 
 class StatusBar(Static):
-    """One line at the bottom: each job's state and last run, price age, API calls vs budget, errors."""
+    """One line at the bottom: each job's state and last run, price age, API calls vs budget, errors.
+    It drops detail (then job names) rather than overflow a narrow terminal."""
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
         super().__init__("", id=id, markup=False)
+        self._shown: dict[str, Any] | None = None
+        """The arguments of the last `show()`, to redraw at a new width."""
 
     def show(
         self,
@@ -58,50 +58,138 @@ class StatusBar(Static):
         api: ApiUse | None,
         offline: bool,
     ) -> None:
-        self.update(status_line(now=now, jobs=jobs, store=store, api=api, offline=offline))
+        self._shown = {"now": now, "jobs": jobs, "store": store, "api": api, "offline": offline}
+        self._draw()
+
+    def _draw(self) -> None:
+        if self._shown is not None:
+            width = max(0, self.size.width - 2) or 10_000  # padding 0 1; unknown before layout
+            self.update(status_line(**self._shown, width=width))
+
+    def on_resize(self) -> None:
+        self._draw()
+
+
+def merged_jobs(jobs: list[JobState], store: StoreStatus | None) -> list[JobState]:
+    """The app's jobs with what the store recorded (running right now, last run), then the jobs only
+    another pmtui process (e.g. `pmtui collect`) runs."""
+    merged: list[JobState] = []
+    for job in jobs:
+        recorded = store.jobs.get(job.name) if store else None
+        if recorded is None:
+            merged.append(job)
+            continue
+        last = job.last_run if job.last_run is not None else recorded.finished or recorded.started
+        state = job.state
+        if recorded.status == "running" and (job.last_run is None or recorded.started >= job.last_run):
+            state = "running"
+        elif state == "off":
+            state = recorded.status
+        merged.append(JobState(job.name, state, last, job.last_error, job.next_run))
+    running_here = {job.name for job in jobs}
+    recorded_jobs = store.jobs if store is not None else {}
+    for name in sorted(recorded_jobs):
+        if name not in running_here:
+            recorded = recorded_jobs[name]
+            merged.append(JobState(name, recorded.status, recorded.finished or recorded.started))
+    return merged
+
+
+def _job_piece(job: JobState, now: float, detail: int) -> Text:
+    """detail 3: name, state and age in words; 2: name, state mark and age; 1: the same, name cut."""
+    style = _STATE_STYLE.get(job.state, "")
+    if detail >= 3:
+        piece = Text.assemble((job.name, "bold"), " ", ("●", style), " ", (job.state, style))
+        if job.last_run is not None:
+            piece.append(f" {fmt.age(job.last_run, now)}", style="dim")
+        if job.state == "failed" and job.next_run is not None and job.next_run > now:
+            piece.append(f", retry in {fmt.span(job.next_run - now)}", style="dim")
+        return piece
+    name = job.name if detail >= 2 else job.name[:4]
+    piece = Text.assemble((name, "bold"), " ", (_STATE_MARK.get(job.state, "●"), style))
+    if job.last_run is not None:
+        piece.append(fmt.short_span(now - job.last_run), style="dim")
+    return piece
+
+
+def _jobs_summary(jobs: list[JobState]) -> Text:
+    """All jobs in a few characters: how many are in each state."""
+    counts: dict[str, int] = {}
+    for job in jobs:
+        counts[job.state] = counts.get(job.state, 0) + 1
+    piece = Text("jobs", style="bold")
+    for state, count in sorted(counts.items()):
+        piece.append(" ")
+        piece.append(f"{_STATE_MARK.get(state, '●')}{count} {state}", style=_STATE_STYLE.get(state, ""))
+    return piece
 
 
 def status_line(
-    *, now: float, jobs: list[JobState], store: StoreStatus | None, api: ApiUse | None, offline: bool
+    *,
+    now: float,
+    jobs: list[JobState],
+    store: StoreStatus | None,
+    api: ApiUse | None,
+    offline: bool,
+    width: int = 10_000,
 ) -> Text:
-    sep = Text(" │ ", style="dim")
+    """The most detailed line that fits `width` cells."""
+    merged = merged_jobs(jobs, store)
+    line = Text()
+    # Job detail gives way first (full, then compact, then with short names, then counts), then the
+    # wording of the rest.
+    for detail, short in ((3, False), (2, False), (2, True), (1, True), (0, True)):
+        line = _line(now, merged, store, api, offline, detail, short)
+        if line.cell_len <= width:
+            return line
+    return line
+
+
+def _line(
+    now: float,
+    jobs: list[JobState],
+    store: StoreStatus | None,
+    api: ApiUse | None,
+    offline: bool,
+    detail: int,
+    short: bool,
+) -> Text:
+    sep = Text("│" if short else " │ ", style="dim")
     parts: list[Text] = []
-    running_here = {job.name for job in jobs}
-    # Jobs this app does not run but another pmtui process (e.g. `pmtui collect`) recorded.
-    elsewhere = (
-        [JobState(name, "off") for name in sorted(store.jobs) if name not in running_here] if store else []
-    )
-    for job in [*jobs, *elsewhere]:
-        state = job.state
-        last = job.last_run
-        recorded = store.jobs.get(job.name) if store else None
-        if state == "off" and recorded is not None:
-            # Not run by this app, but another pmtui process (e.g. `pmtui collect`) records it.
-            state = "running" if recorded.status == "running" else recorded.status
-            last = recorded.finished or recorded.started
-        style = _STATE_STYLE.get(state, "")
-        piece = Text.assemble((job.name, "bold"), " ", ("●", style), " ", (state, style))
-        if last is not None:
-            piece.append(f" {fmt.age(last, now)}", style="dim")
-        parts.append(piece)
+    if detail:
+        parts.extend(_job_piece(job, now, detail) for job in jobs)
+    elif jobs:
+        parts.append(_jobs_summary(jobs))
+    full = not short
     if store is not None:
         if store.freshest_price is None:
-            parts.append(Text("prices: none yet", style="yellow"))
+            parts.append(Text("prices: none yet" if full else "no prices", style="yellow"))
         else:
             old = now - store.freshest_price
             style = "red" if old > 3600 else "yellow" if old > 900 else ""
-            parts.append(Text(f"prices {fmt.span(old)} old", style=style))
+            parts.append(
+                Text(f"prices {fmt.span(old)} old" if full else f"prices {fmt.short_span(old)}", style=style)
+            )
     if api is not None:
-        share = api.calls / api.budget if api.budget else 0
-        style = "red" if share > 0.8 else "yellow" if share > 0.5 else ""
-        parts.append(Text(f"API {api.calls}/{api.budget} per 10s", style=style))
+        share = max(api.calls / api.budget if api.budget else 0.0, api.busiest_share)
+        style = "red" if share > 0.8 or api.blocked_for else "yellow" if share > 0.5 else ""
+        piece = Text(f"API {api.calls}/{api.budget}", style=style)
+        if full:
+            piece.append(f" per {api.window:g}s")
+            if api.busiest and api.busiest_share > 0.5:
+                piece.append(f" ({api.busiest} {api.busiest_share:.0%})")
+        if api.blocked_for:
+            piece.append(f" held {fmt.span(api.blocked_for)}", style="bold red")
+        parts.append(piece)
     if store is not None:
         style = "bold red" if store.errors_24h else "dim"
-        parts.append(Text(f"errors {store.errors_24h} (24h)", style=style))
+        parts.append(
+            Text(f"errors {store.errors_24h} (24h)" if full else f"err {store.errors_24h}", style=style)
+        )
         if store.has_demo:
-            parts.append(Text(" DEMO DATA ", style="bold black on yellow"))
+            parts.append(Text(" DEMO DATA " if full else "DEMO", style="bold black on yellow"))
     if offline:
-        parts.append(Text(" OFFLINE ", style="bold white on red"))
+        parts.append(Text(" OFFLINE " if full else "OFFLINE", style="bold white on red"))
     return sep.join(parts)
 
 
@@ -115,7 +203,8 @@ class OfflineBanner(Static):
         text = Text("OFFLINE", style="bold")
         text.append(" · Polymarket API unreachable")
         if since is not None:
-            text.append(f" for {fmt.span(now - since)}")
+            clock = dt.datetime.fromtimestamp(since, tz=dt.UTC).strftime("%H:%M:%S")
+            text.append(f" since {clock} UTC ({fmt.span(now - since)})")
         text.append(" · showing stored data · retrying in the background")
         if reason:
             text.append(" · ")
