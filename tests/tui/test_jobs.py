@@ -170,3 +170,10 @@ def test_a_dead_job_thread_is_reported_and_restarted_later(tmp_path: Path) -> No
     assert jobs.collector is not first  # a fresh thread was started
     jobs.stop(timeout=5)
     assert jobs.threads == {}
+
+
+def test_the_monitor_job_name_is_the_one_it_records() -> None:
+    from pmtui.signals.monitor import JOB
+    from pmtui.tui.jobs import MONITOR
+
+    assert MONITOR == JOB
