@@ -163,6 +163,8 @@ class PmtuiApp(App[None]):
         now = self.ctx.now()
         if message.status == "ok":
             self.jobs[message.job] = JobState(message.job, "idle", last_run=now)
+        elif message.status == "cancelled":  # stopped on the way out
+            self.jobs[message.job] = JobState(message.job, "stopped", last_run=now)
         else:
             retry = now + float(self.ctx.settings.collect.failure_retry)
             self.jobs[message.job] = JobState(message.job, "failed", now, message.error, retry)
