@@ -141,7 +141,9 @@ class MonitorSettings:
     interval: Duration = Duration(300)
     aggressive_interval: Duration = Duration(60)
     candidates: int = 500
-    """Markets whose prices the monitor refreshes each cycle (top by 24h volume plus watched)."""
+    """Per strategy, the most traded (24 h) open markets in its categories that each monitor cycle
+    refreshes and evaluates; markets with a pending signal, an open position or the watch flag come
+    on top."""
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ The writer (`write_markets`) upserts markets, their tokens, a minimal event row 
 history in batches, each batch one `write_tx` transaction, with parameterised `executemany` only.
 It is idempotent: a record whose content hash matches the stored row is left alone, price points are
 keyed by (token, time) and only rewritten when the price differs. On conflict it keeps what the file
-does not know: `category` (unless the file gives one), `cluster_id`, `features_json` (unless given),
+does not know: `category` (unless the file gives one; then `category_source` = 'file' so the taxonomy
+keeps it), `cluster_id`, `features_json` (unless given),
 `watched`, `first_seen`, and any field the file leaves empty (a thin history-format line never wipes
 the token ids or fee schedule a collector stored).
 
@@ -66,6 +67,8 @@ class ImportReport:
     counts: WriteCounts = field(default_factory=WriteCounts)
     bad_lines: list[BadLine] = field(default_factory=list)
     placeholders: int = 0
+    market_ids: list[str] = field(default_factory=list)
+    """Ids of the good records, in file order (for the taxonomy hook after an import)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -126,6 +129,7 @@ _MARKET_COLUMNS = [
     "min_size",
     "tags_json",
     "category",
+    "category_source",
     "features_json",
     "source",
     "content_hash",
@@ -163,6 +167,7 @@ _KEEP_IF_NULL = [
     "tick_size",
     "min_size",
     "category",
+    "category_source",
 ]
 _NEVER_UPDATED = {"id", "first_seen"}
 
@@ -256,6 +261,8 @@ def _market_values(item: MarketWrite) -> dict[str, Any]:
         "min_size": m.min_size,
         "tags_json": _json(m.tags),
         "category": item.category.strip() if item.category and item.category.strip() else None,
+        # A category the file states wins over the taxonomy's rules (pmtui.taxonomy.categorize).
+        "category_source": "file" if item.category and item.category.strip() else None,
         "features_json": _json(item.features) if item.features else "{}",
         "source": m.source,
     }
@@ -375,6 +382,7 @@ def import_file(db: Database, path: Path | str) -> ImportReport:
         for item in read_market_file(path, source="import"):
             if isinstance(item, FileRecord):
                 report.records += 1
+                report.market_ids.append(item.market.id)
                 history = item.history
                 yield MarketWrite(
                     market=item.market,

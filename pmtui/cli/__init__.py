@@ -48,6 +48,7 @@ COMMAND_MODULES = (
     "collect",
     "export",
     "monitor",
+    "categorize",
 )
 
 

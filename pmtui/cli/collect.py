@@ -34,12 +34,17 @@ def collect_command(app: AppContext, once: bool, as_json: bool, only: str | None
     """
     from pmtui.alerts.background import background_alerts
     from pmtui.collect.scheduler import job_names
+    from pmtui.taxonomy.rules import RuleFileError, default_rules
 
     try:
         names = job_names(only.split(",") if only else None)
     except ValueError as exc:
         fail(str(exc), code=2)
     settings = app.settings
+    try:
+        default_rules()  # a bad rule file is reported now, not as a failing hook after every job
+    except RuleFileError as exc:
+        fail(f"rule file error: {exc}", code=2)
     # With Telegram configured, alerts (settlements, a failing job) go out while the collector runs.
     with background_alerts(settings, flush_on_exit=once):
         _collect(settings, names, once=once, as_json=as_json)
@@ -47,9 +52,13 @@ def collect_command(app: AppContext, once: bool, as_json: bool, only: str | None
 
 def _collect(settings: Settings, names: list[str], *, once: bool, as_json: bool) -> None:
     from pmtui.collect.scheduler import Scheduler
+    from pmtui.taxonomy.categorize import categorize_store
 
     with _progress(enabled=sys.stdout.isatty() and not as_json, jobs=names) as (progress, job_done):
-        scheduler = Scheduler(settings, progress=progress, on_job_done=[job_done])
+        # Every new or changed market gets its category, cluster and features right after the job.
+        scheduler = Scheduler(
+            settings, progress=progress, on_job_done=[job_done], on_markets_changed=[categorize_store]
+        )
         if once:
             summary = asyncio.run(scheduler.run_once(names))
         else:

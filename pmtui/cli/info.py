@@ -15,11 +15,14 @@ from pmtui.logs import log_file
 @pass_app
 def info(app: AppContext, as_json: bool) -> None:
     """Show the files pmtui uses and the API endpoints it talks to."""
+    from pmtui.taxonomy.rules import user_rules_path
+
     settings = app.settings
     document = {
         "version": __version__,
         "config_file": str(config_path()),
         "config_exists": config_path().exists(),
+        "taxonomy_rules": str(user_rules_path()),
         "database": str(settings.database.path),
         "log_file": str(log_file()),
         "limiter_state": str(settings.limits.state_file),

@@ -22,9 +22,9 @@ from pmtui.cli.common import AppContext, echo_json, pass_app
 def monitor_command(app: AppContext, aggressive: bool, once: bool, as_json: bool) -> None:
     """Watch the markets: refresh prices, propose and expire signals, settle paper positions.
 
-    Each cycle refreshes the order books of the candidate markets (the categories the strategies
-    look at, most traded first, plus every market with a pending signal or an open paper position)
-    in batch calls under the shared rate limiter, runs the batch signal processor over them, expires
+    Each cycle refreshes the order books of the candidate markets (for each strategy the most traded
+    markets in its categories, plus every market with a pending signal, an open paper position or
+    the watch flag) in batch calls under the shared rate limiter, runs the batch signal processor over them, expires
     what no longer holds, settles positions whose market resolved and queues the alerts. One line per
     cycle; a failing cycle is logged and the next one runs an interval later. Ctrl-C stops cleanly.
     With Telegram configured, alerts are sent in the background.

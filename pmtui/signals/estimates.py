@@ -7,6 +7,7 @@ and is sized at zero.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -90,13 +91,18 @@ def estimate_for(
 
 
 def backtest_estimates() -> EstimateLookup:
-    """The lookup the CLI and the monitor use: the backtest's stored results.
+    """The lookup the CLI and the monitor use: the strategy's latest stored backtest on real data
+    (`pmtui.backtest.estimate`), run with the same parameters, narrowed to comparable markets.
 
-    Until pmtui.backtest provides `latest_estimate`, no backtest can exist, so every strategy is
-    unvalidated (no estimate, stake 0) — which is exactly what the trader is told.
+    Runs on generated (demo) data never count, so a strategy cannot look validated because of
+    made-up markets. Each strategy's trades are read once per lookup (one per `pmtui signals` run
+    or monitor cycle), not once per market; a backtest stored meanwhile is used by the next one.
     """
+    from pmtui.backtest.estimate import TrackRecord, load_track_record
 
-    def no_backtest_yet(
+    records: dict[tuple[str, str], TrackRecord | None] = {}
+
+    def latest_backtest(
         db: Database,
         strategy: str,
         *,
@@ -104,6 +110,10 @@ def backtest_estimates() -> EstimateLookup:
         price: float | None,
         params: Mapping[str, Any],
     ) -> EstimateLike | None:
-        return None
+        key = (strategy, json.dumps(dict(params), sort_keys=True, default=str))
+        if key not in records:
+            records[key] = load_track_record(db, strategy, params=params)
+        record = records[key]
+        return None if record is None else record.estimate(category, price)
 
-    return no_backtest_yet
+    return latest_backtest

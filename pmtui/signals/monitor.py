@@ -7,9 +7,8 @@
     monitor.stop()     # sets the stop event, waits for the thread (a cycle is cancelled at an await)
 
 A cycle, in order:
-1. **candidates**: the open markets in the categories the strategies look at (every open market when
-   a strategy looks at all of them), the `monitor.candidates` most traded in the last 24 h, plus every
-   market with a pending signal or an open paper position;
+1. **candidates**: every market with a pending signal, an open paper position or the watch flag, and
+   for each strategy the `monitor.candidates` most traded (24 h) open markets in its categories;
 2. **prices**: their order books in batch `POST /books` calls under the shared rate limiter
    (`pmtui.collect.quotes.refresh_quotes`); the price series gets a point at most once per
    `monitor.interval`, so the aggressive mode does not multiply the `prices` table by five;
@@ -50,8 +49,14 @@ from pmtui.polymarket.client import PolymarketClient
 from pmtui.signals.batch import BatchOptions, run_signals
 from pmtui.signals.estimates import EstimateLookup, backtest_estimates
 from pmtui.store.db import connect, write_tx
-from pmtui.store.ops import close_stale_runs, finish_job_run, get_checkpoint, last_finished, set_checkpoint
-from pmtui.store.ops import start_job_run as _start_job_run
+from pmtui.store.ops import (
+    close_stale_runs,
+    finish_job_run,
+    get_checkpoint,
+    last_finished,
+    set_checkpoint,
+    start_job_run,
+)
 from pmtui.strategies.registry import all_strategies
 
 log = logging.getLogger(__name__)
@@ -149,36 +154,50 @@ def _usd(micros: int) -> str:
 # --- candidates ----------------------------------------------------------------------------------------
 
 
-def watched_categories() -> tuple[str, ...] | None:
-    """Category prefixes the strategies look at; None when one of them looks at every market."""
-    prefixes: set[str] = set()
-    for strategy in all_strategies().values():
-        if not strategy.categories:
-            return None
-        prefixes.update(strategy.categories)
-    return tuple(sorted(prefixes))
+def category_groups() -> list[tuple[str, ...]]:
+    """The category prefixes of each strategy, deduplicated; () for a strategy that looks at every
+    market (fade_longshots)."""
+    return sorted({tuple(sorted(s.categories)) for s in all_strategies().values()})
 
 
 def candidate_ids(db: Database, settings: Settings) -> list[str]:
-    """The markets a cycle refreshes and evaluates: interesting ones first, then by 24 h volume."""
-    interested = interest_ids(db)
-    categories = watched_categories()
+    """The markets a cycle refreshes and evaluates: those with a pending signal, an open position or
+    the watch flag first, then, for each strategy, the `monitor.candidates` most traded (24 h) open
+    markets in its categories.
+
+    Per strategy, not overall: a strategy that looks at every market would otherwise fill the whole
+    budget with the biggest markets, and the small weather or tweet-count markets the specialised
+    strategies trade would never be refreshed.
+    """
+    chosen = [*interest_ids(db), *_watched_ids(db)]
+    for prefixes in category_groups():
+        chosen += _top_in(db, prefixes, int(settings.monitor.candidates))
+    return list(dict.fromkeys(chosen))
+
+
+def _top_in(db: Database, prefixes: tuple[str, ...], limit: int) -> list[str]:
+    """The most traded open markets in these category prefixes (every category when empty)."""
     where = "closed = 0 AND resolution = 'unresolved' AND source != 'import'"
     params: list[Any] = []
-    if categories is not None:
-        if not categories:
-            return interested
+    if prefixes:
         # A category matches a prefix exactly or as its parent ("Crypto" matches "Crypto/BTC-Price");
         # compared with substr, not LIKE, so no character of a category acts as a wildcard.
-        tests = " OR ".join("category = ? OR substr(category, 1, ?) = ?" for _ in categories)
+        tests = " OR ".join("category = ? OR substr(category, 1, ?) = ?" for _ in prefixes)
         where += f" AND ({tests})"
-        for prefix in categories:
+        for prefix in prefixes:
             params += [prefix, len(prefix) + 1, prefix + "/"]
     rows = db.execute(
         f"SELECT id FROM markets WHERE {where} ORDER BY COALESCE(volume_24h, 0) DESC, id LIMIT ?",
-        [*params, int(settings.monitor.candidates)],
+        [*params, limit],
     ).fetchall()
-    return list(dict.fromkeys([*interested, *(str(r[0]) for r in rows)]))
+    return [str(r[0]) for r in rows]
+
+
+def _watched_ids(db: Database) -> list[str]:
+    rows = db.execute(
+        "SELECT id FROM markets WHERE watched = 1 AND closed = 0 AND resolution = 'unresolved' ORDER BY id"
+    ).fetchall()
+    return [str(r[0]) for r in rows]
 
 
 def interest_ids(db: Database) -> list[str]:
@@ -200,23 +219,21 @@ async def run_cycle(
     *,
     now: int | None = None,
     estimates: EstimateLookup | None = None,
-    record: bool = True,
 ) -> CycleReport:
     """One monitor cycle on `db` (this thread's connection) with `client`. Never raises for a failing
     step (see the module doc); a cancellation (Ctrl-C, `stop()`) is recorded and re-raised.
 
-    `now` fixes the evaluation time (default: the wall clock once the prices are in); `record=False`
-    leaves `job_runs` alone (the caller records the cycle itself)."""
+    `now` fixes the evaluation time (default: the wall clock once the prices are in); `estimates`
+    replaces the backtest lookup (default: `backtest_estimates()`, read afresh every cycle)."""
     started = time.time()
     report = CycleReport(started=started)
-    run_id = _start_job_run(db, JOB) if record else None
+    run_id = start_job_run(db, JOB)
     calls_before = dict(client.calls)
     try:
         await _cycle(db, client, settings, report, now=now, estimates=estimates or backtest_estimates())
     except asyncio.CancelledError:
         report.status = "cancelled"
-        if run_id is not None:
-            finish_job_run(db, run_id, "cancelled", error="cancelled")
+        finish_job_run(db, run_id, "cancelled", error="cancelled")
         raise
     report.status = "error" if report.errors else "ok"
     report.seconds = time.time() - started
@@ -225,11 +242,10 @@ async def run_cycle(
         for endpoint, count in client.calls.items()
         if count - calls_before.get(endpoint, 0) > 0
     }
-    if run_id is not None:
-        try:
-            finish_job_run(db, run_id, report.status, _summary(report), report.error)
-        except Exception:
-            log.exception("could not record monitor cycle %d", run_id)
+    try:
+        finish_job_run(db, run_id, report.status, _summary(report), report.error)
+    except Exception:  # the cycle's work is done and committed; only its record is missing
+        log.exception("could not record monitor cycle %d", run_id)
     if report.errors:
         log.warning("%s", report.line())
     else:
@@ -451,7 +467,22 @@ class Monitor:
 
     async def run_forever(self, stop: threading.Event | asyncio.Event) -> None:
         """A cycle every interval until `stop` is set. The first waits out the rest of the interval
-        since the last finished cycle (from `job_runs`, so a restart keeps the rhythm)."""
+        since the last finished cycle (from `job_runs`, so a restart keeps the rhythm). Setting `stop`
+        during a cycle cancels it at its next await: what it wrote is committed, the rest is not
+        started, and its `job_runs` row says cancelled."""
+        loop = asyncio.create_task(self._loop(stop), name="monitor:loop")
+        stopped = asyncio.create_task(_wait_for(stop, None), name="monitor:stop")
+        try:
+            await asyncio.wait({loop, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (loop, stopped):
+                task.cancel()
+            await asyncio.gather(loop, stopped, return_exceptions=True)
+        error = loop.exception() if loop.done() and not loop.cancelled() else None
+        if error is not None:  # e.g. the database cannot be opened: the owner must hear of it
+            raise error
+
+    async def _loop(self, stop: threading.Event | asyncio.Event) -> None:
         db = self._connect()
         try:
             close_stale_runs(db)

@@ -398,3 +398,17 @@ def m0005_data_resolution_checks(db: Database) -> None:
     # When the resolutions job last asked Gamma about an unresolved market, so each cycle checks the
     # longest-unchecked ones first instead of the same few forever.
     _run(db, "ALTER TABLE markets ADD COLUMN resolution_checked_at INTEGER")
+
+
+@migrations(name="0006_taxonomy_category_source")
+def m0006_taxonomy_category_source(db: Database) -> None:
+    # Who set markets.category: 'file' (an imported file or the demo stated it; the taxonomy keeps it)
+    # or 'rules' (the taxonomy computed it and may recompute it). Categories stored before this
+    # migration came from files (the taxonomy did not exist yet).
+    _run(
+        db,
+        """
+        ALTER TABLE markets ADD COLUMN category_source TEXT;
+        UPDATE markets SET category_source = 'file' WHERE category IS NOT NULL
+        """,
+    )

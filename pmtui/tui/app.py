@@ -29,6 +29,7 @@ from pmtui.tui.jobs import COLLECTOR, MONITOR, BackgroundJobs
 from pmtui.tui.messages import JobFinished, JobsStarted, StoreReady, StoreStatusRead
 from pmtui.tui.queries import open_store
 from pmtui.tui.queries.status import ApiUse, StoreStatus, read_api_use, read_status
+from pmtui.tui.tabs.backtests import BacktestsTab
 from pmtui.tui.tabs.base import TabView
 from pmtui.tui.tabs.clusters import ClustersTab
 from pmtui.tui.tabs.markets import MarketsTab
@@ -53,6 +54,7 @@ TABS = [
     TabSpec("markets", "Markets", "1", MarketsTab),
     TabSpec("clusters", "Clusters", "2", ClustersTab),
     TabSpec("signals", "Signals", "3", SignalsTab),
+    TabSpec("backtests", "Backtests", "4", BacktestsTab),
     TabSpec("paper", "Paper", "5", PaperTab),
 ]
 
@@ -62,7 +64,14 @@ class PmtuiApp(App[None]):
     # Textual types these two as instance variables, so they cannot be annotated ClassVar here.
     CSS_PATH = [  # noqa: RUF012
         STYLES_DIR / name
-        for name in ("app.tcss", "markets.tcss", "clusters.tcss", "signals.tcss", "paper.tcss")
+        for name in (
+            "app.tcss",
+            "markets.tcss",
+            "clusters.tcss",
+            "signals.tcss",
+            "backtests.tcss",
+            "paper.tcss",
+        )
     ]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [

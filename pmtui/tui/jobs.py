@@ -115,9 +115,17 @@ class BackgroundJobs:
     def _new(self, name: str) -> JobThread:
         if name == COLLECTOR:
             from pmtui.collect.scheduler import BackgroundCollector
+            from pmtui.taxonomy.categorize import categorize_store
+            from pmtui.taxonomy.rules import default_rules
 
-            # The same hooks as `pmtui collect` (pmtui/cli/collect.py); only the reporting differs.
-            return BackgroundCollector(self.settings, on_job_done=[self._collector_job_done])
+            # As `pmtui collect` (pmtui/cli/collect.py): a bad rule file is reported now (RuleFileError),
+            # not as a failing hook after every job; new and changed markets are categorized.
+            default_rules()
+            return BackgroundCollector(
+                self.settings,
+                on_job_done=[self._collector_job_done],
+                on_markets_changed=[categorize_store],
+            )
         from pmtui.signals.monitor import BackgroundMonitor
 
         # As `pmtui monitor` (pmtui/cli/monitor.py) without --aggressive.
@@ -154,10 +162,15 @@ class BackgroundJobs:
             elif now >= restart_at:
                 del self._restart_at[name]
                 thread.stop(timeout=1)
-                with self._lock:
-                    if not self._stopped:
-                        self.threads[name] = self._new(name)
-                        self.threads[name].start()
+                try:
+                    with self._lock:
+                        if not self._stopped:
+                            self.threads[name] = self._new(name)
+                            self.threads[name].start()
+                except Exception as exc:  # e.g. a rule file broken meanwhile: try again later
+                    log.exception("restarting %s failed", name)
+                    self._restart_at[name] = now + float(self.settings.collect.failure_retry)
+                    down[name] = f"{name} cannot start: {exc}"
             else:
                 down[name] = reason
         return down

@@ -5,12 +5,13 @@ Widgets are only ever touched by the handlers of these messages, on the UI threa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from textual.message import Message
 
 from pmtui.paper.summary import PaperSummary
 from pmtui.signals.store import SignalRow
+from pmtui.taxonomy.ladder import Flag
 from pmtui.tui.queries.clusters import CategoryCount, ClusterMarket, ClusterPage
 from pmtui.tui.queries.markets import MarketDetail, MarketPage, MarketRow
 from pmtui.tui.queries.paper import CloseOutcome
@@ -78,6 +79,11 @@ class ClusterMembersLoaded(Message):
     node_id: int | None
     """The cluster node to fill, or None when the markets are for the side pane."""
     markets: list[ClusterMarket]
+    """In ladder order (pmtui.taxonomy.ladder)."""
+    flags: list[Flag] = field(default_factory=list)
+    """Prices of the cluster that contradict each other (for the pane only)."""
+    levels: dict[str, str] = field(default_factory=dict)
+    """Market id → its level on the ladder ("$150,000", "30–31°F"), for the pane only."""
 
 
 @dataclass

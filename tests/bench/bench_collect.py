@@ -97,7 +97,7 @@ def bench_cycle(m: int, workdir: Path) -> None:
         print(
             f"  snapshots: {snapshot_calls} call(s) per top-100 refresh -> {24 * snapshot_calls} a day hourly"
         )
-        print(f"  limit violations seen by the server: {server.stats().total_violations()}")
+        print(f"  limit violations seen by the server: {server.stats.total_violations}")
     finally:
         server.stop()
 

@@ -28,7 +28,7 @@ from pmtui.config import Settings, load_settings
 from pmtui.paper.book import settle_resolved
 from pmtui.paper.ledger import check_ledger
 from pmtui.paths import default_config_file
-from pmtui.polymarket.fake_server import FakePolymarket
+from pmtui.polymarket.fake_server import FakePolymarket, FaultRule
 from pmtui.signals import queue as review
 from pmtui.signals.monitor import JOB, BackgroundMonitor, CycleReport, Monitor
 from pmtui.store import connect, integrity_ok
@@ -312,23 +312,71 @@ def test_collect_settles_and_sends_the_settlement_alert(
     assert len(settlement) == 1 and "LOST" in settlement[0]
 
 
-def test_candidates_are_interesting_markets_first_then_by_volume(tmp_path: Path) -> None:
+def test_candidates_are_held_signalled_and_watched_markets_then_the_top_of_each_strategy(
+    tmp_path: Path,
+) -> None:
     from pmtui.signals.monitor import candidate_ids
+    from pmtui.store.markets import set_watched
     from tests.signals.helpers import add_market
 
     db = connect(tmp_path / "candidates.sqlite")
-    add_market(db, "big", volume_24h=900.0)
-    add_market(db, "mid", volume_24h=500.0)
-    add_market(db, "small", volume_24h=10.0)
-    add_market(db, "imported", volume_24h=10_000.0, source="import")
-    add_market(db, "closed", volume_24h=10_000.0, closed=True)
-    add_market(db, "held", volume_24h=1.0)
+    for market_id, volume in (("big", 900.0), ("mid", 500.0), ("small", 10.0), ("held", 1.0), ("eyed", 2.0)):
+        add_market(db, market_id, category="Politics/Election", volume_24h=volume)
+    add_market(db, "weather", category="Weather/Temperature", volume_24h=5.0)
+    add_market(db, "imported", category="Politics/Election", volume_24h=10_000.0, source="import")
+    add_market(db, "closed", category="Politics/Election", volume_24h=10_000.0, closed=True)
     db.execute(
         "INSERT INTO paper_positions (market_id, outcome_index, outcome, strategy, shares_micros,"
         " cost_micros, fee_micros, opened, status) VALUES ('held', 1, 'No', 'fade_longshots', 1, 1, 0, 0, 'open')"
     )
+    set_watched(db, ["eyed"])
     base = Settings()
     two = dataclasses.replace(base, monitor=dataclasses.replace(base.monitor, candidates=2))
-    assert candidate_ids(db, two) == ["held", "big", "mid"]
-    assert candidate_ids(db, base) == ["held", "big", "mid", "small"]
+    # fade_longshots looks at every market and takes the two biggest; weather_fade_longshots still
+    # gets its own (small) market refreshed.
+    assert candidate_ids(db, two) == ["held", "eyed", "big", "mid", "weather"]
+    assert candidate_ids(db, base) == ["held", "eyed", "big", "mid", "small", "weather"]
     db.close()
+
+
+def test_stop_cancels_a_cycle_in_progress(fake_polymarket: FakePolymarket, db: Database) -> None:
+    fake_polymarket.set_faults(FaultRule("slow", endpoint="clob:/books", every=1, delay=20))
+    monitor = BackgroundMonitor(monitor_settings())
+    monitor.start()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:  # wait until the cycle is inside its slow /books call
+        if fake_polymarket.stats.requests.get("clob:/books", 0) >= 1:
+            break
+        time.sleep(0.05)
+    started = time.monotonic()
+    monitor.stop(timeout=10)
+    assert time.monotonic() - started < 5 and not monitor.running and monitor.error is None
+    statuses = [r[0] for r in db.execute("SELECT status FROM job_runs WHERE job = ?", [JOB])]
+    assert statuses == ["cancelled"]
+    assert db.execute("SELECT COUNT(*) FROM signals").fetchone()[0] == 0  # nothing after the cut ran
+
+
+def test_a_monitor_failing_for_n_minutes_raises_the_failing_job_alert(
+    fake_polymarket: FakePolymarket, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PMTUI_TELEGRAM_URL", "http://127.0.0.1:9")  # configured; nothing is sent here
+    monkeypatch.setenv("PMTUI_TELEGRAM_TOKEN", TOKEN)
+    monkeypatch.setenv("PMTUI_TELEGRAM_CHAT_ID", "-100123")
+    settings = monitor_settings(max_retries=0)
+    settings = dataclasses.replace(
+        settings, alerts=dataclasses.replace(settings.alerts, collector_failing_minutes=0)
+    )
+    fake_polymarket.go_offline("503")
+    first = cycle(settings)
+    assert first.status == "error"
+    second = cycle(settings)  # sees the first failed run in job_runs
+    assert second.alerts_queued >= 1
+    [text] = [r[0] for r in db.execute("SELECT text FROM alerts_outbox WHERE kind = 'collector'")]
+    assert text.startswith("Background job 'monitor' has been failing") and "prices:" in text
+    fake_polymarket.go_online()
+    recovered = cycle(settings)
+    assert recovered.ok
+    third = cycle(settings)  # the ok run is in job_runs now: the recovery note is queued
+    assert third.ok
+    texts = [r[0] for r in db.execute("SELECT text FROM alerts_outbox WHERE kind = 'collector' ORDER BY id")]
+    assert len(texts) == 2 and texts[1].startswith("Background job 'monitor' recovered")

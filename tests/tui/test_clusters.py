@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from textual.widgets import Tree
 
+from pmtui.store import connect, write_tx
 from pmtui.tui.app import PmtuiApp
 from pmtui.tui.tabs.clusters import NodeRef
 from pmtui.tui.widgets.table import VimTable
 from tests.tui.conftest import plain, rendered_text, settle
-from tests.tui.store_fixture import INJECTION
+from tests.tui.store_fixture import DAY, INJECTION, market
 
 AppFactory = Callable[..., PmtuiApp]
 
@@ -85,3 +87,51 @@ async def test_untrusted_labels_are_literal(make_app: AppFactory) -> None:
         await settle(pilot)
         assert INJECTION in rendered_text(app.query_one("#cluster-title"))
         assert INJECTION in rendered_text(tree_of(app))
+
+
+async def test_pane_shows_the_ladder_in_order_with_its_contradiction_flagged(
+    make_app: AppFactory, store: Path
+) -> None:
+    """The stored BTC ladder prices $200K above $150K: the pane orders it by level and says so. Two
+    rungs are added whose ids sort before the others and that have no stored features (read from
+    their questions)."""
+    db = connect(store)
+    with write_tx(db):
+        for mid, level, yes in (("090", "$250K", 0.04), ("095", "$100,000", 0.66)):
+            row = market(
+                mid,
+                f"Will Bitcoin reach {level} by March 31, 2026?",
+                category="Crypto/BTC-Price",
+                cluster="crypto-btc-reach-2026-03-31",
+                yes=yes,
+                closes_in=75 * DAY,
+            )
+            db["markets"].insert(row)
+    db.conn.close()
+    app = make_app()
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await open_category(pilot, app, "Crypto/BTC-Price")
+        await pilot.press("j")  # the ladder's cluster
+        await settle(pilot)
+        table = app.query_one("#cluster-table", VimTable)
+        assert [str(key.value) for key in table.rows] == ["095", "101", "102", "103", "090"]
+        levels = [plain(table.get_row_at(i)[1]) for i in range(5)]
+        # the stored features of 101-103 have no unit: the question supplies it
+        assert levels == ["$100,000", "$120,000", "$150,000", "$200,000", "$250,000"]
+        flags = " ".join(rendered_text(app.query_one("#cluster-flags")).split())  # unwrapped
+        assert "reach ladder (2026-03-31): $200,000 at 19¢ is priced over $150,000 at 12¢" in flags
+        assert flags.count("⚠") == 1
+
+
+async def test_pane_of_a_consistent_family_has_no_flags(make_app: AppFactory) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await open_category(pilot, app, "Sports/NBA")
+        await pilot.press("j")
+        await settle(pilot)
+        assert app.query_one("#cluster-table", VimTable).row_count == 1
+        assert rendered_text(app.query_one("#cluster-flags")).strip() == ""

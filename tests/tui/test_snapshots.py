@@ -91,6 +91,31 @@ def test_signals_unvalidated_and_markup(snap_compare: Any, make_app: AppFactory)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["120x35", "80x24"])
+def test_backtests_tab(snap_compare: Any, make_app: AppFactory, size: tuple[int, int]) -> None:
+    """The latest stored run opens on its own: generated data, too few trades; the form and past runs."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+
+def test_backtests_compare(snap_compare: Any, make_app: AppFactory) -> None:
+    """Two runs marked and compared: A and B columns side by side, the demo one labelled."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        await pilot.press("space", "space", "v")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(120, 35), run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["120x35", "80x24"])
 @pytest.mark.parametrize("view", ["e", "f", "c"], ids=["equity", "forward", "closed"])
 def test_paper_tab(
     snap_compare: Any, make_app: AppFactory, store: Path, size: tuple[int, int], view: str

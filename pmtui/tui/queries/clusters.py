@@ -52,6 +52,8 @@ class ClusterMarket:
     features: dict[str, Any] = field(default_factory=dict)
     group_item_title: str | None = None
     event_title: str | None = None
+    neg_risk: bool = False
+    """One of an event's mutually exclusive outcomes (their YES prices should sum to 1)."""
 
 
 def _cluster_key() -> str:
@@ -102,7 +104,7 @@ def cluster_markets(db: Database, cluster_id: str, *, include_closed: bool = Tru
     where += _open_clause(include_closed)
     rows = db.execute(
         "SELECT id, question, outcomes_json, yes_price, best_bid, best_ask, volume_24h, end_date, closed, "
-        f"source, features_json, group_item_title, event_title FROM markets WHERE {where} ORDER BY id",
+        f"source, features_json, group_item_title, event_title, neg_risk FROM markets WHERE {where} ORDER BY id",
         args,
     ).fetchall()
     return [
@@ -120,6 +122,7 @@ def cluster_markets(db: Database, cluster_id: str, *, include_closed: bool = Tru
             features=_loads(features, {}),
             group_item_title=group_title,
             event_title=event_title,
+            neg_risk=bool(neg_risk),
         )
         for (
             mid,
@@ -135,6 +138,7 @@ def cluster_markets(db: Database, cluster_id: str, *, include_closed: bool = Tru
             features,
             group_title,
             event_title,
+            neg_risk,
         ) in rows
     ]
 

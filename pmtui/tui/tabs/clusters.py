@@ -1,7 +1,9 @@
 """Clusters tab: category → cluster → market tree; the highlighted cluster's markets on the right.
 
 The tree loads lazily (a category's clusters when it is expanded, a cluster's markets likewise), so a
-store of 20,000 markets opens instantly.
+store of 20,000 markets opens instantly. A cluster's markets come in ladder order (by threshold or
+bucket) and its contradicting prices are flagged under the pane; both are the taxonomy core's
+(`pmtui.taxonomy.ladder`), computed in the reading thread.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from textual.timer import Timer
 from textual.widgets import Static, Tree
 from textual.widgets.tree import NodeID, TreeNode
 
+from pmtui.taxonomy.ladder import Flag, consistency_flags, ladder, level_text
 from pmtui.tui import formatting as fmt
 from pmtui.tui.context import TuiContext
 from pmtui.tui.messages import ClusterMembersLoaded, ClusterPageLoaded, ClusterTreeLoaded
@@ -154,7 +157,14 @@ class ClustersTab(TabView):
     def _read_members(self, cluster_id: str, node_id: int | None) -> None:
         with open_store(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
             markets = cluster_markets(db, cluster_id, include_closed=self.include_closed)
-        self.post_message(ClusterMembersLoaded(cluster_id, node_id, markets))
+        rungs = ladder(markets)
+        ordered = [rung.row for rung in rungs]
+        if node_id is not None:
+            self.post_message(ClusterMembersLoaded(cluster_id, node_id, ordered))
+            return
+        levels = {rung.market_id: level_text(rung) for rung in rungs if rung.sort_value is not None}
+        flags = consistency_flags(markets)
+        self.post_message(ClusterMembersLoaded(cluster_id, node_id, ordered, flags, levels))
 
     @on(ClusterMembersLoaded)
     def _members_loaded(self, message: ClusterMembersLoaded) -> None:
@@ -170,7 +180,7 @@ class ClustersTab(TabView):
                     node.add_leaf(label, NodeRef("market", market.id, message.cluster_id))
             return
         if message.cluster_id == self._pane_cluster:
-            self._show_pane(message.cluster_id, message.markets)
+            self._show_pane(message.cluster_id, message.markets, message.flags, message.levels)
 
     def _node(self, node_id: int) -> TreeNode[NodeRef] | None:
         try:
@@ -208,43 +218,65 @@ class ClustersTab(TabView):
             exclusive=True,
         )
 
-    def _show_pane(self, cluster_id: str | None, markets: list[ClusterMarket]) -> None:
+    def _show_pane(
+        self,
+        cluster_id: str | None,
+        markets: list[ClusterMarket],
+        flags: list[Flag] | None = None,
+        levels: dict[str, str] | None = None,
+    ) -> None:
         title = self.query_one("#cluster-title", Static)
         summary = self.query_one("#cluster-summary", Static)
-        flags = self.query_one("#cluster-flags", Static)
+        flags_view = self.query_one("#cluster-flags", Static)
         table = self.query_one("#cluster-table", VimTable)
         table.clear(columns=True)
         if cluster_id is None:
             title.update("Pick a cluster on the left (j/k to move, l to open)")
             summary.update("")
-            flags.update("")
+            flags_view.update("")
             return
         title.update(family_name(markets, cluster_id))
         count = fmt.plural(len(markets), "market")
         summary.update(Text.assemble(fmt.literal(cluster_id, style="dim"), f" · {count}"))
         now = self.ctx.now()
         width = self.query_one("#cluster-pane").content_region.width or 60
-        columns = [("question", "Market"), ("yes", "YES")]
+        levels = levels or {}
+        columns = [("question", "Market")]
+        # The ladder's levels ("$150,000", "30–31°F") when the family has them: a bucket's question
+        # is often clipped before the part that tells it from its siblings.
+        level_width = min(max((len(level) for level in levels.values()), default=0), 16)
+        if level_width:
+            columns.append(("level", "Level"))
+        columns.append(("yes", "YES"))
         if width >= 70:
             columns += [("bid", "Bid"), ("ask", "Ask")]
         columns.append(("closes", "Closes in"))
         for key, label in columns:
             table.add_column(Text(label, justify="left" if key == "question" else "right"), key=key)
         # Prices are 6 wide, "Closes in" 9, each column padded by 2; 1 more for the scrollbar.
-        question_width = max(16, width - 9 - 6 * (len(columns) - 2) - 2 * len(columns) - 1)
+        prices = len(columns) - 2 - (1 if level_width else 0)
+        # With a level column the question may shrink further: the level tells the rungs apart.
+        least = 8 if level_width else 16
+        question_width = max(least, width - 9 - 6 * prices - level_width - 2 * len(columns) - 1)
+        flagged = {market_id for flag in flags or [] for market_id in flag.market_ids}
         for market in markets:
             question = fmt.literal(market.group_item_title or market.question)
             if market.source == "demo":
                 question = Text.assemble(("DEMO", "bold black on yellow"), " ", question)
             cells = {
                 "question": fmt.clip(question, question_width),
-                "yes": Text(fmt.cents(market.yes_price), justify="right"),
+                "level": fmt.right(fmt.clip(fmt.literal(levels.get(market.id, "")), level_width)),
+                "yes": Text(
+                    fmt.cents(market.yes_price),
+                    justify="right",
+                    style="bold red" if market.id in flagged else "",
+                ),
                 "bid": Text(fmt.cents(market.best_bid), justify="right"),
                 "ask": Text(fmt.cents(market.best_ask), justify="right"),
                 "closes": fmt.right(fmt.time_to_close(market.end_date, now, closed=market.closed)),
             }
             table.add_row(*[cells[key] for key, _ in columns], key=market.id)
-        flags.update("")
+        flags_view.update(flag_lines(flags or []))
         self._mark_market()
 
     def _mark_market(self) -> None:
@@ -262,6 +294,14 @@ class ClustersTab(TabView):
         self._pane_cluster = None
         self._show_pane(None, [])
         self._load_categories()
+
+
+def flag_lines(flags: list[Flag]) -> Text:
+    """One warning line per contradiction; the messages quote market titles, so literal text."""
+    if not flags:
+        return Text("")
+    lines = [Text.assemble(("⚠ ", "bold red"), fmt.literal(flag.message)) for flag in flags]
+    return Text("\n").join(lines)
 
 
 def family_name(markets: list[ClusterMarket], cluster_id: str) -> str:

@@ -1,0 +1,127 @@
+"""`pmtui categorize`: re-categorise the store, or categorise a market file without a database."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pmtui.cli.common import EXIT_CONFIG, AppContext, echo_json, fail, pass_app
+
+
+@click.command("categorize")
+@click.option(
+    "--input",
+    "input_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Categorise the markets of FILE instead of the store (needs no database).",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="JSON output: the counts, or with --input one line per market.",
+)
+@pass_app
+def categorize_command(app: AppContext, input_file: Path | None, as_json: bool) -> None:
+    """Assign category, cluster and features to markets.
+
+    Without --input, re-categorises every market in the database (categories an imported file stated
+    are kept) and prints the count per category. With --input FILE (a JSON array, JSONL or keyset
+    page of Gamma markets, or pmtui's history format; plain or .gz) and --json, writes one line per
+    market: {"id", "question", "category", "cluster_id", "features"}. Rules: data/taxonomy.toml plus
+    taxonomy.toml beside your config file (see the README).
+    """
+    from pmtui.taxonomy.rules import RuleFileError, default_rules
+
+    try:
+        default_rules()
+    except RuleFileError as exc:
+        fail(f"rule file error: {exc}", code=EXIT_CONFIG)
+    if input_file is not None:
+        _categorize_file(input_file, as_json)
+        return
+    from pmtui.taxonomy.categorize import categorize_store
+
+    db = app.open_db()
+    counts = categorize_store(db)
+    _print_counts(counts, as_json, source=str(app.settings.database.path))
+
+
+def _categorize_file(path: Path, as_json: bool) -> None:
+    from pmtui.polymarket.files import BadLine, FileRecord, read_market_file
+    from pmtui.taxonomy.categorize import categorize_market
+
+    counts: Counter[str] = Counter()
+    bad = 0
+    try:
+        for item in read_market_file(path, source="import"):
+            if isinstance(item, BadLine):
+                bad += 1
+                record = f" (market {item.record_id})" if item.record_id else ""
+                click.echo(f"pmtui: {path}:{item.line}{record}: {item.reason}", err=True)
+                continue
+            if not isinstance(item, FileRecord):
+                continue  # a neg-risk placeholder: no question to categorise yet
+            m = item.market
+            result = categorize_market(
+                market_id=m.id,
+                question=m.question,
+                tags=m.tags,
+                event_id=m.event_id,
+                event_slug=m.event_slug,
+                series_slug=m.series_slug,
+                end_date=m.end_date,
+                category=item.category,
+            )
+            counts[result.category] += 1
+            if as_json:
+                click.echo(
+                    json.dumps(
+                        {
+                            "id": m.id,
+                            "question": m.question,
+                            "category": result.category,
+                            "cluster_id": result.cluster_id,
+                            "features": dict(result.features),
+                        },
+                        ensure_ascii=False,
+                    )
+                )
+    except (OSError, EOFError) as exc:
+        fail(f"cannot read {path}: {exc}")
+    except UnicodeDecodeError:
+        fail(f"cannot read {path}: not UTF-8 text")
+    if not as_json:
+        _print_counts(dict(counts), False, source=str(path))
+    if bad:
+        click.echo(f"pmtui: {bad} bad line{'' if bad == 1 else 's'} skipped", err=True)
+        if not counts:
+            sys.exit(1)
+
+
+def _print_counts(counts: dict[str, int], as_json: bool, *, source: str) -> None:
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    total = sum(counts.values())
+    if as_json:
+        document: dict[str, Any] = {"source": source, "total": total, "categories": dict(ordered)}
+        echo_json(document)
+        return
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=Text(f"{total:,} markets by category ({source})"), title_justify="left")
+    table.add_column("category")
+    table.add_column("markets", justify="right")
+    table.add_column("share", justify="right")
+    for category, count in ordered:
+        table.add_row(Text(category), f"{count:,}", f"{count / total:.1%}" if total else "-")
+    Console(soft_wrap=True).print(table)
+
+
+COMMANDS = [categorize_command]

@@ -1,0 +1,523 @@
+"""Category rules as data: loading, validating and compiling the TOML rule files.
+
+A rule file holds `[rule.<name>]` tables:
+
+    [rule.btc_updown]
+    category = "Crypto/BTC-UpDown"   # "Top" or "Top/Sub"
+    priority = 95                    # the highest-priority rule that fires wins
+    phrases  = ["bitcoin up or down"]   # word-bounded, case-insensitive, matched on tokens
+    cased    = ["BTC"]               # whole words, case-sensitive (tickers that are also words)
+    regex    = ['\\bup or down\\b']  # Python regexes on the question (case-insensitive), slow path
+    gate     = ["up or down"]        # substrings (lower case): the regexes only run if one is present
+    requires = ["bitcoin", "btc"]    # if given, one of these phrases must be in the question too
+    unless   = ["megaeth"]           # none of these phrases may be in the question
+    tags     = ["bitcoin"]           # Gamma tag slugs (exact, lower case)
+    events   = ["btc-updown-*"]      # event slug globs
+    series   = ["btc-up-or-down-*"]  # series slug globs
+
+A rule fires when one of its text matchers (phrases, cased, regex) hits and its `requires` and
+`unless` hold, or when one of its tags or slug globs matches (tags and slugs are Polymarket's own
+labels, so they are not second-guessed by `requires`/`unless`).
+
+Speed: questions are split into lower-case word tokens once; phrases are looked up in a dict keyed
+by their first token (a question of a dozen tokens costs a dozen dict probes, whatever the number of
+rules). Case-sensitive words are only checked when their lower-case form is among the tokens, and a
+regex only runs when its rule could still beat the best rule found so far and one of its `gate`
+substrings is in the question.
+
+The shipped defaults are `data/taxonomy.toml`; a user file (`taxonomy.toml` beside the settings file,
+see `user_rules_path`) adds rules and replaces shipped rules of the same name. A bad file raises
+`RuleFileError` naming the file, the line and the reason.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import itertools
+import re
+import tomllib
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pmtui import paths
+
+DEFAULT_RULES_FILE = "taxonomy.toml"
+USER_RULES_FILE = "taxonomy.toml"
+
+# The names other code and users rely on (issue 3); finer subs may be added by rules.
+TOP_LEVELS = (
+    "Politics",
+    "Geopolitics",
+    "Economy",
+    "Crypto",
+    "Sports",
+    "Weather",
+    "Tech",
+    "Culture",
+    "Other",
+)
+OTHER = "Other"
+DISABLED = -(10**9)
+
+TOKEN_RE = re.compile(r"[a-z0-9]+")
+CASED_TOKEN_RE = re.compile(r"[A-Za-z0-9]+")
+_CATEGORY_RE = re.compile(r"^[A-Z][A-Za-z0-9]*(?:/[A-Za-z0-9][A-Za-z0-9.+&-]*)?$")
+_LIST_KEYS = ("phrases", "cased", "regex", "gate", "requires", "unless", "tags", "events", "series")
+_KNOWN_KEYS = {"category", "priority", "enabled", *_LIST_KEYS}
+
+
+class RuleFileError(Exception):
+    """An unreadable or invalid rule file. `str()` is one line: `file:line: reason`."""
+
+    def __init__(self, path: Path | str, line: int | None, reason: str) -> None:
+        self.path = str(path)
+        self.line = line
+        self.reason = reason
+        where = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{where}: {reason}")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    category: str
+    priority: int
+    phrases: tuple[str, ...] = ()
+    cased: tuple[str, ...] = ()
+    regex: tuple[str, ...] = ()
+    gate: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    events: tuple[str, ...] = ()
+    series: tuple[str, ...] = ()
+    source: str = ""
+    line: int | None = None
+
+
+def fold(text: str) -> str:
+    """Lower case with accents removed ("Świątek" -> "swiatek"); ASCII text takes the fast path."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+# ASCII letters and digits stay, every other ASCII character becomes a space: translate + split is
+# several times faster than a regex findall and gives the same words for ASCII text.
+_WORD_TABLE = "".join(chr(i) if chr(i).isascii() and chr(i).isalnum() else " " for i in range(256)).lower()
+
+
+def tokens(text: str) -> list[str]:
+    """The lower-case words of `text` (runs of a-z and 0-9, accents removed)."""
+    folded = fold(text)
+    if folded.isascii():
+        return folded.translate(_WORD_TABLE).split()
+    return TOKEN_RE.findall(folded)
+
+
+def _phrase_key(phrase: str) -> tuple[str, ...]:
+    return tuple(tokens(phrase))
+
+
+class _PhraseIndex:
+    """Phrases as token tuples, matched with C-level set operations: one-word phrases (most of them)
+    by intersecting the question's words, longer ones by intersecting its word pairs (a phrase of
+    three or more words is then compared at the positions of its first pair)."""
+
+    def __init__(self) -> None:
+        self.single: dict[str, int] = {}
+        self.pairs: dict[tuple[str, str], list[tuple[tuple[str, ...], int]]] = {}
+        self._single_keys: frozenset[str] = frozenset()
+        self._pair_keys: frozenset[tuple[str, str]] = frozenset()
+
+    def add(self, phrase: tuple[str, ...], ident: int) -> None:
+        if len(phrase) == 1:
+            self.single[phrase[0]] = ident
+        else:
+            self.pairs.setdefault((phrase[0], phrase[1]), []).append((phrase[2:], ident))
+
+    def freeze(self) -> None:
+        self._single_keys = frozenset(self.single)
+        self._pair_keys = frozenset(self.pairs)
+
+    def hits(self, toks: list[str]) -> set[int]:
+        single = self.single
+        found = {single[t] for t in self._single_keys.intersection(toks)}
+        pairs = self._pair_keys.intersection(itertools.pairwise(toks))
+        for pair in pairs:
+            for rest, ident in self.pairs[pair]:
+                if not rest or self._at_some_position(toks, pair, rest):
+                    found.add(ident)
+        return found
+
+    @staticmethod
+    def _at_some_position(toks: list[str], pair: tuple[str, str], rest: tuple[str, ...]) -> bool:
+        n = len(rest)
+        for i in range(len(toks) - 1 - n):
+            if toks[i] == pair[0] and toks[i + 1] == pair[1] and tuple(toks[i + 2 : i + 2 + n]) == rest:
+                return True
+        return False
+
+
+class _SlugMatcher:
+    """Slug globs of one field: exact slugs by dict, `prefix*` globs by prefix length, the rest
+    (`*-infix-*`, `*suffix`) as regexes behind a substring test. Returns the best rule index."""
+
+    def __init__(self, patterns: Iterable[tuple[str, int]]) -> None:
+        self.exact: dict[str, int] = {}
+        self.prefixes: dict[str, int] = {}
+        self.segments: dict[str, int] = {}  # "*-word-*": one inner dash-separated segment
+        self.other: list[tuple[str, re.Pattern[str], int]] = []
+        for pattern, index in sorted(patterns, key=lambda p: p[1]):
+            pattern = pattern.lower()
+            segment = re.fullmatch(r"\*-([a-z0-9]+)-\*", pattern)
+            if segment:
+                self.segments.setdefault(segment.group(1), index)
+            elif not any(c in pattern for c in "*?["):
+                self.exact[pattern] = min(index, self.exact.get(pattern, index))
+            elif pattern.endswith("*") and not any(c in pattern[:-1] for c in "*?["):
+                prefix = pattern[:-1]
+                self.prefixes[prefix] = min(index, self.prefixes.get(prefix, index))
+            else:
+                chunks = [c for c in re.split(r"[*?\[\]]", pattern) if c]
+                literal = max(chunks, key=len) if chunks else ""
+                self.other.append((literal, re.compile(fnmatch.translate(pattern)), index))
+        self.lengths = sorted({len(p) for p in self.prefixes})
+        self._segment_keys = frozenset(self.segments)
+
+    def best(self, slug: str) -> int | None:
+        slug = slug.lower()
+        found = self.exact.get(slug)
+        prefixes = self.prefixes
+        for length in self.lengths:
+            if length > len(slug):
+                break
+            hit = prefixes.get(slug[:length])
+            if hit is not None and (found is None or hit < found):
+                found = hit
+        if self.segments:
+            inner = slug.split("-")[1:-1]
+            for segment in self._segment_keys.intersection(inner):
+                hit = self.segments[segment]
+                if found is None or hit < found:
+                    found = hit
+        for literal, regex, index in self.other:
+            if (found is None or index < found) and literal in slug and regex.match(slug):
+                found = index
+        return found
+
+
+@dataclass(slots=True)
+class _Compiled:
+    rule: Rule
+    index: int
+    requires: frozenset[int]
+    unless: frozenset[int]
+    regexes: tuple[re.Pattern[str], ...]
+    gate_ids: frozenset[int]
+    gate_chars: tuple[str, ...]
+
+
+class Rules:
+    """A compiled rule set. Build with `Rules.from_rules(...)` or `load_rules(...)`."""
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self.rules: list[Rule] = sorted(rules, key=lambda r: -r.priority)
+        self._compiled: list[_Compiled] = []
+        # Text matchers (phrases and the requires/unless/gate phrases) share one index of phrase ids.
+        self._phrase_ids: dict[tuple[str, ...], int] = {}
+        index = _PhraseIndex()
+        phrase_rules: dict[int, list[int]] = {}
+        self._cased: dict[str, list[int]] = {}  # exact-case word -> rule indexes
+        self._tags: dict[str, list[int]] = {}
+        slug_patterns: dict[str, list[tuple[str, int]]] = {"events": [], "series": []}
+        self._regex_rules: list[int] = []
+
+        def phrase_id(phrase: str) -> int:
+            key = _phrase_key(phrase)
+            if key not in self._phrase_ids:
+                self._phrase_ids[key] = len(self._phrase_ids)
+                index.add(key, self._phrase_ids[key])
+            return self._phrase_ids[key]
+
+        for i, rule in enumerate(self.rules):
+            for phrase in rule.phrases:
+                phrase_rules.setdefault(phrase_id(phrase), []).append(i)
+            for word in rule.cased:
+                self._cased.setdefault(word, []).append(i)
+            for tag in rule.tags:
+                self._tags.setdefault(tag.lower(), []).append(i)
+            for kind in ("events", "series"):
+                for pattern in getattr(rule, kind):
+                    slug_patterns[kind].append((pattern, i))
+            regexes = tuple(re.compile(r, re.IGNORECASE) for r in rule.regex)
+            if regexes:
+                self._regex_rules.append(i)
+            self._compiled.append(
+                _Compiled(
+                    rule=rule,
+                    index=i,
+                    requires=frozenset(phrase_id(p) for p in rule.requires),
+                    unless=frozenset(phrase_id(p) for p in rule.unless),
+                    regexes=regexes,
+                    # A gate with words is a phrase; one without (like "°") a substring test.
+                    gate_ids=frozenset(phrase_id(g) for g in rule.gate if _phrase_key(g)),
+                    gate_chars=tuple(g.lower() for g in rule.gate if not _phrase_key(g)),
+                )
+            )
+        index.freeze()
+        self._index = index
+        # Rule indexes per phrase, ascending (= best first), so a scan can stop early.
+        self._phrase_rules = {pid: tuple(sorted(rs)) for pid, rs in phrase_rules.items()}
+        self._cased_lower = frozenset(w.lower() for w in self._cased)
+        self._slugs = {kind: _SlugMatcher(patterns) for kind, patterns in slug_patterns.items()}
+
+    @classmethod
+    def from_rules(cls, rules: Iterable[Rule]) -> Rules:
+        return cls(rules)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def names(self) -> list[str]:
+        return [r.name for r in self.rules]
+
+    def rule(self, name: str) -> Rule:
+        for r in self.rules:
+            if r.name == name:
+                return r
+        raise KeyError(name)
+
+    # --- matching ----------------------------------------------------------------------------------
+
+    def best(
+        self,
+        question: str,
+        *,
+        tags: Sequence[str] = (),
+        event_slug: str | None = None,
+        series_slug: str | None = None,
+    ) -> Rule | None:
+        """The highest-priority rule that fires on this market, or None."""
+        toks = tokens(question)
+        present = self._index.hits(toks)
+        best = len(self.rules)  # rules are sorted by priority: a lower index is a better rule
+        compiled = self._compiled
+        phrase_rules = self._phrase_rules
+        for pid in present:
+            for i in phrase_rules.get(pid, ()):
+                if i >= best:
+                    break
+                c = compiled[i]
+                if (not c.requires or not c.requires.isdisjoint(present)) and (
+                    not c.unless or c.unless.isdisjoint(present)
+                ):
+                    best = i
+                    break
+        if not self._cased_lower.isdisjoint(toks):
+            for word in set(CASED_TOKEN_RE.findall(question)):
+                for i in self._cased.get(word, ()):
+                    c = compiled[i]
+                    if (
+                        i < best
+                        and (not c.requires or not c.requires.isdisjoint(present))
+                        and (not c.unless or c.unless.isdisjoint(present))
+                    ):
+                        best = i
+        for tag in tags:
+            for i in self._tags.get(tag.lower(), ()):
+                best = min(best, i)
+        if event_slug:
+            hit = self._slugs["events"].best(event_slug)
+            if hit is not None and hit < best:
+                best = hit
+        if series_slug:
+            hit = self._slugs["series"].best(series_slug)
+            if hit is not None and hit < best:
+                best = hit
+        for i in self._regex_rules:
+            if i >= best:
+                break  # sorted: no later regex rule can beat what was found
+            c = compiled[i]
+            if c.gate_ids and c.gate_ids.isdisjoint(present):
+                continue  # none of its gate words is in the question: the regex cannot match
+            if c.gate_chars and not any(g in question for g in c.gate_chars):
+                continue
+            if c.requires and c.requires.isdisjoint(present):
+                continue
+            if c.unless and not c.unless.isdisjoint(present):
+                continue
+            if any(r.search(question) for r in c.regexes):
+                best = i
+                break
+        return self.rules[best] if best < len(self.rules) else None
+
+
+# --- loading ---------------------------------------------------------------------------------------
+
+
+def default_rules_path() -> Path:
+    return paths.shipped(DEFAULT_RULES_FILE)
+
+
+def user_rules_path() -> Path:
+    """`taxonomy.toml` beside the settings file (`$PMTUI_CONFIG`'s folder, else the config dir)."""
+    from pmtui.config import config_path
+
+    return config_path().parent / USER_RULES_FILE
+
+
+def parse_rule_file(path: Path) -> list[Rule]:
+    """The rules of one file; raises RuleFileError with file, line and reason."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RuleFileError(path, None, f"cannot be read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise RuleFileError(path, None, "is not UTF-8 text") from None
+    return parse_rules_text(text, path)
+
+
+def parse_rules_text(text: str, path: Path | str = "<rules>") -> list[Rule]:
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        line = getattr(exc, "lineno", None) or _line_from_message(message)
+        if line is None and "end of document" in message:
+            line = max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
+        reason = getattr(exc, "msg", None) or re.sub(
+            r"\s*\((?:at line \d+, column \d+|at end of document)\)$", "", message
+        )
+        raise RuleFileError(path, line, f"not valid TOML: {reason}") from None
+    unknown = [k for k in document if k != "rule"]
+    if unknown:
+        raise RuleFileError(
+            path,
+            _line_of(text, unknown[0]),
+            f"unknown top-level key {unknown[0]!r} (rules go in [rule.<name>])",
+        )
+    table = document.get("rule", {})
+    if not isinstance(table, dict):
+        raise RuleFileError(path, _line_of(text, "rule"), "`rule` must be a table of [rule.<name>] tables")
+    return [_rule_from_table(name, body, text, path) for name, body in table.items()]
+
+
+def _line_from_message(message: str) -> int | None:
+    match = re.search(r"at line (\d+)", message)
+    return int(match.group(1)) if match else None
+
+
+def _line_of(text: str, key: str, rule: str | None = None) -> int | None:
+    """Where a rule's table header (or, failing that, a top-level key) is written in the file."""
+    if rule is not None:
+        quoted = re.escape(rule)
+        header = re.compile(
+            rf"^[ \t]*\[[ \t]*rule[ \t]*\.[ \t]*(?:{quoted}|\"{quoted}\"|'{quoted}')[ \t]*\]", re.MULTILINE
+        )
+        match = header.search(text)
+        if match:
+            return text.count("\n", 0, match.start()) + 1
+        return None
+    match = re.search(rf"^[ \t]*\[?[ \t]*{re.escape(key)}\b", text, re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def _rule_from_table(name: str, body: Any, text: str, path: Path | str) -> Rule:
+    line = _line_of(text, name, rule=name)
+
+    def bad(reason: str) -> RuleFileError:
+        return RuleFileError(path, line, f"rule {name!r}: {reason}")
+
+    if not isinstance(body, Mapping):
+        raise bad("must be a table, e.g. [rule.my_rule]")
+    enabled = body.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise bad(f"enabled must be true or false, got {enabled!r}")
+    if not enabled:
+        # `enabled = false` in the user file switches off the shipped rule of that name.
+        return Rule(name=name, category=OTHER, priority=DISABLED, source=str(path), line=line)
+    unknown = sorted(set(body) - _KNOWN_KEYS)
+    if unknown:
+        raise bad(f"unknown key {unknown[0]!r} (known: {', '.join(sorted(_KNOWN_KEYS))})")
+    category = body.get("category")
+    if not isinstance(category, str) or not _CATEGORY_RE.match(category):
+        raise bad(f'category must be "Top" or "Top/Sub", got {category!r}')
+    if category.split("/", 1)[0] not in TOP_LEVELS:
+        raise bad(
+            f"unknown top-level category {category.split('/', 1)[0]!r} (known: {', '.join(TOP_LEVELS)})"
+        )
+    priority = body.get("priority", 50)
+    if isinstance(priority, bool) or not isinstance(priority, int):
+        raise bad(f"priority must be a whole number, got {priority!r}")
+    lists: dict[str, tuple[str, ...]] = {}
+    for key in _LIST_KEYS:
+        value = body.get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise bad(f"{key} must be a list of non-empty strings")
+        lists[key] = tuple(value)
+    for phrase in (*lists["phrases"], *lists["requires"], *lists["unless"]):
+        if not _phrase_key(phrase):
+            raise bad(f"phrase {phrase!r} has no letters or digits to match")
+    for word in lists["cased"]:
+        if not CASED_TOKEN_RE.fullmatch(word):
+            raise bad(f"cased word {word!r} must be one word of letters and digits")
+    for pattern in lists["regex"]:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise bad(f"regex {pattern!r} is invalid: {exc}") from None
+    if not any(lists[k] for k in ("phrases", "cased", "regex", "tags", "events", "series")):
+        raise bad("has no matcher (give phrases, cased, regex, tags, events or series)")
+    return Rule(
+        name=name,
+        category=category,
+        priority=priority,
+        source=str(path),
+        line=line,
+        **lists,
+    )
+
+
+def merge_rules(base: Iterable[Rule], overrides: Iterable[Rule]) -> list[Rule]:
+    """`base` with each override replacing the rule of the same name (or added). A rule with
+    `enabled = false` in the user file switches the shipped rule off."""
+    merged: dict[str, Rule] = {r.name: r for r in base}
+    for rule in overrides:
+        merged[rule.name] = rule
+    return [r for r in merged.values() if r.priority != DISABLED]
+
+
+def load_rules(
+    default_path: Path | None = None, user_path: Path | None = None, *, include_user: bool = True
+) -> Rules:
+    """The shipped rules overlaid by the user's file (when it exists)."""
+    base = parse_rule_file(default_path or default_rules_path())
+    extra: list[Rule] = []
+    if include_user:
+        user = user_path or user_rules_path()
+        if user.exists():
+            extra = parse_rule_file(user)
+    return Rules(merge_rules(base, extra))
+
+
+_DEFAULT: Rules | None = None
+
+
+def default_rules() -> Rules:
+    """Shipped plus user rules, loaded once per process (call `reset_default_rules` after editing)."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = load_rules()
+    return _DEFAULT
+
+
+def reset_default_rules() -> None:
+    global _DEFAULT
+    _DEFAULT = None

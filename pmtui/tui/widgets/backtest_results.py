@@ -1,0 +1,278 @@
+"""One backtest run, or two side by side: the metrics per strategy, an equity curve, calibration.
+
+Metrics are rows and strategies are columns (the layout of `pmtui backtest`), so a comparison is
+just more columns and a narrow terminal scrolls sideways instead of cutting numbers off. Every win
+rate carries its 95% Wilson interval and n; generated (demo) data is labelled above everything.
+Strategy names, categories and labels come from the store and are shown literally.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Static
+
+from pmtui.tui import formatting as fmt
+from pmtui.tui.queries.backtests import LoadedRun
+from pmtui.tui.widgets.chart import Chart
+from pmtui.tui.widgets.table import VimTable
+
+TOO_FEW = "⚠ too few trades"
+DEMO_BANNER = "GENERATED DEMO DATA: made-up markets (pmtui demo), not real results."
+LABEL_WIDTH = 18
+Entry = dict[str, Any]
+Shown = tuple[str, LoadedRun]
+"""(prefix, run): the prefix is "" for one run, "A"/"B" when comparing."""
+
+
+def _n(entry: Entry) -> int:
+    """Trades with an outcome (the win rate's n)."""
+    if "losses" in entry:
+        return int(entry.get("wins", 0)) + int(entry["losses"])
+    return int(entry.get("trades", 0)) - int(entry.get("voids", 0))
+
+
+def win_rate_text(entry: Entry) -> Text:
+    rate, ci = entry.get("win_rate"), entry.get("win_rate_ci")
+    if rate is None:
+        return Text(f"{fmt.DASH} n={_n(entry):,}", style="dim")
+    text = f"{rate * 100:.1f}%"
+    if ci:
+        text += f" [{ci[0] * 100:.1f}–{ci[1] * 100:.1f}]"
+    return Text(f"{text} n={_n(entry):,}")
+
+
+def _signed(value: float | None, digits: int = 3) -> Text:
+    if value is None:
+        return Text(fmt.DASH, style="dim")
+    style = "green" if value > 0 else "red" if value < 0 else ""
+    return Text(f"{value:+.{digits}f}", style=style)
+
+
+def _plain(value: float | None, digits: int) -> Text:
+    return Text(fmt.DASH, style="dim") if value is None else Text(f"{value:.{digits}f}")
+
+
+def _mean_return(entry: Entry) -> Text:
+    text = _signed(entry.get("mean_return"))
+    ci = entry.get("mean_return_ci")
+    if ci:
+        text.append(f" [{ci[0]:+.3f},{ci[1]:+.3f}]", style="")
+    return text
+
+
+def too_few(entry: Entry, min_trades: int) -> bool:
+    if "too_few_trades" in entry:
+        return bool(entry["too_few_trades"])
+    return _n(entry) < min_trades
+
+
+def _warning_cell(min_trades: int) -> Callable[[Entry], Text]:
+    def cell(entry: Entry) -> Text:
+        return Text(TOO_FEW, style="bold yellow") if too_few(entry, min_trades) else Text("")
+
+    return cell
+
+
+METRICS: list[tuple[str, str, Callable[[Entry], Text]]] = [
+    # (row key, label, cell)
+    ("considered", "Markets considered", lambda e: Text(f"{e.get('considered', 0):,}")),
+    ("trades", "Trades", lambda e: Text(f"{e.get('trades', 0):,}", style="bold")),
+    (
+        "wlv",
+        "Wins/losses/voids",
+        lambda e: Text(f"{e.get('wins', 0):,} / {_n(e) - int(e.get('wins', 0)):,} / {e.get('voids', 0):,}"),
+    ),
+    ("win_rate", "Win rate [95% CI]", win_rate_text),
+    ("avg_cost", "Avg cost", lambda e: _plain(e.get("avg_cost"), 3)),
+    ("edge", "Edge (win − cost)", lambda e: _signed(e.get("edge"))),
+    ("mean_return", "Return/$1 [95% CI]", _mean_return),
+    ("total_pnl", "P&L $1 flat", lambda e: _signed(e.get("total_pnl"), 2)),
+    ("kelly_pnl", "P&L frac. Kelly", lambda e: _signed(e.get("kelly_pnl"), 2)),
+    ("max_drawdown", "Max drawdown $1", lambda e: _plain(e.get("max_drawdown"), 2)),
+    ("brier", "Brier (prices)", lambda e: _plain(e.get("brier"), 4)),
+]
+
+
+def columns_of(shown: Sequence[Shown]) -> list[tuple[str, Entry]]:
+    """(heading, metrics) per strategy of each run; a split run adds before/after columns."""
+    columns: list[tuple[str, Entry]] = []
+    for prefix, run in shown:
+        for result in run.results:
+            name = str(result.get("strategy", "?"))
+            heading = f"{prefix} {name}" if prefix else name
+            columns.append((heading, result))
+            split = result.get("split")
+            if isinstance(split, dict):
+                columns.append((f"{heading} <{split.get('date')}", split.get("before", {})))
+                columns.append((f"{heading} ≥{split.get('date')}", split.get("after", {})))
+    return columns
+
+
+def skip_reasons(columns: Sequence[tuple[str, Entry]]) -> list[str]:
+    reasons: dict[str, None] = {}
+    for _, entry in columns:
+        for reason in entry.get("skipped", {}) or {}:
+            reasons[str(reason)] = None
+    return list(reasons)
+
+
+def config_line(config: dict[str, Any]) -> str:
+    horizon = config.get("horizon", "?")
+    decision = "at first price" if horizon == "open" else f"{horizon} before {config.get('anchor', 'end')}"
+    parts = [decision, f"cost {config.get('cost', '?')}"]
+    staleness = config.get("max_staleness_s")
+    if staleness is not None:
+        parts.append(f"staleness {fmt.short_span(float(staleness))}")
+    if config.get("category"):
+        parts.append(f"category {config['category']}")
+    if config.get("from") or config.get("to"):
+        parts.append(f"{config.get('from') or '…'} → {config.get('to') or '…'}")
+    if config.get("split"):
+        parts.append(f"split {config['split']}")
+    return " · ".join(parts)
+
+
+def run_header(prefix: str, run: LoadedRun) -> Text:
+    text = Text()
+    if prefix:
+        text.append(f"{prefix} ", style="bold reverse")
+    text.append(run.run_id, style="bold")
+    text.append(f"  {fmt.utc_date(run.created)}", style="dim")
+    if run.label:
+        text.append("  ")
+        text.append(fmt.literal(run.label, style="italic"))
+    if run.generated_data:
+        text.append("  ")
+        text.append("DEMO", style="bold black on yellow")
+    text.append("\n")
+    text.append(fmt.literal(config_line(run.config), style="dim"))
+    markets = run.document.get("markets")
+    if isinstance(markets, dict) and "considered" in markets:
+        text.append(
+            f" · {markets['considered']:,} resolved markets, {markets.get('with_price', 0):,} priced",
+            style="dim",
+        )
+    return text
+
+
+class BacktestResults(VerticalScroll):
+    """The right-hand side of the Backtests tab."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="bt-demo-banner")
+        yield Static(Text("No run open: run one from the form (ctrl+r) or open a past run."), id="bt-header")
+        yield Static("", id="bt-warning", classes="warning")
+        yield VimTable(id="bt-metrics")
+        with Horizontal(id="bt-charts"):
+            yield Chart(empty_text="no trades", id="bt-equity")
+            yield Chart(empty_text="no calibration", id="bt-calibration")
+
+    def on_mount(self) -> None:
+        # A read-only table: no row cursor, the arrow keys scroll it (sideways when comparing).
+        self.metrics.cursor_type = "none"
+        self.query_one("#bt-demo-banner").display = False
+        self.query_one("#bt-warning").display = False
+        self.query_one("#bt-metrics").display = False
+        self.query_one("#bt-charts").display = False
+
+    @property
+    def metrics(self) -> VimTable:
+        return self.query_one("#bt-metrics", VimTable)
+
+    def show(self, shown: Sequence[Shown]) -> None:
+        """One run (prefix "") or two ("A", "B")."""
+        self._banner(shown)
+        self.query_one("#bt-header", Static).update(Text("\n").join([run_header(p, r) for p, r in shown]))
+        min_trades = min(int(r.config.get("min_trades", 30)) for _, r in shown)
+        columns = columns_of(shown)
+        self._warning(columns, min_trades)
+        self._table(columns, min_trades)
+        self.query_one("#bt-charts").display = True
+        self._equity(shown)
+        self._calibration(shown)
+        self.scroll_home(animate=False)
+
+    def _banner(self, shown: Sequence[Shown]) -> None:
+        banner = self.query_one("#bt-demo-banner", Static)
+        generated = [p for p, r in shown if r.generated_data]
+        banner.display = bool(generated)
+        if generated:
+            which = f"{' and '.join(generated)}: " if any(generated) else ""
+            banner.update(Text(which + DEMO_BANNER))
+
+    def _warning(self, columns: Sequence[tuple[str, Entry]], min_trades: int) -> None:
+        few = [f"{heading} ({_n(entry):,})" for heading, entry in columns if too_few(entry, min_trades)]
+        warning = self.query_one("#bt-warning", Static)
+        warning.display = bool(few)
+        if few:
+            warning.update(Text(f"{TOO_FEW} (< {min_trades} with an outcome): {', '.join(few)}"))
+
+    def _table(self, columns: Sequence[tuple[str, Entry]], min_trades: int) -> None:
+        table = self.metrics
+        table.display = True
+        table.clear(columns=True)
+        table.add_column(Text("Metric"), key="metric", width=LABEL_WIDTH)
+        for number, (heading, entry) in enumerate(columns):
+            width = max(len(heading), len(win_rate_text(entry)), len(_mean_return(entry)), 12)
+            table.add_column(Text(heading, justify="right"), key=f"c{number}", width=min(width, 24))
+        rows: list[tuple[str, str, Callable[[Entry], Text]]] = list(METRICS[:2])
+        for reason in skip_reasons(columns):
+            rows.append((f"skip:{reason}", f" skip {reason}", _skip_cell(reason)))
+        rows += METRICS[2:]
+        rows.append(("warning", "", _warning_cell(min_trades)))
+        for key, label, cell in rows:
+            cells = [fmt.right(cell(entry)) for _, entry in columns]
+            table.add_row(Text(label, style="dim" if label.startswith(" ") else ""), *cells, key=key)
+
+    def _equity(self, shown: Sequence[Shown]) -> None:
+        chart = self.query_one("#bt-equity", Chart)
+        series: list[tuple[str, list[float], list[float]]] = []
+        all_t: list[float] = []
+        for prefix, run in shown:
+            for name, curve in run.curves.items():
+                keep = [i for i, t in enumerate(curve.resolve_t.tolist()) if not math.isnan(t)]
+                xs = [float(curve.resolve_t[i]) for i in keep]
+                ys = [float(curve.flat[i]) for i in keep]
+                if xs:
+                    series.append((f"{prefix} {name}".strip(), xs, ys))
+                    all_t += xs
+        title = "Equity: cumulative P&L, $1 per trade"
+        if not series:
+            chart.show_empty(title, "no trades stored for this run")
+            return
+        all_t.sort()
+        chart.show_lines(title, series, xlabels=fmt.time_ticks(all_t))
+
+    def _calibration(self, shown: Sequence[Shown]) -> None:
+        chart = self.query_one("#bt-calibration", Chart)
+        series: list[tuple[str, list[float], list[float]]] = []
+        for prefix, run in shown:
+            rows = [
+                r
+                for r in run.document.get("calibration", []) or []
+                if r.get("n") and r.get("mean_price") is not None and r.get("share_yes") is not None
+            ]
+            if rows:
+                label = f"{prefix} resolved YES".strip()
+                series.append((label, [r["mean_price"] for r in rows], [r["share_yes"] for r in rows]))
+        title = "Calibration: resolved YES vs price"
+        if not series:
+            chart.show_empty(title, "no priced markets")
+            return
+        series.append(("perfect", [0.0, 1.0], [0.0, 1.0]))
+        ticks = [0.0, 0.25, 0.5, 0.75, 1.0]
+        chart.show_lines(title, series, xlabels=(ticks, [f"{t:g}" for t in ticks]), ylim=(0.0, 1.0))
+
+
+def _skip_cell(reason: str) -> Callable[[Entry], Text]:
+    def cell(entry: Entry) -> Text:
+        count = (entry.get("skipped") or {}).get(reason, 0)
+        return Text(f"{count:,}", style="dim" if not count else "")
+
+    return cell
