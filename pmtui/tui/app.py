@@ -26,7 +26,7 @@ from pmtui.store import connect
 from pmtui.tui.context import TuiContext
 from pmtui.tui.help import HelpScreen, Section, binding_rows, bindings_of
 from pmtui.tui.jobs import COLLECTOR, MONITOR, BackgroundJobs
-from pmtui.tui.messages import JobFinished, StoreReady, StoreStatusRead
+from pmtui.tui.messages import JobFinished, JobsStarted, StoreReady, StoreStatusRead
 from pmtui.tui.queries import open_store
 from pmtui.tui.queries.status import ApiUse, StoreStatus, read_api_use, read_status
 from pmtui.tui.tabs.backtests import BacktestsTab
@@ -147,16 +147,33 @@ class PmtuiApp(App[None]):
     # --- background jobs --------------------------------------------------------------------------
 
     def _start_jobs(self) -> None:
-        # After the store is migrated: the jobs' own connections then skip the migrations.
-        self.background.start()
-        for name in self.background.job_names:
-            self.jobs[name] = JobState(name, "starting")
+        # After the store is migrated (the jobs' own connections then skip the migrations), and in a
+        # worker: importing the collector and the monitor takes a while the first screen need not wait.
+        if self.background.enabled:
+            self.run_worker(
+                self._start_background,
+                thread=True,
+                group="jobs",
+                exit_on_error=False,
+                description="Starting the background jobs",
+            )
+
+    def _start_background(self) -> None:
+        self.post_message(JobsStarted(self.background.start()))
+
+    @on(JobsStarted)
+    def _jobs_started(self, message: JobsStarted) -> None:
+        for name in message.names:
+            self.jobs.setdefault(name, JobState(name, "starting"))
+        self._draw_status()
 
     @on(JobFinished)
     def _job_finished(self, message: JobFinished) -> None:
         now = self.ctx.now()
         if message.status == "ok":
             self.jobs[message.job] = JobState(message.job, "idle", last_run=now)
+        elif message.status == "cancelled":  # stopped on the way out
+            self.jobs[message.job] = JobState(message.job, "stopped", last_run=now)
         else:
             retry = now + float(self.ctx.settings.collect.failure_retry)
             self.jobs[message.job] = JobState(message.job, "failed", now, message.error, retry)

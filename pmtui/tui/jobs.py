@@ -15,21 +15,25 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from textual.message import Message
 
-from pmtui.collect.scheduler import JOBS, BackgroundCollector
-from pmtui.collect.summary import JobResult
 from pmtui.config import Settings
-from pmtui.signals.monitor import JOB as MONITOR
-from pmtui.signals.monitor import BackgroundMonitor, CycleReport
 from pmtui.tui.messages import JobFinished
+
+if TYPE_CHECKING:
+    # Imported when the jobs start, in a worker thread: the collector and the monitor pull in the
+    # HTTP client, the strategies and the signals code, which the first screen does not need.
+    from pmtui.collect.summary import JobResult
+    from pmtui.signals.monitor import CycleReport
 
 log = logging.getLogger("pmtui.tui.jobs")
 
 COLLECTOR = "collector"
 """The name the collector thread as a whole goes by when it dies (its jobs have their own names)."""
+MONITOR = "monitor"
+"""The monitor's job name, as `pmtui.signals.monitor.JOB` records it in `job_runs`."""
 
 
 class JobThread(Protocol):
@@ -78,25 +82,52 @@ class BackgroundJobs:
         self.threads: dict[str, JobThread] = {}
         """Running job threads by name: `collector`, `monitor`."""
         self._restart_at: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._stopped = False
+        """Set by `stop()`: a `start()` still on its way (in a worker) then starts nothing."""
 
     @property
-    def job_names(self) -> list[str]:
-        """The jobs this app runs, as the status bar lists them (empty when jobs are off)."""
-        ui = self.settings.ui
-        return [*(JOBS if ui.run_collector else ()), *([MONITOR] if ui.run_monitor else [])]
+    def enabled(self) -> bool:
+        return self.settings.ui.run_collector or self.settings.ui.run_monitor
 
-    def start(self) -> None:
+    def start(self) -> list[str]:
+        """Start the enabled job threads (blocking imports: call from a worker thread). Returns the
+        job names the status bar lists: the collector's jobs, then the monitor."""
         ui = self.settings.ui
-        wanted = [name for name, on in ((COLLECTOR, ui.run_collector), (MONITOR, ui.run_monitor)) if on]
-        for name in wanted:
-            if name not in self.threads:
-                self.threads[name] = self._new(name)
-                self.threads[name].start()
+        names: list[str] = []
+        with self._lock:
+            if self._stopped:
+                return names
+            for name, on in ((COLLECTOR, ui.run_collector), (MONITOR, ui.run_monitor)):
+                if not on:
+                    continue
+                if name not in self.threads:
+                    self.threads[name] = self._new(name)
+                    self.threads[name].start()
+                if name == COLLECTOR:
+                    from pmtui.collect.scheduler import JOBS
+
+                    names += list(JOBS)
+                else:
+                    names.append(MONITOR)
+        return names
 
     def _new(self, name: str) -> JobThread:
         if name == COLLECTOR:
-            # The same hooks as `pmtui collect` (pmtui/cli/collect.py); only the reporting differs.
-            return BackgroundCollector(self.settings, on_job_done=[self._collector_job_done])
+            from pmtui.collect.scheduler import BackgroundCollector
+            from pmtui.taxonomy.categorize import categorize_store
+            from pmtui.taxonomy.rules import default_rules
+
+            # As `pmtui collect` (pmtui/cli/collect.py): a bad rule file is reported now (RuleFileError),
+            # not as a failing hook after every job; new and changed markets are categorized.
+            default_rules()
+            return BackgroundCollector(
+                self.settings,
+                on_job_done=[self._collector_job_done],
+                on_markets_changed=[categorize_store],
+            )
+        from pmtui.signals.monitor import BackgroundMonitor
+
         # As `pmtui monitor` (pmtui/cli/monitor.py) without --aggressive.
         return BackgroundMonitor(self.settings, on_cycle_done=[self._monitor_cycle_done])
 
@@ -131,8 +162,15 @@ class BackgroundJobs:
             elif now >= restart_at:
                 del self._restart_at[name]
                 thread.stop(timeout=1)
-                self.threads[name] = self._new(name)
-                self.threads[name].start()
+                try:
+                    with self._lock:
+                        if not self._stopped:
+                            self.threads[name] = self._new(name)
+                            self.threads[name].start()
+                except Exception as exc:  # e.g. a rule file broken meanwhile: try again later
+                    log.exception("restarting %s failed", name)
+                    self._restart_at[name] = now + float(self.settings.collect.failure_retry)
+                    down[name] = f"{name} cannot start: {exc}"
             else:
                 down[name] = reason
         return down
@@ -140,7 +178,9 @@ class BackgroundJobs:
     def stop(self, timeout: float = 30) -> None:
         """Ask every job to stop, then wait for each thread. A job is cancelled at its next await,
         so the transaction in progress is finished first."""
-        threads, self.threads = self.threads, {}
+        with self._lock:
+            self._stopped = True
+            threads, self.threads = self.threads, {}
         # Side by side: each stop() signals its thread, then waits for it.
         stoppers = [threading.Thread(target=thread.stop, args=(timeout,)) for thread in threads.values()]
         for stopper in stoppers:

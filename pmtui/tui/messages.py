@@ -132,3 +132,10 @@ class JobFinished(Message):
     signals_new: int = 0
     """New pending signals (monitor cycles)."""
     positions_settled: int = 0
+
+
+@dataclass
+class JobsStarted(Message):
+    """The background job threads are running (started in a worker)."""
+
+    names: list[str]

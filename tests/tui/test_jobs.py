@@ -13,6 +13,7 @@ from textual.pilot import Pilot
 
 from pmtui.config import ApiSettings, DatabaseSettings, LimitSettings, Settings, load_settings
 from pmtui.polymarket.fake_server import FakePolymarket
+from pmtui.store import connect
 from pmtui.tui.app import PmtuiApp
 from pmtui.tui.clock import fixed_clock
 from pmtui.tui.context import TuiContext
@@ -119,6 +120,10 @@ async def test_live_data_fills_the_markets_tab_and_the_banner_follows_the_api(
         assert not banner.display
         assert app.jobs["catalog"].state == "idle" and app.jobs["catalog"].last_run is not None
         assert server.stats.requests  # the rows came through the API
+        db = connect(settings.database.path, migrate=False)
+        categorized = db.execute("SELECT count(*) FROM markets WHERE cluster_id IS NOT NULL").fetchone()[0]
+        db.conn.close()
+        assert categorized > 0  # the taxonomy hook ran after the collector's jobs, as in `pmtui collect`
         await wait_until(pilot, lambda: "monitor" in app.jobs and app.jobs["monitor"].last_run is not None)
         assert app.jobs["monitor"].state == "idle", app.jobs["monitor"]
 
@@ -170,3 +175,10 @@ def test_a_dead_job_thread_is_reported_and_restarted_later(tmp_path: Path) -> No
     assert jobs.collector is not first  # a fresh thread was started
     jobs.stop(timeout=5)
     assert jobs.threads == {}
+
+
+def test_the_monitor_job_name_is_the_one_it_records() -> None:
+    from pmtui.signals.monitor import JOB
+    from pmtui.tui.jobs import MONITOR
+
+    assert MONITOR == JOB
