@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from pmtui.backtest.metrics import wilson_interval
 from pmtui.store import connect, write_tx
 
 NOW = 1_768_478_400
@@ -384,20 +385,24 @@ def fixture_signals() -> list[dict[str, Any]]:
 
 def fixture_runs() -> list[dict[str, Any]]:
     def result(strategy: str, trades: int, wins: int, avg_cost: float, pnl: float) -> dict[str, Any]:
-        rate = wins / trades if trades else None
+        # Numbers that agree with each other as the engine's would: one void, the rate and its
+        # Wilson interval over wins + losses, skips that add up to what was considered.
+        decided = trades - 1
+        rate = wins / decided if decided else None
+        mean = pnl / trades if trades else None
         return {
             "strategy": strategy,
-            "considered": trades * 3,
+            "considered": trades + trades + trades // 2,
             "skipped": {"no_price": trades, "stale": trades // 2},
             "trades": trades,
             "wins": wins,
             "voids": 1,
             "win_rate": rate,
-            "win_rate_ci": [max(0.0, (rate or 0) - 0.05), min(1.0, (rate or 0) + 0.05)],
+            "win_rate_ci": list(wilson_interval(wins, decided)) if decided else None,
             "avg_cost": avg_cost,
             "edge": None if rate is None else rate - avg_cost,
-            "mean_return": pnl / trades if trades else None,
-            "mean_return_ci": [-0.02, 0.05],
+            "mean_return": mean,
+            "mean_return_ci": None if mean is None else [mean - 0.06, mean + 0.06],
             "total_pnl": pnl,
             "kelly_pnl": pnl * 0.4,
             "max_drawdown": 3.5,
