@@ -446,6 +446,25 @@ class Monitor:
         self.on_cycle_done = list(on_cycle_done)
         self.aggressive = aggressive
         self.estimates = estimates
+        self._wake = threading.Event()
+
+    def wake(self) -> None:
+        """Run the next cycle now instead of at the end of the interval (thread-safe). The app calls it
+        when the collector has just stored the first markets of a new store, so signals do not wait
+        five minutes for the monitor's next turn."""
+        self._wake.set()
+
+    async def _sleep(self, stop: threading.Event | asyncio.Event, delay: float) -> bool:
+        """Wait out `delay` seconds; True when stopped, False when the time is up or `wake()` was called."""
+        deadline = time.monotonic() + delay
+        while True:
+            if await _wait_for(stop, min(0.5, max(0.0, deadline - time.monotonic()))):
+                return True
+            if self._wake.is_set():
+                self._wake.clear()
+                return False
+            if time.monotonic() >= deadline:
+                return False
 
     @property
     def interval(self) -> float:
@@ -489,7 +508,7 @@ class Monitor:
             last = last_finished(db, JOB, "ok")
             delay = 0.0 if last is None else max(0.0, last + self.interval - time.time())
             async with PolymarketClient(self.settings, db_path=self.db_path) as client:
-                while not await _wait_for(stop, delay):
+                while not await self._sleep(stop, delay):
                     report = await self._guarded_cycle(db, client)
                     if report is not None:
                         self._done(report)
@@ -546,6 +565,10 @@ class BackgroundMonitor:
     @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
+
+    def wake(self) -> None:
+        """Run the next cycle now (see `Monitor.wake`)."""
+        self.monitor.wake()
 
     def stop(self, timeout: float = 30) -> None:
         self._stop.set()

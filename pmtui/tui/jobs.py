@@ -84,6 +84,7 @@ class BackgroundJobs:
         self._restart_at: dict[str, float] = {}
         self._lock = threading.Lock()
         self._stopped = False
+        self._monitor_woken = False
         """Set by `stop()`: a `start()` still on its way (in a worker) then starts nothing."""
 
     @property
@@ -133,6 +134,14 @@ class BackgroundJobs:
 
     def _collector_job_done(self, result: JobResult) -> None:
         self._post(job_finished(result))
+        if result.job == "catalog" and result.markets_new and not self._monitor_woken:
+            # The first markets of this session arrived (a new store, or the first catalogue pass):
+            # the monitor's first cycle may have seen none, so it runs again now, not in 5 minutes.
+            self._monitor_woken = True
+            monitor = self.threads.get(MONITOR)
+            wake = getattr(monitor, "wake", None)
+            if callable(wake):
+                wake()
 
     def _monitor_cycle_done(self, report: CycleReport) -> None:
         self._post(cycle_finished(report))

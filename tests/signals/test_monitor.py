@@ -224,6 +224,31 @@ def test_background_monitor_starts_stops_and_keeps_its_rhythm(
     assert statuses == ["ok"]
 
 
+def test_wake_runs_the_next_cycle_now_instead_of_after_the_interval(
+    fake_polymarket: FakePolymarket, db: Database
+) -> None:
+    """The app wakes the monitor when the first catalogue pass of a new store has stored markets, so
+    the markets get a cycle at once rather than at the end of the 5-minute interval."""
+    settings = monitor_settings()  # the default 5-minute interval
+    reports: queue.Queue[CycleReport] = queue.Queue()
+    monitor = BackgroundMonitor(settings, on_cycle_done=[reports.put])
+    monitor.start()
+    try:
+        first = reports.get(timeout=30)
+        assert first.ok
+        time.sleep(1.0)
+        assert reports.empty()  # now waiting out its interval
+        woken_at = time.monotonic()
+        monitor.wake()
+        woken = reports.get(timeout=30)
+        assert woken.ok and woken.candidates > 0 and time.monotonic() - woken_at < 30
+        time.sleep(1.0)
+        assert reports.empty()  # one wake, one cycle; then the interval again
+    finally:
+        monitor.stop(timeout=10)
+    assert not monitor.running and monitor.error is None
+
+
 def test_monitor_once_cli_prints_the_cycle_and_fails_when_a_step_fails(
     fake_polymarket: FakePolymarket, db: Database
 ) -> None:

@@ -222,7 +222,7 @@ async def test_the_latest_run_opens_and_enter_reopens_another(make_app: AppFacto
         assert headings(app) == ["fade_longshots"]
         # 395 wins of 412 trades, one void: n = 411 trades with an outcome.
         assert metric(app, "trades") == "412"
-        assert metric(app, "win_rate") == "95.9% [90.9–100.0] n=411"
+        assert metric(app, "win_rate") == "96.1% [93.8–97.6] n=411"
         assert metric(app, "wlv") == "395 / 16 / 1"
         assert metric(app, "skip:no_price") == "412" and metric(app, "skip:stale") == "206"
         assert metric(app, "total_pnl") == "+11.80"

@@ -182,3 +182,35 @@ def test_the_monitor_job_name_is_the_one_it_records() -> None:
     from pmtui.tui.jobs import MONITOR
 
     assert MONITOR == JOB
+
+
+def test_the_first_catalogue_pass_wakes_the_monitor(
+    make_fake_polymarket: Callable[..., FakePolymarket], tmp_path: Path
+) -> None:
+    """On a new store the monitor's first cycle can run before the catalogue has stored anything; the
+    first catalogue pass that stores markets makes it cycle again at once, not 5 minutes later."""
+    from pmtui.config import UiSettings
+    from pmtui.tui.jobs import BackgroundJobs
+    from pmtui.tui.messages import JobFinished
+
+    make_fake_polymarket(recorded=True)
+    settings = load_settings()
+    settings = dataclasses.replace(settings, ui=UiSettings(run_collector=True, run_monitor=True))
+    assert settings.monitor.interval >= 60  # the default interval: a second cycle can only be the wake
+    posted: list[object] = []
+    jobs = BackgroundJobs(settings, posted.append)
+    jobs.start()
+    try:
+        deadline = time.monotonic() + 60
+
+        def monitor_cycles() -> list[JobFinished]:
+            return [m for m in posted if isinstance(m, JobFinished) and m.job == "monitor"]
+
+        while len(monitor_cycles()) < 2:
+            assert time.monotonic() < deadline, posted
+            time.sleep(0.1)
+        catalog = [m for m in posted if isinstance(m, JobFinished) and m.job == "catalog"]
+        assert catalog and catalog[0].markets_new > 0
+        assert posted.index(catalog[0]) < posted.index(monitor_cycles()[1])
+    finally:
+        jobs.stop(timeout=10)
