@@ -128,8 +128,11 @@ def _failing(db: Database, job: str, *, now: int, threshold: float, last_error: 
         "SELECT MAX(started) FROM job_runs WHERE job = ? AND status = 'ok'", [job]
     ).fetchone()[0]
     first_id, first_started, failures = _error_streak(db, job, last_ok, None)
-    minutes = int((now - first_started) // 60)
-    if failures == 0 or now - first_started < threshold:
+    # `now` is whole seconds and `started` is not: compare whole seconds, or a run started later in
+    # the current second would look younger than zero.
+    failing_for = now - int(first_started)
+    minutes = failing_for // 60
+    if failures == 0 or failing_for < threshold:
         return 0
     text = messages.collector_failing_text(job=job, minutes=minutes, failures=failures, last_error=last_error)
     return int(enqueue(db, kind="collector", dedupe_key=f"job-failing:{job}:{first_id}", text=text, now=now))

@@ -351,6 +351,7 @@ class BatchProcessor:
             price=cost.price.value,
             params=self.params[strategy.name],
             min_trades=self.settings.signals.min_backtest_trades,
+            generated=state.source == "demo",
         )
         edge = None if estimate.p is None else estimate.p - cost.all_in
         if edge is not None and edge <= 0:

@@ -1,5 +1,6 @@
 """Category, cluster and features of a market for the batch: from the store when the taxonomy has
-already run on it (markets.category / cluster_id / features_json), else computed in memory."""
+already run on it (markets.category / cluster_id / features_json, written by the collector's hook,
+`pmtui import` and `pmtui categorize`), else computed in memory by the same taxonomy code."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pmtui.signals.market_state import MarketState
+from pmtui.taxonomy.categorize import categorize_market
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,12 +19,17 @@ class Categorized:
     features: Mapping[str, Any] = field(default_factory=dict)
 
 
-def fallback_cluster(state: MarketState) -> str:
-    """Markets of one event belong together (one neg-risk ladder, one match); else the market alone."""
-    return f"event:{state.event_id}" if state.event_id else f"market:{state.id}"
-
-
 def categorize(state: MarketState) -> Categorized:
-    if state.category:
-        return Categorized(state.category, state.cluster_id or fallback_cluster(state), dict(state.features))
-    return Categorized(None, state.cluster_id or fallback_cluster(state), dict(state.features))
+    if state.category and state.cluster_id:
+        return Categorized(state.category, state.cluster_id, dict(state.features))
+    # Not categorized yet (a market stored by a writer without the taxonomy hook): classify it here
+    # from what the batch has (question, event, end date); a category the store holds is kept.
+    computed = categorize_market(
+        market_id=state.id,
+        question=state.question,
+        event_id=state.event_id,
+        end_date=state.end_date,
+        category=state.category,
+    )
+    features = {**computed.features, **state.features}
+    return Categorized(computed.category, computed.cluster_id, features)

@@ -42,6 +42,7 @@ class EstimateLookup(Protocol):
         category: str | None,
         price: float | None,
         params: Mapping[str, Any],
+        generated: bool = False,
     ) -> EstimateLike | None: ...
 
 
@@ -70,8 +71,11 @@ def estimate_for(
     price: float | None,
     params: Mapping[str, Any],
     min_trades: int,
+    generated: bool = False,
 ) -> WinEstimate:
-    found = lookup(db, strategy, category=category, price=price, params=params)
+    """`generated`: the market is generated demo data, so a backtest on demo data may stand for it
+    (labelled `generated_data` in the source); a real market only ever gets real-data backtests."""
+    found = lookup(db, strategy, category=category, price=price, params=params, generated=generated)
     if found is None:
         return WinEstimate(None, False, {"reason": "no backtest yet"})
     source = {
@@ -81,6 +85,8 @@ def estimate_for(
         "ci_high": round(float(found.ci_high), 6),
         "run_id": str(found.run_id),
     }
+    if getattr(found, "generated_data", False):
+        source["generated_data"] = True
     scope = getattr(found, "scope", None)
     if isinstance(scope, str):
         source["scope"] = scope  # which comparable set the backtest estimate was taken from
@@ -94,13 +100,13 @@ def backtest_estimates() -> EstimateLookup:
     """The lookup the CLI and the monitor use: the strategy's latest stored backtest on real data
     (`pmtui.backtest.estimate`), run with the same parameters, narrowed to comparable markets.
 
-    Runs on generated (demo) data never count, so a strategy cannot look validated because of
-    made-up markets. Each strategy's trades are read once per lookup (one per `pmtui signals` run
+    Runs on generated (demo) data never count for a real market, so a strategy cannot look validated
+    because of made-up markets; for a generated market (`pmtui demo`'s tour) they may, and say so. Each strategy's trades are read once per lookup (one per `pmtui signals` run
     or monitor cycle), not once per market; a backtest stored meanwhile is used by the next one.
     """
     from pmtui.backtest.estimate import TrackRecord, load_track_record
 
-    records: dict[tuple[str, str], TrackRecord | None] = {}
+    records: dict[tuple[str, str, bool], TrackRecord | None] = {}
 
     def latest_backtest(
         db: Database,
@@ -109,10 +115,11 @@ def backtest_estimates() -> EstimateLookup:
         category: str | None,
         price: float | None,
         params: Mapping[str, Any],
+        generated: bool = False,
     ) -> EstimateLike | None:
-        key = (strategy, json.dumps(dict(params), sort_keys=True, default=str))
+        key = (strategy, json.dumps(dict(params), sort_keys=True, default=str), generated)
         if key not in records:
-            records[key] = load_track_record(db, strategy, params=params)
+            records[key] = load_track_record(db, strategy, params=params, include_generated=generated)
         record = records[key]
         return None if record is None else record.estimate(category, price)
 

@@ -111,6 +111,7 @@ class FadeYesStrategy(FilteredStrategy):
     """Buy the NO side of a binary market: the shape of five of the six strategies."""
 
     def fade(self, ctx: DecisionContext, sides: BinarySides, why: str) -> Proposal:
-        no_price = 1.0 - sides.yes_price
-        rationale = f"{why}: fade it, buy {side_label(ctx.outcomes[sides.no_index])} at {fmt_price(no_price)}"
+        # The price paid is the signal's business (best ask + costs, known only to the batch); the
+        # rationale names what the strategy saw, so the two can never disagree on screen.
+        rationale = f"{why}: fade it, buy {side_label(ctx.outcomes[sides.no_index])}"
         return Proposal(outcome_index=sides.no_index, rationale=rationale)

@@ -26,6 +26,7 @@ import calendar
 import re
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from math import isfinite as _isfinite
 from typing import Any
 
 # --- vocabulary --------------------------------------------------------------------------------------
@@ -184,7 +185,7 @@ _DIRECTION = re.compile(
 """Direction words, each standing alone ("top" is not "laptop"; "over" is not "Hanover")."""
 
 _COUNT_UNITS = (
-    "tweets|posts|tweet|views|viewers|votes|seats|points|goals|games|sets|maps|kills|rounds|"
+    "tweets|posts|tweet|times|views|viewers|votes|seats|points|goals|games|sets|maps|kills|rounds|"
     "yards|assists|rebounds|touchdowns|strikeouts|runs|bps|basis points|years|days|doses|people|cases"
 )
 _COUNT_UNIT_TOKENS = frozenset(
@@ -260,13 +261,15 @@ _YEAR_ONLY = re.compile(r"\b(?P<pre>in|by|before|during|end of|of)\s+(?P<year>(?
 
 _PLACE = re.compile(r"\s+(?:in|at|for)\s+([A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*)")
 
-_BEAT = re.compile(
-    r"^(?:[\w\s.]+:\s+)?Will\s+(?:the\s+)?(?P<a>.+?)\s+(?:beat|defeat)\s+(?:the\s+)?(?P<b>.+?)"
-    r"(?:\s+by\b|\s+in\b|\s+on\b|\s+at\b|\?|$)",
-)
-
 
 # --- helpers ------------------------------------------------------------------------------------------
+
+
+def _float_or_none(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:  # "", ".", "1.2.3"
+        return None
 
 
 def _number(text: str) -> float:
@@ -290,7 +293,13 @@ def _end_date(end_date: str | float | None) -> date | None:
     if end_date is None or end_date == "":
         return None
     if isinstance(end_date, int | float):
-        return datetime.fromtimestamp(float(end_date), UTC).date()
+        seconds = float(end_date)
+        if seconds > 1e11:
+            seconds /= 1000.0  # milliseconds, as some Polymarket fields carry them
+        try:
+            return datetime.fromtimestamp(seconds, UTC).date()
+        except (ValueError, OverflowError, OSError):
+            return None
     text = str(end_date)
     try:
         return date(int(text[0:4]), int(text[5:7]), int(text[8:10]))
@@ -406,12 +415,23 @@ def _up_down(question: str, out: dict[str, Any], end: str | float | None) -> boo
         minutes = 60  # "…, 7PM ET": the hourly market of the hour starting then
     out["window_minutes"] = minutes
     out["period"] = period
-    start = _resolve(_MONTH_FORMS[mon], int(day), int(year) if year else None, end)
-    if start is not None:
-        # The UTC day the window ends on, which is what Gamma's endDate says.
-        end_minute = h1 * 60 + m1 + minutes - _et_offset_minutes(start)
-        out["deadline"] = (start + timedelta(days=end_minute // 1440)).isoformat()
+    deadline = _window_deadline(mon, day, year, end, h1 * 60 + m1 + minutes)
+    if deadline is not None:
+        out["deadline"] = deadline
     return True
+
+
+@lru_cache(maxsize=8192)
+def _window_deadline(
+    mon: str, day: str, year: str | None, end: str | float | None, end_minute: int
+) -> str | None:
+    """The UTC day a window ends on (what Gamma's endDate says), from its Eastern day and the minute
+    after that day's midnight it ends at. Cached: the windows of a day share a few answers."""
+    start = _resolve(_MONTH_FORMS[mon], int(day), int(year) if year else None, end)
+    if start is None:
+        return None
+    minute_utc = end_minute - _et_offset_minutes(start)
+    return (start + timedelta(days=minute_utc // 1440)).isoformat()
 
 
 @lru_cache(maxsize=1024)
@@ -422,6 +442,13 @@ def _et_offset_minutes(day: date) -> int:
     noon = datetime(day.year, day.month, day.day, 12, tzinfo=ZoneInfo("America/New_York"))
     offset = noon.utcoffset()
     return int(offset.total_seconds() // 60) if offset is not None else -300
+
+
+@lru_cache(maxsize=8192)
+def _iso_day(month: int, day: int, year_text: str | None, end_date: str | float | None) -> str | None:
+    """The ISO day of a date read from a question (cached: a store holds many markets per day)."""
+    found = _resolve(month, day, int(year_text) if year_text else None, end_date)
+    return found.isoformat() if found is not None else None
 
 
 def _next_month(question: str, names: tuple[str, ...], start: int) -> int:
@@ -439,23 +466,36 @@ def _dates(question: str, tokens: set[str], out: dict[str, Any], end: str | floa
     months = tokens & _MONTH_TOKENS
     if months:
         # The regex is only tried where a month name stands, never scanned over the question.
-        names = tuple(months)
         first = last = None
-        at = _next_month(question, names, 0)
-        while at >= 0:
-            match = _DATE.match(question, at)
-            if match is not None:
-                if first is None:
-                    first = match
-                last = match  # the last date is the deadline
-                at = _next_month(question, names, match.end())
-            else:
-                at = _next_month(question, names, at + 1)
+        if len(months) == 1:
+            name = next(iter(months))
+            at = question.find(name)
+            while at >= 0:
+                match = _DATE.match(question, at)
+                if match is not None:
+                    if first is None:
+                        first = match
+                    last = match  # the last date is the deadline
+                    at = question.find(name, match.end())
+                else:
+                    at = question.find(name, at + 1)
+        else:
+            names = tuple(months)
+            at = _next_month(question, names, 0)
+            while at >= 0:
+                match = _DATE.match(question, at)
+                if match is not None:
+                    if first is None:
+                        first = match
+                    last = match
+                    at = _next_month(question, names, match.end())
+                else:
+                    at = _next_month(question, names, at + 1)
         if last is not None:
             mon, day_text, mon2, day2, year_text = last.groups()
-            found = _resolve(
-                _MONTH_FORMS[mon2 or mon], int(day2 or day_text), int(year_text) if year_text else None, end
-            )
+            iso_day = _iso_day(_MONTH_FORMS[mon2 or mon], int(day2 or day_text), year_text, end)
+            if iso_day is not None:
+                out["deadline"] = iso_day
             period = last.group(0)
             if first is not None and first is not last:
                 # "from July 18 to July 25, 2025": the period runs from the first date to the last.
@@ -561,9 +601,9 @@ def _degrees(question: str, out: dict[str, Any]) -> None:
     begin = end
     while begin > 0 and (question[begin - 1].isdigit() or question[begin - 1] == "."):
         begin -= 1
-    if begin == end:
+    high = _float_or_none(question[begin:end])
+    if high is None:
         return
-    high = float(question[begin:end])
     low: float | None = None
     if begin > 0 and question[begin - 1] in "-–—":
         dash = begin - 1
@@ -571,7 +611,9 @@ def _degrees(question: str, out: dict[str, Any]) -> None:
             start = dash
             while start > 0 and (question[start - 1].isdigit() or question[start - 1] == "."):
                 start -= 1
-            low = float(question[start:dash])
+            low = _float_or_none(question[start:dash])
+            if low is None:
+                return
             if start > 0 and question[start - 1] == "-" and (start < 2 or not question[start - 2].isdigit()):
                 low = -low  # "-5-0°F"
         else:
@@ -684,9 +726,10 @@ def _line(question: str, tokens: set[str], out: dict[str, Any], category: str | 
         out["unit"] = "goals"
 
 
-_TEAM_ENDS = (":", " - ", " (", ",", "?", " end in ", " in their ", " scheduled ", " on ")
+_TEAM_END = re.compile(r":| - | \(|,|\?| end in | in their | scheduled | on ")
 """Where the second team's name ends: "B: O/U 2.5", "B - Map 1 Winner", "B (W)", "B end in a draw?"."""
-_TEAM_STARTS = ("Who will win ", "Will the ", "Will ")
+_TEAM_START = re.compile(r"Who will win |Will the |Will ")
+_BEAT_END = re.compile(r" by | in | on | at |\?")
 
 
 def _teams(question: str, out: dict[str, Any]) -> None:
@@ -699,31 +742,33 @@ def _teams(question: str, out: dict[str, Any]) -> None:
         at = question.find(" v. ")
         after = at + 3
     if at > 0:
-        left = question[:at]
-        colon = left.rfind(": ")
-        if colon >= 0:
-            left = left[colon + 2 :]  # "LoL: T1", "Set 1 Winner: Frech"
+        colon = question.rfind(": ", 0, at)
+        left = question[colon + 2 if colon >= 0 else 0 : at]  # "LoL: T1", "Set 1 Winner: Frech"
+        start = _TEAM_START.match(left)
+        if start is not None:
+            left = left[start.end() :]
         bracket = left.find(" (")
         if bracket > 0:
             left = left[:bracket]  # "Drake Handicap (-1.5)"
-        for prefix in _TEAM_STARTS:
-            if left.startswith(prefix):
-                left = left[len(prefix) :]
-                break
-        right = question[after:].strip()
-        cut = len(right)
-        for marker in _TEAM_ENDS:
-            index = right.find(marker)
-            if 0 <= index < cut:
-                cut = index
-        left, right = left.strip(), right[:cut].strip()
+        right = question[after:].lstrip()
+        end = _TEAM_END.search(right)
+        left, right = left.strip(), (right[: end.start()] if end is not None else right).strip()
         if left and right and len(left) <= 60 and len(right) <= 60:
             out["teams"] = [left, right]
             return
-    if " beat " in question or " defeat " in question:
-        match = _BEAT.match(question)
-        if match is not None:
-            out["teams"] = [match.group("a").strip(), match.group("b").strip()]
+    at = question.find(" beat ")
+    if at < 0:
+        at = question.find(" defeat ")
+    if at > 0:
+        will = question.rfind("Will ", 0, at)
+        if will < 0:
+            return
+        left = question[will + 5 : at].removeprefix("the ")
+        right = question[question.find(" ", at + 1) + 1 :].removeprefix("the ")
+        end = _BEAT_END.search(right)
+        right = right[: end.start()] if end is not None else right
+        if left and right:
+            out["teams"] = [left.strip(), right.strip()]
 
 
 _PLACE_WORDS = ("emperature", "recipitation", "ainfall", "nowfall", " rain", " snow")
@@ -745,6 +790,7 @@ def _place(question: str, out: dict[str, Any]) -> None:
 
 # --- entry point --------------------------------------------------------------------------------------
 
+_NUMBER_KEYS = ("threshold", "range_low", "range_high", "line")
 _DOWN_TOKENS = frozenset({"Down", "down", "DOWN"})
 _LINE_GATE = frozenset({"O", "Over", "Under", "OVER", "UNDER"})
 """Tokens of "O/U 2.5", "Over/Under 42.5", "Over 7.5" (a spread "(-1.5)" is gated by its bracket)."""
@@ -808,6 +854,10 @@ def extract_features(
         _place(q, out)
 
     _dates(q, tokens, out, end)
+    for key in _NUMBER_KEYS:
+        value = out.get(key)
+        if value is not None and not _isfinite(value):
+            del out[key]  # hundreds of digits overflow to inf, which JSON cannot carry
     if "deadline" not in out and end is not None:
         # The question names no date ("Lakers vs. Celtics"): the market's own end date is its deadline.
         ended = _end_date(end)

@@ -44,6 +44,8 @@ class Rung:
     range_high: float | None
     deadline: str | None
     unit: str | None = None
+    window_start: int | None = None
+    """Up/down windows: the window's start, minutes after midnight US Eastern."""
     row: Any = field(default=None, compare=False, repr=False)
     """The row it was made from, for the caller to render."""
 
@@ -56,6 +58,8 @@ class Rung:
             return self.range_low
         if self.range_high is not None:
             return -math.inf
+        if self.window_start is not None:
+            return float(self.window_start)  # a day's up/down windows, in time order
         return None
 
 
@@ -103,8 +107,16 @@ def rung_of(row: Any) -> Rung:
         range_high=_float(features.get("range_high")),
         deadline=deadline if isinstance(deadline, str) else None,
         unit=features.get("unit") if isinstance(features.get("unit"), str) else None,
+        window_start=_window_start(features),
         row=row,
     )
+
+
+def _window_start(features: Mapping[str, Any]) -> int | None:
+    hour, minute = features.get("start_hour_et"), features.get("start_minute_et")
+    if isinstance(hour, int) and not isinstance(hour, bool):
+        return hour * 60 + (minute if isinstance(minute, int) and not isinstance(minute, bool) else 0)
+    return None
 
 
 def _order_key(rung: Rung) -> tuple[str, int, float, float, str]:
@@ -120,8 +132,8 @@ def _order_key(rung: Rung) -> tuple[str, int, float, float, str]:
 
 
 def ladder(rows: Iterable[Any]) -> list[Rung]:
-    """The rows ordered as a ladder: by deadline, then threshold or bucket low bound (open-low first);
-    rows with no number to order by come last, by label."""
+    """The rows ordered as a ladder: by deadline, then threshold or bucket low bound (open-low first)
+    or, for a day of up/down windows, start time; rows with no number to order by come last."""
     return sorted((rung_of(row) for row in rows), key=_order_key)
 
 
@@ -136,7 +148,8 @@ def _number_text(value: float) -> str:
 
 
 def level_text(rung: Rung) -> str:
-    """The rung's level in a few characters: "$150,000", "30–31°F", "≥ 34°F", "250–274 tweets"."""
+    """The rung's level in a few characters: "$150,000", "30–31°F", "≥ 34°F", "250–274 tweets", or
+    an up/down window's start "19:55 ET"."""
     unit = rung.unit or ""
     if unit == "usd":
         prefix, suffix = "$", ""
@@ -157,6 +170,8 @@ def level_text(rung: Rung) -> str:
         return f"≥ {prefix}{_number_text(low)}{suffix}"
     if high is not None:
         return f"≤ {prefix}{_number_text(high)}{suffix}"
+    if rung.window_start is not None:
+        return f"{rung.window_start // 60:02d}:{rung.window_start % 60:02d} ET"
     return rung.label
 
 

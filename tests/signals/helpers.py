@@ -122,6 +122,7 @@ class FixedEstimates:
         category: str | None,
         price: float | None,
         params: Mapping[str, Any],
+        generated: bool = False,
     ) -> FixedEstimate | None:
         self.calls.append((strategy, category, price))
         return self.by_strategy.get(strategy)

@@ -45,8 +45,8 @@ def backtest_fade_longshots(
     assert run_backtest(db, BacktestConfig(strategies=(spec,))).run_id is not None
 
 
-def live_longshot(db: Database) -> None:
-    add_market(db, "live", category="Other", yes_price=0.05)
+def live_longshot(db: Database, *, source: str = "api") -> None:
+    add_market(db, "live", category="Other", yes_price=0.05, source=source)
     add_quote(db, "live", 1, 0.93, 0.94)
 
 
@@ -89,3 +89,14 @@ def test_a_backtest_on_demo_data_or_other_parameters_does_not_validate(db: Datab
     assert signal["source"] == {"reason": "no backtest yet"}
     override = fade_signal(db, {"fade_longshots": {"max_price": 0.2}})
     assert override["validated"] is True
+
+
+def test_a_demo_market_may_be_validated_by_a_demo_backtest_and_says_so(db: Database) -> None:
+    """`pmtui demo && pmtui` shows sized signals on made-up markets from a backtest on made-up
+    markets, labelled generated; the same backtest never validates a real market (test above)."""
+    backtest_fade_longshots(db, source="demo")
+    live_longshot(db, source="demo")
+    signal = fade_signal(db)
+    assert signal["validated"] is True and signal["stake"] > 0
+    assert signal["source"]["generated_data"] is True
+    assert signal["source"]["n"] == WINS + LOSSES

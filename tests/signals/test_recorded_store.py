@@ -4,9 +4,9 @@
 what it proposed.
 
 Nothing here counts on a number of signals: which strategies fire depends on the categories the
-taxonomy assigns (until it lands only `fade_longshots`, which looks at every category, can). Every
-check below is about the relation between the runs and the store, so it covers whatever strategies
-fire, and grows with them.
+taxonomy assigns (`pmtui collect` categorizes what it stores) and on the recorded prices. Every check
+below is about the relation between the runs and the store, so it covers whatever strategies fire,
+and grows with the taxonomy's rules.
 """
 
 from __future__ import annotations
@@ -66,6 +66,10 @@ def test_signals_on_the_recorded_store_are_stable_and_enqueued_as_proposed(
     strategies = all_strategies()
     for item in proposed:  # each proposal comes from a strategy that looks at the market's category
         assert strategies[item["strategy"]].applies_to(item["category"]), item
+    # The collector categorized the store, and the batch used those categories and clusters.
+    stored = dict(db.execute("SELECT id, category FROM markets").fetchall())
+    assert all(item["category"] == stored[item["market_id"]] for item in proposed)
+    assert any(item["category"] for item in proposed)
     assert db.execute("SELECT COUNT(*) FROM signals").fetchone()[0] == 0  # dry runs wrote nothing
 
     real = json.loads(invoke("signals", "--json").output)
@@ -79,8 +83,8 @@ def test_signals_on_the_recorded_store_are_stable_and_enqueued_as_proposed(
 
     listed = json.loads(invoke("queue", "list", "--status", "pending", "--json").output)
     assert {s["id"]: (s["market_id"], s["strategy"], s["outcome_index"]) for s in listed} == enqueued
-    stored = Counter(r[0] for r in db.execute("SELECT strategy FROM signals WHERE status = 'pending'"))
-    assert stored == Counter(item["strategy"] for item in proposed)
+    pending = Counter(r[0] for r in db.execute("SELECT strategy FROM signals WHERE status = 'pending'"))
+    assert pending == Counter(item["strategy"] for item in proposed)
 
     again = json.loads(invoke("signals", "--dry-run", "--json").output)
     assert {item["queue"] for item in again["review_queue"]} == {"unchanged"}

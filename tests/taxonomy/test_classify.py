@@ -146,6 +146,13 @@ def test_each_category(rules: Rules, question: str, category: str) -> None:
         ("Will Golden State Warriors win the 2026 NBA Finals?", "Sports/NBA"),
         ("Will the Carolina Hurricanes win the 2026 NHL Stanley Cup?", "Sports/NHL"),
         ("Will Universitatea Craiova CS win on 2025-10-23?", "Sports/Soccer"),
+        # Later additions, from questions the rules were not written from.
+        ("Will Trump pardon Sam Bankman-Fried?", "Politics/Trump"),
+        ("Will Congress pass a crypto market structure bill in 2025?", "Politics/US-Government"),
+        ("Will there be a US-China trade deal?", "Politics/US-Government"),
+        ("Will WTI crude oil close above $80 in June?", "Economy"),
+        ("Will the Democrats win the Virginia governor race?", "Politics/Election"),
+        ("Jalen Brunson: Points O/U 27.5", "Sports/NBA"),
     ],
 )
 def test_tie_breaks_and_traps(rules: Rules, question: str, category: str) -> None:

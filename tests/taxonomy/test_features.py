@@ -166,6 +166,10 @@ def test_percent_threshold() -> None:
             {"range_low": 1.2, "range_high": 1.24, "direction": "between", "unit": "C"},
         ),
         (
+            'Will Dell say "Nvidia" 5+ times during earnings call?',
+            {"range_low": 5.0, "direction": "above", "unit": "times"},
+        ),
+        (
             "Trump margin of victory in New Hampshire Primary 0-2.5%",
             {"range_low": 0.0, "range_high": 2.5, "direction": "between", "unit": "%"},
         ),
@@ -429,3 +433,32 @@ def test_recorded_markets_extract_without_error_and_serialise(shared_data: Path)
         if "deadline" in found:
             assert len(found["deadline"]) == 10 and found["deadline"][4] == "-"
     assert up_down > 20
+
+
+def test_odd_input_never_raises() -> None:
+    """Pieces of real formats glued at random (seeded): every result is a JSON-serialisable dict whose
+    values have the contract's types."""
+    import random
+
+    pieces = [
+        "Will", "Bitcoin", "$", "$1", "$.5", "150K", "1.2B", "°F", "°C", "º", "-", "–", "to", "and",
+        "between", "or higher", "or below", "less than", "more than", "tweets", "O/U", "(-1.5)", "vs.",
+        "beat", "Up or Down", "- July 24,", "7:55PM-8:00PM ET", "12AM ET", "February 29", "April 31",
+        "2026-02-30", "in 2026", "before", "March", "by end of", "%", "0-", "temperature in", "NYC", "?",
+        "99999999999999999999", "1,2,3", "..", "$$", "(", ")", ":", "May", "Sept.", "DOGE", "sol",
+        "9" * 400, "$" + "9" * 400, "O/U " + "9" * 400, "9" * 400 + "°F", "13:99PM ET", "February 30, 2026",
+    ]  # fmt: skip
+    rng = random.Random(3)
+    types = {
+        "asset": str, "threshold": float, "direction": str, "range_low": float, "range_high": float,
+        "unit": str, "line": float, "place": str, "period": str, "deadline": str, "teams": list,
+        "start_hour_et": int, "start_minute_et": int, "window_minutes": int,
+    }  # fmt: skip
+    for _ in range(3000):
+        question = " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        category = rng.choice([None, "Sports/NBA", "Weather/Temperature"])
+        end = rng.choice([None, "2026-07-24", "not a date", 1_785_000_000, 1_785_000_000_000, 1e30])
+        found = extract_features(question, category, end_date=end)
+        json.dumps(found, allow_nan=False)
+        for key, value in found.items():
+            assert isinstance(value, types[key]), (question, key, value)

@@ -42,6 +42,19 @@ def test_ladder_orders_buckets_by_low_bound_open_low_first() -> None:
     assert [r.market_id for r in ladder(rows)] == ["a", "b", "c", "top"]
 
 
+def test_up_down_windows_of_a_day_are_in_time_order() -> None:
+    questions = [
+        "Bitcoin Up or Down - July 24, 10:00AM-10:05AM ET",
+        "Bitcoin Up or Down - July 24, 9:55AM-10:00AM ET",
+        "Bitcoin Up or Down - July 24, 12:00AM-12:05AM ET",
+    ]
+    rungs = ladder(
+        [Row(str(i), q, 0.5, extract_features(q, end_date="2026-07-24")) for i, q in enumerate(questions)]
+    )
+    assert [level_text(r) for r in rungs] == ["00:00 ET", "09:55 ET", "10:00 ET"]
+    assert consistency_flags([r.row for r in rungs]) == []
+
+
 def test_stored_features_win_over_the_question() -> None:
     rows = [Row("x", "opaque", 0.5, {"threshold": 2.0}), Row("y", "opaque", 0.5, {"threshold": 1.0})]
     assert [r.market_id for r in ladder(rows)] == ["y", "x"]

@@ -184,7 +184,7 @@ async def test_cancel_stops_the_run_and_stores_nothing(make_app: AppFactory, bt_
         bindings = {b.binding.action for b in app.active_bindings.values() if b.enabled}
         assert "cancel" not in bindings and "run" in bindings
         # Run and cancel in the same tick: the worker thread sees the cancel at its first check.
-        tab.action_run()
+        tab.start_run()
         assert tab.running
         active = {key: b.binding.action for key, b in app.active_bindings.items() if b.enabled}
         assert active.get("escape") == "cancel" and active.get("c") == "cancel"
@@ -300,7 +300,7 @@ async def test_rerun_of_an_old_style_config_says_what_it_lacks(make_app: AppFact
 
 async def test_help_and_palette_list_the_backtests_keys(make_app: AppFactory) -> None:
     app = make_app()
-    async with app.run_test(size=(120, 35)) as pilot:
+    async with app.run_test(size=(120, 35), notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("question_mark")
         text = "\n".join(rendered_text(w) for w in app.screen.query("Static"))
@@ -308,9 +308,13 @@ async def test_help_and_palette_list_the_backtests_keys(make_app: AppFactory) ->
         await pilot.press("escape")
         commands = {c.title: c for c in app.get_system_commands(app.screen)}
         assert "Go to Backtests" in commands and "Backtests: Re-run (to form)" in commands
+        # From another tab, before the Backtests tab was ever shown (its widgets are built on demand).
+        assert not app.query("#bt-strategies")
         commands["Backtests: Compare marked"].callback()
         await settle(pilot)
         assert app.query_one("#tabs").active == "backtests"  # type: ignore[attr-defined]
+        assert tab_of(app).open_ids == ["run-b"]
+        assert any("Mark two runs" in n.message for n in app._notifications)  # the action ran
 
 
 async def test_stored_names_and_labels_are_shown_literally(make_app: AppFactory, store: Path) -> None:

@@ -8,6 +8,7 @@ back from the store, so a fresh run and a reopened one look the same.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import Sequence
@@ -111,10 +112,16 @@ class BacktestsTab(TabView):
         self._seq = 0
         self._left_width = 0
         self._ready = self._shown = self._loaded = False
+        self._built = False
+        self._build_done = asyncio.Event()
 
     # --- layout -----------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # Empty until the tab is first shown (see `_ensure_built`): its ~50 widgets would otherwise
+        # slow the app's first screen, which is the Markets tab.
+        if not self._built:
+            return
         registered = set(all_strategies())
         values = default_values(self.ctx.settings, tuple(registered))
         with Horizontal(id="bt-body"):
@@ -145,10 +152,20 @@ class BacktestsTab(TabView):
                 yield VimTable(id="bt-runs")
             yield BacktestResults(id="bt-results")
 
-    def on_mount(self) -> None:
+    async def _ensure_built(self) -> None:
+        """Compose the tab's widgets once; every action awaits this (the palette can run one before
+        the tab was ever shown)."""
+        if self._built:
+            await self._build_done.wait()
+            return
+        self._built = True
+        await self.recompose()
         for error in self.query(".bt-error"):
             error.display = False
         self.query_one("#bt-carried").display = False
+        self._build_done.set()
+        self.runs_table.focus()
+        self._first_load()
 
     @property
     def runs_table(self) -> VimTable:
@@ -162,8 +179,9 @@ class BacktestsTab(TabView):
         self._ready = True
         self._first_load()
 
-    def on_show(self) -> None:
+    async def on_show(self) -> None:
         self._shown = True
+        await self._ensure_built()
         if self._loaded:
             self.reload_runs()  # runs stored meanwhile (e.g. by `pmtui backtest`) appear
         else:
@@ -171,7 +189,7 @@ class BacktestsTab(TabView):
 
     def _first_load(self) -> None:
         # Nothing is read until the tab is first shown: the app's first screen does not wait for it.
-        if self._ready and self._shown and not self._loaded:
+        if self._ready and self._shown and self._build_done.is_set() and not self._loaded:
             self._loaded = True
             self.reload_runs()
 
@@ -264,6 +282,8 @@ class BacktestsTab(TabView):
 
     def on_resize(self) -> None:
         # Also runs when the tab is first shown: a hidden tab has no width to lay columns out in.
+        if not self._build_done.is_set():
+            return
         width = self.query_one("#bt-left").size.width
         if self.runs and width != self._left_width:
             self._left_width = width
@@ -279,14 +299,16 @@ class BacktestsTab(TabView):
     def _metric_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
 
-    def action_open(self) -> None:
+    async def action_open(self) -> None:
+        await self._ensure_built()
         key = self.runs_table.cursor_key
         if key is None:
             self.app.notify("No stored runs yet.", timeout=3)
             return
         self.open_runs([key])
 
-    def action_toggle_mark(self) -> None:
+    async def action_toggle_mark(self) -> None:
+        await self._ensure_built()
         key = self.runs_table.cursor_key
         if key is None:
             return
@@ -301,7 +323,8 @@ class BacktestsTab(TabView):
             self.runs_table.update_cell(run_id, "mark", mark)
         self.runs_table.action_cursor_down()
 
-    def action_compare(self) -> None:
+    async def action_compare(self) -> None:
+        await self._ensure_built()
         pair = list(self.marked)
         cursor = self.runs_table.cursor_key
         if len(pair) == 1 and cursor is not None and cursor not in pair:
@@ -366,7 +389,8 @@ class BacktestsTab(TabView):
             label.display = problem is not None
             label.update(Text(f"↑ {problem}" if problem else "", style="bold"))
 
-    def action_focus_form(self) -> None:
+    async def action_focus_form(self) -> None:
+        await self._ensure_built()
         self.query_one("#bt-strategies").focus()
 
     @on(Input.Changed)
@@ -384,12 +408,12 @@ class BacktestsTab(TabView):
     @on(Input.Submitted)
     def _field_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.action_run()
+        self.start_run()
 
     @on(Button.Pressed, "#bt-run")
     def _run_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.action_run()
+        self.start_run()
 
     def _status(self, text: str | Text, style: str = "") -> None:
         line = text if isinstance(text, Text) else Text(text, style=style)
@@ -397,7 +421,12 @@ class BacktestsTab(TabView):
 
     # --- running ----------------------------------------------------------------------------------
 
-    def action_run(self) -> None:
+    async def action_run(self) -> None:
+        await self._ensure_built()
+        self.start_run()
+
+    def start_run(self) -> None:
+        """Validate the form and, when it is fine, start the run in a thread worker."""
         if self.running:
             self.app.notify("A backtest is already running (escape cancels it).", timeout=3)
             return
@@ -448,6 +477,7 @@ class BacktestsTab(TabView):
             self._status(Text(f"{message.text}… (esc cancels)"))
 
     def action_cancel(self) -> None:
+        """Ask the running backtest to stop at its next check (nothing is stored)."""
         if self._cancel is None or not self.running:
             return
         self._cancel.set()
@@ -474,7 +504,8 @@ class BacktestsTab(TabView):
 
     # --- re-run -----------------------------------------------------------------------------------
 
-    def action_rerun(self) -> None:
+    async def action_rerun(self) -> None:
+        await self._ensure_built()
         key = self.runs_table.cursor_key
         if key is None:
             self.app.notify("No stored runs to re-run.", timeout=3)
