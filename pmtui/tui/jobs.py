@@ -73,8 +73,8 @@ def cycle_finished(report: CycleReport) -> JobFinished:
 
 
 class BackgroundJobs:
-    """Starts, watches and stops the in-app jobs. All methods are called on the UI thread, except
-    `stop`, which blocks until the threads end (the app calls it from a worker thread)."""
+    """Starts, watches and stops the in-app jobs. `start` (imports, thread start) and `stop` (waits for
+    the threads) block, so the app calls them from worker threads; `check` runs on the UI thread."""
 
     def __init__(self, settings: Settings, post: Callable[[Message], object]) -> None:
         self.settings = settings

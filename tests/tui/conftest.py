@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.worker import WorkerCancelled, WorkerFailed
+from textual.worker import WorkerCancelled, WorkerFailed, WorkerState
 
 from pmtui.config import DatabaseSettings, Settings, UiSettings
 from pmtui.tui.app import PmtuiApp
@@ -51,7 +51,8 @@ async def settle(pilot: Pilot[None], rounds: int = 2) -> None:
         with contextlib.suppress(WorkerCancelled, WorkerFailed):
             await app.workers.wait_for_complete()
         await pilot.pause()
-        busy = any(worker.is_running for worker in app.workers)
+        # A worker not started yet (pending: its thread waits for a CPU on a loaded machine) is busy.
+        busy = any(worker.state in (WorkerState.PENDING, WorkerState.RUNNING) for worker in app.workers)
         quiet = 0 if busy else quiet + 1
         if quiet >= rounds:
             return

@@ -45,4 +45,4 @@ def test_narrow_lines_fit_and_keep_each_job() -> None:
 
 def test_tiny_terminal_counts_jobs_by_state() -> None:
     text = line(60)
-    assert text.startswith("jobs ") and "✗1 failed" in text
+    assert text.startswith("jobs ") and "✗snapshots" in text and "●3" in text

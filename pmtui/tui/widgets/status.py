@@ -113,14 +113,19 @@ def _job_piece(job: JobState, now: float, detail: int) -> Text:
 
 
 def _jobs_summary(jobs: list[JobState]) -> Text:
-    """All jobs in a few characters: how many are in each state."""
+    """All jobs in a few characters: how many are in each state (● idle, ◐ running), and which failed."""
     counts: dict[str, int] = {}
     for job in jobs:
         counts[job.state] = counts.get(job.state, 0) + 1
     piece = Text("jobs", style="bold")
     for state, count in sorted(counts.items()):
         piece.append(" ")
-        piece.append(f"{_STATE_MARK.get(state, '●')}{count} {state}", style=_STATE_STYLE.get(state, ""))
+        mark = _STATE_MARK.get(state, "●")
+        if state in ("failed", "error"):  # which ones, not how many
+            names = ",".join(job.name for job in jobs if job.state == state)
+            piece.append(f"{mark}{names}", style=_STATE_STYLE[state])
+        else:
+            piece.append(f"{mark}{count}", style=_STATE_STYLE.get(state, ""))
     return piece
 
 
