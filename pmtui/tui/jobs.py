@@ -6,7 +6,8 @@ Their callbacks run in the job threads and only post typed messages to the app (
 thread-safe); the app draws job states, the status bar and the offline banner from those. A failing
 collector job is retried by the scheduler after `collect.failure_retry`, a failing monitor cycle by
 the monitor one interval later; a thread that dies altogether is restarted after
-`collect.failure_retry` by `check()`. Nothing here raises into the app.
+`collect.failure_retry` by `check()`. With Telegram configured, the alert sender runs beside them.
+Nothing here raises into the app.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pmtui.tui.messages import JobFinished
 if TYPE_CHECKING:
     # Imported when the jobs start, in a worker thread: the collector and the monitor pull in the
     # HTTP client, the strategies and the signals code, which the first screen does not need.
+    from pmtui.alerts.sender import AlertSender
     from pmtui.collect.summary import JobResult
     from pmtui.signals.monitor import CycleReport
 
@@ -85,6 +87,10 @@ class BackgroundJobs:
         self._lock = threading.Lock()
         self._stopped = False
         self._monitor_woken = False
+        self.alerts: AlertSender | None = None
+        """The Telegram sender (pmtui/alerts/sender.py) when Telegram is configured: the jobs queue
+        alerts (new-signal digest, fills, settlements, failing jobs); it delivers them, as beside
+        `pmtui collect` and `pmtui monitor`."""
         """Set by `stop()`: a `start()` still on its way (in a worker) then starts nothing."""
 
     @property
@@ -111,6 +117,13 @@ class BackgroundJobs:
                     names += list(JOBS)
                 else:
                     names.append(MONITOR)
+            if names and self.alerts is None:
+                from pmtui.alerts.sender import AlertSender
+
+                sender = AlertSender(self.settings)
+                if sender.configured:
+                    sender.start()
+                    self.alerts = sender
         return names
 
     def _new(self, name: str) -> JobThread:
@@ -190,6 +203,10 @@ class BackgroundJobs:
         with self._lock:
             self._stopped = True
             threads, self.threads = self.threads, {}
+            alerts, self.alerts = self.alerts, None
+        if alerts is not None:
+            alerts.stop(timeout)
+            alerts.close()
         # Side by side: each stop() signals its thread, then waits for it.
         stoppers = [threading.Thread(target=thread.stop, args=(timeout,)) for thread in threads.values()]
         for stopper in stoppers:

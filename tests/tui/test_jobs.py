@@ -9,11 +9,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 
 from pmtui.config import ApiSettings, DatabaseSettings, LimitSettings, Settings, load_settings
 from pmtui.polymarket.fake_server import FakePolymarket
-from pmtui.store import connect
+from pmtui.store import connect, write_tx
 from pmtui.tui.app import PmtuiApp
 from pmtui.tui.clock import fixed_clock
 from pmtui.tui.context import TuiContext
@@ -212,5 +213,52 @@ def test_the_first_catalogue_pass_wakes_the_monitor(
         catalog = [m for m in posted if isinstance(m, JobFinished) and m.job == "catalog"]
         assert catalog and catalog[0].markets_new > 0
         assert posted.index(catalog[0]) < posted.index(monitor_cycles()[1])
+    finally:
+        jobs.stop(timeout=10)
+
+
+def test_queued_alerts_go_out_from_the_app_when_telegram_is_configured(
+    make_fake_polymarket: Callable[..., FakePolymarket], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The jobs queue alerts; in the app the sender runs beside them (as beside `pmtui collect`)."""
+    from pmtui.alerts.fake_telegram import FakeTelegram
+    from pmtui.alerts.outbox import enqueue
+    from pmtui.config import UiSettings
+    from pmtui.tui.jobs import BackgroundJobs
+
+    token = "7012345678:AAHsecretTOKEN-x9Yz_qwertyuiopasdfgh"
+    make_fake_polymarket(recorded=True)
+    with FakeTelegram(token=token) as telegram:
+        monkeypatch.setenv("PMTUI_TELEGRAM_URL", telegram.url)
+        monkeypatch.setenv("PMTUI_TELEGRAM_TOKEN", token)
+        monkeypatch.setenv("PMTUI_TELEGRAM_CHAT_ID", "-100123")
+        settings = dataclasses.replace(load_settings(), ui=UiSettings(run_collector=True, run_monitor=False))
+        db = connect(settings.database.path)
+        with write_tx(db):
+            enqueue(db, kind="test", dedupe_key="app-test", text="hello from the app", now=int(time.time()))
+        db.conn.close()
+        jobs = BackgroundJobs(settings, lambda message: None)
+        jobs.start()
+        try:
+            assert jobs.alerts is not None
+            deadline = time.monotonic() + 30
+            while not any("hello from the app" in text for text in telegram.texts()):
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        finally:
+            jobs.stop(timeout=10)
+        assert jobs.alerts is None
+
+
+def test_no_alert_sender_without_telegram(make_fake_polymarket: Callable[..., FakePolymarket]) -> None:
+    from pmtui.config import UiSettings
+    from pmtui.tui.jobs import BackgroundJobs
+
+    make_fake_polymarket(recorded=True)
+    settings = dataclasses.replace(load_settings(), ui=UiSettings(run_collector=True, run_monitor=False))
+    jobs = BackgroundJobs(settings, lambda message: None)
+    jobs.start()
+    try:
+        assert jobs.alerts is None
     finally:
         jobs.stop(timeout=10)
