@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
-from pmtui.backtest.runs import EquityCurve, RunSummary, equity_curve, list_runs
+if TYPE_CHECKING:
+    # pmtui.backtest.runs pulls in numpy and the engine (a quarter of a second): imported by the
+    # functions below, in the tab's worker threads, so the app's first screen does not wait for it.
+    from pmtui.backtest.runs import EquityCurve, RunSummary
 
 RUN_LIMIT = 200
 
@@ -47,6 +50,8 @@ class LoadedRun:
 def read_runs(db: Database, limit: int = RUN_LIMIT) -> list[RunSummary]:
     """The most recent runs first. A run whose document lacks its config (older runs) takes the
     horizon from `config_json`, which every run has."""
+    from pmtui.backtest.runs import list_runs
+
     runs = list_runs(db, limit=limit)
     out = []
     for run in runs:
@@ -61,6 +66,8 @@ def read_runs(db: Database, limit: int = RUN_LIMIT) -> list[RunSummary]:
 
 
 def read_run(db: Database, run_id: str) -> LoadedRun | None:
+    from pmtui.backtest.runs import equity_curve
+
     row = db.execute(
         "SELECT created, label, generated_data, config_json, results_json FROM backtest_runs WHERE run_id = ?",
         [run_id],

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -25,7 +25,6 @@ from textual.message import Message
 from textual.widgets import Button, DataTable, Input, Label, ProgressBar, SelectionList, Static
 
 from pmtui.backtest.config import BacktestConfig, available_strategy_names
-from pmtui.backtest.runs import RunSummary
 from pmtui.strategies.registry import all_strategies
 from pmtui.tui import formatting as fmt
 from pmtui.tui.backtest_form import (
@@ -44,6 +43,9 @@ from pmtui.tui.queries.backtests import LoadedRun, read_run, read_runs
 from pmtui.tui.tabs.base import TabView
 from pmtui.tui.widgets.backtest_results import BacktestResults, Shown
 from pmtui.tui.widgets.table import VimTable
+
+if TYPE_CHECKING:
+    from pmtui.backtest.runs import RunSummary  # numpy and the engine: not on the first screen's path
 
 log = logging.getLogger("pmtui.tui.backtests")
 
