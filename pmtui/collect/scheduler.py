@@ -24,7 +24,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -231,11 +231,17 @@ def _call_safely(hook: Callable[[Any], Any], value: Any) -> None:
         log.exception("hook %r failed", hook)
 
 
-class BackgroundCollector:
-    """The scheduler in a daemon thread with its own event loop and database connection (for the TUI)."""
+class BackgroundLoop:
+    """An async `run_forever(stop)` in a daemon thread with its own event loop (for the TUI): the
+    collector's scheduler and the live monitor both run this way. `stop()` sets the stop event and
+    waits for the thread; an exception that ends the loop is kept in `error`, never raised into the
+    void."""
 
-    def __init__(self, settings: Settings, **scheduler_options: Any) -> None:
-        self.scheduler = Scheduler(settings, **scheduler_options)
+    def __init__(
+        self, name: str, run_forever: Callable[[threading.Event], Coroutine[Any, Any, None]]
+    ) -> None:
+        self._name = name
+        self._run_forever = run_forever
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None
@@ -244,15 +250,15 @@ class BackgroundCollector:
         if self._thread is not None:
             return
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="pmtui-collector", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         try:
-            asyncio.run(self.scheduler.run_forever(self._stop))
-        except BaseException as exc:  # reported to the owner, never raised into the void
+            asyncio.run(self._run_forever(self._stop))
+        except BaseException as exc:  # reported to the owner through `error`
             self.error = exc
-            log.exception("background collector stopped")
+            log.exception("%s stopped", self._name)
 
     @property
     def running(self) -> bool:
@@ -263,6 +269,14 @@ class BackgroundCollector:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+
+
+class BackgroundCollector(BackgroundLoop):
+    """The scheduler in a daemon thread with its own event loop and database connection (for the TUI)."""
+
+    def __init__(self, settings: Settings, **scheduler_options: Any) -> None:
+        self.scheduler = Scheduler(settings, **scheduler_options)
+        super().__init__("pmtui-collector", self.scheduler.run_forever)
 
 
 def summary_line(result: JobResult) -> str:

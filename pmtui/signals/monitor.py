@@ -43,7 +43,7 @@ from sqlite_utils import Database
 
 from pmtui.collect.ingest import parse_markets, store_batch
 from pmtui.collect.quotes import refresh_quotes
-from pmtui.collect.scheduler import _call_safely, _wait_for, unreachable
+from pmtui.collect.scheduler import BackgroundLoop, _call_safely, _wait_for, unreachable
 from pmtui.config import Settings
 from pmtui.polymarket.client import PolymarketClient
 from pmtui.signals.batch import BatchOptions, run_signals
@@ -530,9 +530,9 @@ class Monitor:
             _call_safely(hook, report)
 
 
-class BackgroundMonitor:
-    """The monitor in a daemon thread with its own event loop, connection and client (for the TUI).
-    The same shape as `pmtui.collect.scheduler.BackgroundCollector`."""
+class BackgroundMonitor(BackgroundLoop):
+    """The monitor in a daemon thread with its own event loop, connection and client (for the TUI),
+    run like the collector's `BackgroundCollector`."""
 
     def __init__(
         self,
@@ -544,34 +544,8 @@ class BackgroundMonitor:
         self.monitor = Monitor(
             settings, on_cycle_done=list(on_cycle_done), aggressive=aggressive, **monitor_options
         )
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.error: BaseException | None = None
-
-    def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="pmtui-monitor", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            asyncio.run(self.monitor.run_forever(self._stop))
-        except BaseException as exc:  # reported to the owner, never raised into the void
-            self.error = exc
-            log.exception("background monitor stopped")
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        super().__init__("pmtui-monitor", self.monitor.run_forever)
 
     def wake(self) -> None:
         """Run the next cycle now (see `Monitor.wake`)."""
         self.monitor.wake()
-
-    def stop(self, timeout: float = 30) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
