@@ -212,6 +212,17 @@ class _SlugMatcher:
         )
         self._heads = {h: tuple(sorted(e)) for h, e in heads.items() if len(h) == _HEAD}
         self._segment_keys = frozenset(self.segments)
+        # A glob whose literal holds a dash-bounded word ("-house-election-") can only match a slug
+        # with that word as an inner segment: such globs are looked up by that word, not scanned.
+        self._other_by_word: dict[str, list[tuple[str, re.Pattern[str], int]]] = {}
+        self._other_loose: list[tuple[str, re.Pattern[str], int]] = []
+        for entry in self.other:
+            words = [w for w in entry[0].split("-")[1:-1] if w]
+            if words:
+                self._other_by_word.setdefault(words[0], []).append(entry)
+            else:
+                self._other_loose.append(entry)
+        self._other_words = frozenset(self._other_by_word)
 
     def best(self, slug: str) -> int | None:
         slug = slug.lower()
@@ -223,15 +234,21 @@ class _SlugMatcher:
                 if slug.startswith(prefix):
                     found = hit
                     break
-        if self.segments:
-            inner = slug.split("-")[1:-1]
-            for segment in self._segment_keys.intersection(inner):
-                hit = self.segments[segment]
-                if found is None or hit < found:
-                    found = hit
-        for literal, regex, index in self.other:
-            if (found is None or index < found) and literal in slug and regex.match(slug):
+        inner = slug.split("-")[1:-1]
+        for segment in self._segment_keys.intersection(inner):
+            hit = self.segments[segment]
+            if found is None or hit < found:
+                found = hit
+        for literal, regex, index in self._other_loose:  # sorted by index: the first hit is the best
+            if found is not None and index >= found:
+                break
+            if literal in slug and regex.match(slug):
                 found = index
+                break
+        for word in self._other_words.intersection(inner):
+            for literal, regex, index in self._other_by_word[word]:
+                if (found is None or index < found) and literal in slug and regex.match(slug):
+                    found = index
         return found
 
 
