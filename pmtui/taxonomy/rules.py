@@ -24,7 +24,7 @@ by their first token (a question of a dozen tokens costs a dozen dict probes, wh
 rules). Case-sensitive words are only checked when their lower-case form is among the tokens, and a
 regex only runs when its rule could still beat the best rule found so far and one of its `gate`
 substrings is in the question. Questions of one template (every digit read as "0": "Will Bitcoin
-be above $100,000 on May 5?" and "... $98,500 on May 6?") share one answer from a bounded LRU cache
+be above $100,000 on May 5?" and "... $105,500 on May 6?") share one answer from a bounded LRU cache
 when the rules provably cannot tell their digits apart (see `Rules.best`).
 
 The shipped defaults are `data/taxonomy.toml`; a user file (`taxonomy.toml` beside the settings file,
@@ -386,8 +386,8 @@ class Rules:
     ) -> Rule | None:
         """The highest-priority rule that fires on this market, or None.
 
-        Questions of one template ("Will Bitcoin be above $100,000 on May 5?" and "... $98,500 on
-        May 6?": equal once every digit is "0") get one answer from a bounded LRU cache: the rules
+        Questions of one template ("Will Bitcoin be above $100,000 on May 5?" and "... $105,500
+        on May 6?": equal once every digit is "0") get one answer from a bounded LRU cache: the rules
         cannot tell their digits apart (`_digit_blind`), unless the template holds a word with digits
         that a rule names (`_digit_ids`, e.g. "Map 1"); such questions are classified one by one.
         """
