@@ -143,7 +143,7 @@ def measure(label: str, passes: list[list[Market]]) -> None:
     hits, misses = info if info is not None else (0, n)
     print(
         f"{label}: {n:,} markets ({distinct:,} distinct questions per pass, {len(passes)} pass(es), "
-        f"template cache cold at each pass: {hits:,} hits, {misses:,} misses)\n"
+        f"template cache cold at each pass, last pass: {hits:,} hits, {misses:,} misses)\n"
         f"  classify alone:              {n / classify_s:>10,.0f} markets/s ({classify_s * 1e6 / n:.1f} µs each)\n"
         f"  classify + extract_features: {n / both_s:>10,.0f} markets/s ({both_s * 1e6 / n:.1f} µs each)\n"
         f"  so extract_features alone ~  {n / max(both_s - classify_s, 1e-9):>10,.0f} markets/s\n"
