@@ -23,7 +23,9 @@ Speed: questions are split into lower-case word tokens once; phrases are looked 
 by their first token (a question of a dozen tokens costs a dozen dict probes, whatever the number of
 rules). Case-sensitive words are only checked when their lower-case form is among the tokens, and a
 regex only runs when its rule could still beat the best rule found so far and one of its `gate`
-substrings is in the question.
+substrings is in the question. Questions of one template (every digit read as "0": "Will Bitcoin
+be above $100,000 on May 5?" and "... $105,500 on May 6?") share one answer from a bounded LRU cache
+when the rules provably cannot tell their digits apart (see `Rules.best`).
 
 The shipped defaults are `data/taxonomy.toml`; a user file (`taxonomy.toml` beside the settings file,
 see `user_rules_path`) adds rules and replaces shipped rules of the same name. A bad file raises
@@ -33,6 +35,7 @@ see `user_rules_path`) adds rules and replaces shipped rules of the same name. A
 from __future__ import annotations
 
 import fnmatch
+import functools
 import itertools
 import re
 import tomllib
@@ -63,6 +66,12 @@ OTHER = "Other"
 DISABLED = -(10**9)
 
 TOKEN_RE = re.compile(r"[a-z0-9]+")
+TEMPLATE_CACHE_SIZE = 32_768
+# Every ASCII digit becomes "0" in a question's template. UTF-8 bytes: a digit is always one byte
+# (multi-byte characters use bytes >= 0x80), and bytes.translate is several times faster than str's.
+_ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
+_ZERO_DIGITS_STR = str.maketrans("123456789", "000000000")
+_QUANTIFIER_RE = re.compile(r"\{\d+(?:,\d*)?\}")
 CASED_TOKEN_RE = re.compile(r"[A-Za-z0-9]+")
 _CATEGORY_RE = re.compile(r"^[A-Z][A-Za-z0-9]*(?:/[A-Za-z0-9][A-Za-z0-9.+&-]*)?$")
 _LIST_KEYS = ("phrases", "cased", "regex", "gate", "requires", "unless", "tags", "events", "series")
@@ -119,6 +128,10 @@ def tokens(text: str) -> list[str]:
     return TOKEN_RE.findall(folded)
 
 
+def _zeroed(word: str) -> str:
+    return word.translate(_ZERO_DIGITS_STR)
+
+
 def _phrase_key(phrase: str) -> tuple[str, ...]:
     return tuple(tokens(phrase))
 
@@ -163,6 +176,9 @@ class _PhraseIndex:
         return False
 
 
+_HEAD = 2
+
+
 class _SlugMatcher:
     """Slug globs of one field: exact slugs by dict, `prefix*` globs by prefix length, the rest
     (`*-infix-*`, `*suffix`) as regexes behind a substring test. Returns the best rule index."""
@@ -186,28 +202,53 @@ class _SlugMatcher:
                 chunks = [c for c in re.split(r"[*?\[\]]", pattern) if c]
                 literal = max(chunks, key=len) if chunks else ""
                 self.other.append((literal, re.compile(fnmatch.translate(pattern)), index))
-        self.lengths = sorted({len(p) for p in self.prefixes})
+        # Prefixes by their first two characters, best (lowest index) first: a slug probes one short
+        # list instead of slicing itself at every prefix length. Shorter prefixes are few: a list.
+        heads: dict[str, list[tuple[int, str]]] = {}
+        for prefix, index in self.prefixes.items():
+            heads.setdefault(prefix[:_HEAD], []).append((index, prefix))
+        self._short = tuple(
+            sorted((i, p) for h, entries in heads.items() if len(h) < _HEAD for i, p in entries)
+        )
+        self._heads = {h: tuple(sorted(e)) for h, e in heads.items() if len(h) == _HEAD}
         self._segment_keys = frozenset(self.segments)
+        # A glob whose literal holds a dash-bounded word ("-house-election-") can only match a slug
+        # with that word as an inner segment: such globs are looked up by that word, not scanned.
+        self._other_by_word: dict[str, list[tuple[str, re.Pattern[str], int]]] = {}
+        self._other_loose: list[tuple[str, re.Pattern[str], int]] = []
+        for entry in self.other:
+            words = [w for w in entry[0].split("-")[1:-1] if w]
+            if words:
+                self._other_by_word.setdefault(words[0], []).append(entry)
+            else:
+                self._other_loose.append(entry)
+        self._other_words = frozenset(self._other_by_word)
 
     def best(self, slug: str) -> int | None:
         slug = slug.lower()
         found = self.exact.get(slug)
-        prefixes = self.prefixes
-        for length in self.lengths:
-            if length > len(slug):
-                break
-            hit = prefixes.get(slug[:length])
-            if hit is not None and (found is None or hit < found):
-                found = hit
-        if self.segments:
-            inner = slug.split("-")[1:-1]
-            for segment in self._segment_keys.intersection(inner):
-                hit = self.segments[segment]
-                if found is None or hit < found:
+        for entries in (self._heads.get(slug[:_HEAD], ()), self._short):
+            for hit, prefix in entries:
+                if found is not None and hit >= found:
+                    break  # sorted by index: no later prefix is better
+                if slug.startswith(prefix):
                     found = hit
-        for literal, regex, index in self.other:
-            if (found is None or index < found) and literal in slug and regex.match(slug):
+                    break
+        inner = slug.split("-")[1:-1]
+        for segment in self._segment_keys.intersection(inner):
+            hit = self.segments[segment]
+            if found is None or hit < found:
+                found = hit
+        for literal, regex, index in self._other_loose:  # sorted by index: the first hit is the best
+            if found is not None and index >= found:
+                break
+            if literal in slug and regex.match(slug):
                 found = index
+                break
+        for word in self._other_words.intersection(inner):
+            for literal, regex, index in self._other_by_word[word]:
+                if (found is None or index < found) and literal in slug and regex.match(slug):
+                    found = index
         return found
 
 
@@ -225,7 +266,7 @@ class _Compiled:
 class Rules:
     """A compiled rule set. Build with `Rules.from_rules(...)` or `load_rules(...)`."""
 
-    def __init__(self, rules: Iterable[Rule]) -> None:
+    def __init__(self, rules: Iterable[Rule], *, template_cache: bool = True) -> None:
         self.rules: list[Rule] = sorted(rules, key=lambda r: -r.priority)
         self._compiled: list[_Compiled] = []
         # Text matchers (phrases and the requires/unless/gate phrases) share one index of phrase ids.
@@ -269,12 +310,30 @@ class Rules:
                     gate_chars=tuple(g.lower() for g in rule.gate if not _phrase_key(g)),
                 )
             )
+        # Template cache (see `best`). The phrases and cased words with digits, zeroed as templates
+        # are, join the phrase index: a template that holds one ("map 0" for "Map 1 Winner") may
+        # depend on its digits. No rule refers to these ids, so they never fire a rule themselves.
+        digit_keys = {
+            tuple(_zeroed(t) for t in key)
+            for key in (*self._phrase_ids, *((w.lower(),) for w in self._cased))
+            if any(ch.isdigit() for t in key for ch in t)
+        }
+        for key in sorted(digit_keys):
+            if key not in self._phrase_ids:
+                self._phrase_ids[key] = len(self._phrase_ids)
+                index.add(key, self._phrase_ids[key])
+        self._digit_ids = frozenset(self._phrase_ids[key] for key in digit_keys)
         index.freeze()
         self._index = index
         # Rule indexes per phrase, ascending (= best first), so a scan can stop early.
         self._phrase_rules = {pid: tuple(sorted(rs)) for pid, rs in phrase_rules.items()}
         self._cased_lower = frozenset(w.lower() for w in self._cased)
         self._slugs = {kind: _SlugMatcher(patterns) for kind, patterns in slug_patterns.items()}
+        self._template_index = (
+            functools.lru_cache(maxsize=TEMPLATE_CACHE_SIZE)(self._index_of_template)
+            if template_cache and self._digit_blind()
+            else None
+        )
 
     @classmethod
     def from_rules(cls, rules: Iterable[Rule]) -> Rules:
@@ -292,6 +351,29 @@ class Rules:
                 return r
         raise KeyError(name)
 
+    def _digit_blind(self) -> bool:
+        """Whether the rules treat every ASCII digit alike apart from `_digit_ids` (checked per
+        template): no gate substring holds a digit and no regex names one (quantifiers like {0,60}
+        aside; \\d, \\w, \\b and [^?] cannot tell digits apart). Otherwise the cache stays off."""
+        for c in self._compiled:
+            if any(ch.isdigit() for g in c.gate_chars for ch in g):
+                return False
+            if any(ch.isdigit() for r in c.rule.regex for ch in _QUANTIFIER_RE.sub("", r)):
+                return False
+        return True
+
+    def cache_clear(self) -> None:
+        """Forget the cached templates (benchmarks start each pass cold with it)."""
+        if self._template_index is not None:
+            self._template_index.cache_clear()
+
+    def cache_info(self) -> tuple[int, int] | None:
+        """(hits, misses) of the template cache, None when it is off."""
+        if self._template_index is None:
+            return None
+        info = self._template_index.cache_info()
+        return info.hits, info.misses
+
     # --- matching ----------------------------------------------------------------------------------
 
     def best(
@@ -302,9 +384,48 @@ class Rules:
         event_slug: str | None = None,
         series_slug: str | None = None,
     ) -> Rule | None:
-        """The highest-priority rule that fires on this market, or None."""
-        toks = tokens(question)
+        """The highest-priority rule that fires on this market, or None.
+
+        Questions of one template ("Will Bitcoin be above $100,000 on May 5?" and "... $105,500
+        on May 6?": equal once every digit is "0") get one answer from a bounded LRU cache: the rules
+        cannot tell their digits apart (`_digit_blind`), unless the template holds a word with digits
+        that a rule names (`_digit_ids`, e.g. "Map 1"); such questions are classified one by one.
+        """
+        cached = self._template_index
+        if cached is None:
+            best = self._best_index(question, tags, event_slug, series_slug)
+        else:
+            template = question.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)
+            best = cached(template, tuple(tags), event_slug, series_slug)
+            if best < 0:
+                best = self._best_index(question, tags, event_slug, series_slug)
+        return self.rules[best] if best < len(self.rules) else None
+
+    def _index_of_template(
+        self, template: bytes, tags: tuple[str, ...], event_slug: str | None, series_slug: str | None
+    ) -> int:
+        """The best rule's index for every question of this template, or -1 when its digits matter.
+        The template is itself a question of its class, so it is classified in their stead."""
+        text = template.decode("utf-8", "surrogatepass")
+        toks = tokens(text)
+        if not text.isascii():
+            toks = [_zeroed(t) for t in toks]  # folding makes digits of some characters ("①" -> "1")
+        return self._best_index(text, tags, event_slug, series_slug, toks)
+
+    def _best_index(
+        self,
+        question: str,
+        tags: Sequence[str],
+        event_slug: str | None,
+        series_slug: str | None,
+        template: list[str] | None = None,
+    ) -> int:
+        """The index of the best rule that fires (`len(self.rules)` when none does). With `template`
+        (the tokens of a question's template), -1 when the template holds a digit phrase."""
+        toks = tokens(question) if template is None else template
         present = self._index.hits(toks)
+        if template is not None and not self._digit_ids.isdisjoint(present):
+            return -1
         best = len(self.rules)  # rules are sorted by priority: a lower index is a better rule
         compiled = self._compiled
         phrase_rules = self._phrase_rules
@@ -354,7 +475,7 @@ class Rules:
             if any(r.search(question) for r in c.regexes):
                 best = i
                 break
-        return self.rules[best] if best < len(self.rules) else None
+        return best
 
 
 # --- loading ---------------------------------------------------------------------------------------
@@ -495,7 +616,11 @@ def merge_rules(base: Iterable[Rule], overrides: Iterable[Rule]) -> list[Rule]:
 
 
 def load_rules(
-    default_path: Path | None = None, user_path: Path | None = None, *, include_user: bool = True
+    default_path: Path | None = None,
+    user_path: Path | None = None,
+    *,
+    include_user: bool = True,
+    template_cache: bool = True,
 ) -> Rules:
     """The shipped rules overlaid by the user's file (when it exists)."""
     base = parse_rule_file(default_path or default_rules_path())
@@ -504,7 +629,7 @@ def load_rules(
         user = user_path or user_rules_path()
         if user.exists():
             extra = parse_rule_file(user)
-    return Rules(merge_rules(base, extra))
+    return Rules(merge_rules(base, extra), template_cache=template_cache)
 
 
 _DEFAULT: Rules | None = None
