@@ -54,7 +54,7 @@ def parse_markets(raw_items: Iterable[Any], *, event: Mapping[str, Any] | None =
     """Parse raw Gamma markets (from /markets/keyset, /markets/{id} or an event's list)."""
     batch = ParsedBatch()
     for raw in raw_items:
-        if not isinstance(raw, Mapping):
+        if not (type(raw) is dict or isinstance(raw, Mapping)):
             batch.bad.append((BadRecord("not_an_object", None, f"got {type(raw).__name__}"), raw))
             continue
         if is_placeholder(raw):
@@ -67,7 +67,9 @@ def parse_markets(raw_items: Iterable[Any], *, event: Mapping[str, Any] | None =
             continue
         batch.markets.append(market)
         parents = (
-            [event] if event is not None else [e for e in raw.get("events") or [] if isinstance(e, Mapping)]
+            [event]
+            if event is not None
+            else [e for e in raw.get("events") or [] if (type(e) is dict or isinstance(e, Mapping))]
         )
         for parent in parents[:1]:
             _add_event(batch, parent)
@@ -89,7 +91,7 @@ def _add_event(batch: ParsedBatch, raw: Mapping[str, Any]) -> None:
 
 
 def _add_tag(batch: ParsedBatch, raw: Any) -> None:
-    if isinstance(raw, Mapping):
+    if type(raw) is dict or isinstance(raw, Mapping):
         try:
             tag = parse_tag(raw)
         except BadRecord:

@@ -3,7 +3,7 @@
 1. Parse + upsert: the recorded real Gamma markets in ../shared/data/polymarket, repeated with fresh
    ids and token ids to N objects (default 50,000), parsed and written to a new SQLite file in pages
    of 100 (the keyset page size) exactly as the catalogue job does (`parse_markets` + `store_batch`).
-   Target: >= 20,000 markets/s on one core.
+   Target: >= 20,000 markets/s on one core, judged on CPU time (see `bench_upsert`).
 2. API calls: one full `pmtui collect --once` cycle (catalogue, resolutions, snapshots, history)
    against the fake Polymarket server holding M generated markets, calls counted per endpoint.
    Targets: catalogue = ceil(M/100) pages per listing, top-100 price refresh = 1 call, so hourly
@@ -57,21 +57,30 @@ def repeated_markets(n: int) -> list[dict[str, Any]]:
 def bench_upsert(n: int, workdir: Path) -> None:
     raws = repeated_markets(n)
     db = connect(str(workdir / "upsert.sqlite"))
-    started = time.perf_counter()
-    parse_seconds = 0.0
+    # CPU time (time.process_time) beside wall time: the target is per core, and on a shared machine
+    # the wall clock also counts the time other processes held the CPU, so it moves with their load.
+    # SQLite runs in this process, so its work (and the kernel's, for the WAL writes) is counted.
+    started, cpu_started = time.perf_counter(), time.process_time()
+    parse_seconds = parse_cpu = 0.0
     stored = 0
     for first in range(0, len(raws), PAGE):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         batch = parse_markets(raws[first : first + PAGE])
         parse_seconds += time.perf_counter() - t0
+        parse_cpu += time.process_time() - c0
         result = store_batch(db, batch, source="bench")
         stored += len(result.new) + len(result.updated)
-    total = time.perf_counter() - started
+    total, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     count = db.conn.execute("SELECT count(*) FROM markets").fetchone()[0]
     db.close()
     print(f"parse + upsert: {n:,} raw Gamma markets ({stored:,} stored, {count:,} rows) in {total:.2f} s")
     print(
-        f"  {n / total:,.0f} markets/s overall (parse alone {n / parse_seconds:,.0f}/s)  target >= 20,000/s"
+        f"  CPU time: {n / cpu:,.0f} markets/s overall (parse {n / parse_cpu:,.0f}/s, "
+        f"store {n / (cpu - parse_cpu):,.0f}/s)  target >= 20,000/s"
+    )
+    print(
+        f"  wall time: {n / total:,.0f} markets/s overall (parse {n / parse_seconds:,.0f}/s, "
+        f"store {n / (total - parse_seconds):,.0f}/s)"
     )
 
 
