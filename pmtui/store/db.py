@@ -8,6 +8,7 @@ or `kill -9` (at worst the last transactions are lost).
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +24,7 @@ def connect(path: Path | str, *, busy_timeout: float = 30.0, migrate: bool = Tru
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=busy_timeout, isolation_level=None)
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-    conn.execute("PRAGMA journal_mode = WAL")
+    _use_wal(conn, busy_timeout)
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA temp_store = MEMORY")
@@ -34,6 +35,25 @@ def connect(path: Path | str, *, busy_timeout: float = 30.0, migrate: bool = Tru
         with write_tx(db):
             migrations.apply(db)
     return db
+
+
+def _use_wal(conn: sqlite3.Connection, busy_timeout: float) -> None:
+    """Switch a new file to WAL (the mode is stored in the file, so later opens find it set).
+
+    Switching needs a moment of exclusive access, and SQLite answers "database is locked" at once,
+    without waiting out the busy timeout, when another connection is opening the same new file (the
+    app's collector and monitor threads start together). So the switch is retried until the timeout.
+    """
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
 
 
 def integrity_ok(db: Database) -> bool:

@@ -197,3 +197,31 @@ def test_api_health(db: Database) -> None:
         )
     health = api_health(db)
     assert health.offline and health.calls == 2 and health.last_ok is None
+
+
+def test_threads_opening_one_new_file_at_once_all_succeed(tmp_path: Path) -> None:
+    """The app's collector and monitor threads open a new store together: switching it to WAL and
+    migrating it must not fail with "database is locked" in either of them (before the fix, about one
+    new file in six failed this way)."""
+    import threading
+
+    errors: list[BaseException] = []
+    for trial in range(40):
+        path = tmp_path / f"new-{trial}.sqlite"
+        start = threading.Barrier(2)
+
+        def open_it(path: Path = path, start: threading.Barrier = start) -> None:
+            start.wait()
+            try:
+                db = connect(path, busy_timeout=10)
+                assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+                db.conn.close()
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=open_it) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []
