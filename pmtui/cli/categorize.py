@@ -92,6 +92,10 @@ def _categorize_file(path: Path, as_json: bool) -> None:
                         ensure_ascii=False,
                     )
                 )
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as Unix tools do, not "cannot read FILE".
+        sys.stderr.close()
+        raise SystemExit(0) from None
     except (OSError, EOFError) as exc:
         fail(f"cannot read {path}: {exc}")
     except UnicodeDecodeError:
