@@ -6,8 +6,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,19 +18,9 @@ from pmtui.polymarket.fake_server import FakePolymarket
 from pmtui.store import connect
 from pmtui.taxonomy.categorize import Categorized, categorize_market, categorize_store
 from pmtui.taxonomy.clusters import cluster_id
+from tests.collect.collect_helpers import pmtui
 
 MIXED = "gamma_markets_600_mixed_2026-02.json"
-
-
-def pmtui(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pmtui", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=dict(os.environ),
-        check=False,
-    )
 
 
 @pytest.fixture
