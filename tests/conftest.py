@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from pmtui.fakes.polymarket_data import generate_markets, load_recorded
+from pmtui.fakes.polymarket_server import FakePolymarket
 from pmtui.paths import default_config_file
-from pmtui.polymarket.fake_data import generate_markets, load_recorded
-from pmtui.polymarket.fake_server import FakePolymarket
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "polymarket"
+RECORDED_DATA = Path(__file__).resolve().parent / "data" / "polymarket"
 
 
 @pytest.fixture(autouse=True)
@@ -43,13 +43,13 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
 
 
 @pytest.fixture
-def shared_data() -> Path:
-    """The recorded real Polymarket responses in ../shared (read in place, never copied)."""
-    assert SHARED_DATA.is_dir(), f"recorded data not found at {SHARED_DATA}"
-    return SHARED_DATA
+def recorded_data() -> Path:
+    """The recorded real Polymarket responses the tests use (tests/data/polymarket, checked in)."""
+    assert RECORDED_DATA.is_dir(), f"recorded data not found at {RECORDED_DATA}"
+    return RECORDED_DATA
 
 
-# --- the fake Polymarket server (pmtui/polymarket/fake_server.py) ------------------------------------
+# --- the fake Polymarket server (pmtui/fakes/polymarket_server.py) ------------------------------------
 
 FAST_RETRY_CONFIG = """\
 # Written by the fake_polymarket fixture: retries and timeouts short enough for a test suite.
@@ -74,7 +74,7 @@ def make_fake_polymarket(
     ) -> FakePolymarket:
         markets: list[dict[str, Any]] = []
         if recorded:
-            markets += load_recorded(SHARED_DATA)
+            markets += load_recorded(RECORDED_DATA)
         if generated:
             markets += generate_markets(generated, seed=seed)
         server = FakePolymarket(markets, budgets=budgets).start()

@@ -47,7 +47,7 @@ def demo(
     "Bitcoin Up or Down" windows, temperature and tweet-count buckets, matches, elections, Fed
     decisions and "by date" events. Try: `pmtui demo && pmtui`.
     """
-    from pmtui.backtest.demo import DemoOptions, write_demo
+    from pmtui.demo.generate import DemoOptions, write_demo
     from pmtui.taxonomy.categorize import categorize_store
     from pmtui.taxonomy.rules import RuleFileError, default_rules
 

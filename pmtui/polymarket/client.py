@@ -394,7 +394,7 @@ class PolymarketClient:
     ) -> list[PricePoint]:
         """Price points of `token_id` in [start, end], oldest first.
 
-        Tries, in order (../shared/reference/polymarket-api.md §3): CLOB `/prices-history` in
+        Tries, in order (docs/polymarket-api.md, "Price history"): CLOB `/prices-history` in
         startTs/endTs windows of at most 15 days, stitched; then `interval=max` at fidelity >= 720
         (all resolved markets serve that); then Data API `/v2/prices-history`. The first source
         with points wins. Raises ApiUnavailable only when no source answered at all.

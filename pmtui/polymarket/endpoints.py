@@ -1,7 +1,7 @@
 """Endpoint names and rate-limit groups, shared by the client's limiter and the fake server.
 
 Polymarket publishes its limits per endpoint *group* (docs.polymarket.com/api-reference/rate-limits,
-table in ../shared/reference/polymarket-api.md §7): a request to Gamma `/markets/keyset` counts against
+table in docs/polymarket-api.md, "Rate limits"): a request to Gamma `/markets/keyset` counts against
 `gamma:/markets` (300 / 10 s), the combined listing group `gamma:listing` (/markets + /events, 900)
 and the API-wide `gamma` group (4,000). Both sides use this one table, so the fake server enforces
 exactly what the limiter budgets for. The cross-API "general 15,000 / 10 s" needs no group of its

@@ -1,6 +1,6 @@
 """Turning Polymarket's JSON into `Market`/`Event` records, quirks included.
 
-The quirks (../shared/reference/polymarket-api.md §9): `outcomes`, `outcomePrices`, `clobTokenIds`
+The quirks (docs/polymarket-api.md, "Quirks"): `outcomes`, `outcomePrices`, `clobTokenIds`
 are JSON arrays inside strings; token ids are 77-digit decimals kept as TEXT; numbers arrive as
 strings, numbers or not at all; dates come as ISO 8601 (with or without fraction and `Z`), date-only,
 or Postgres style ("2025-12-30 09:09:31+00"); outcomes are not always Yes/No; neg-risk events carry

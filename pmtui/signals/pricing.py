@@ -14,7 +14,7 @@ A source is usable only when it was observed at or before the evaluation time `a
 sources the freshest wins.
 
 Costs: taker fee per share = rate × (q(1 − q))^exponent at the price paid q, from the market's fee
-schedule when known (../shared/reference/polymarket-api.md §5.1; `pmtui.paper.fees`, the same code
+schedule when known (docs/polymarket-api.md, "Fees"; `pmtui.paper.fees`, the same code
 the paper book fills with); all-in cost = price + slippage + fee.
 """
 

@@ -1,7 +1,7 @@
 """fade_longshots: the favourite-longshot bias baseline, on any category.
 
 Contracts priced at a few cents win less often than their price says (Becker on Kalshi; Della
-Vedova on Polymarket trades; see ../shared/reference/backtesting.md §7.4). No volume or liquidity
+Vedova on Polymarket trades; see docs/backtesting.md, "Favourite-longshot bias"). No volume or liquidity
 filter by default: it is the reference the other strategies are compared with.
 """
 

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from pmtui.alerts.fake_telegram import FakeTelegram
 from pmtui.config import Settings
+from pmtui.fakes.telegram_server import FakeTelegram
 from pmtui.store import connect
 from tests.book_builders import make_settings
 

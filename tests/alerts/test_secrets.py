@@ -19,10 +19,10 @@ import pytest
 from click.testing import CliRunner
 from sqlite_utils import Database
 
-from pmtui.alerts.fake_telegram import FakeTelegram
 from pmtui.alerts.outbox import enqueue
 from pmtui.cli import main
 from pmtui.config import Settings
+from pmtui.fakes.telegram_server import FakeTelegram
 from tests.alerts.conftest import CHAT, TOKEN
 from tests.book_builders import NOW, add_job_run
 

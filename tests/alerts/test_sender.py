@@ -7,10 +7,10 @@ import time
 
 from sqlite_utils import Database
 
-from pmtui.alerts.fake_telegram import FakeTelegram
 from pmtui.alerts.outbox import enqueue
 from pmtui.alerts.sender import CLAIM_LEASE, AlertSender
 from pmtui.config import Settings
+from pmtui.fakes.telegram_server import FakeTelegram
 from pmtui.paper.book import open_from_signal, settle_resolved
 from pmtui.store import connect
 from tests.book_builders import NOW, add_job_run, add_market, add_signal, resolve, set_quote

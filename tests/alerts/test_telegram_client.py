@@ -7,9 +7,9 @@ import socket
 
 import pytest
 
-from pmtui.alerts.fake_telegram import FakeTelegram
 from pmtui.alerts.telegram import NotConfigured, TelegramClient, TelegramError
 from pmtui.config import Settings
+from pmtui.fakes.telegram_server import FakeTelegram
 from tests.alerts.conftest import CHAT, TOKEN
 
 

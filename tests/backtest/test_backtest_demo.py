@@ -10,8 +10,8 @@ import pytest
 
 from pmtui.backtest.baselines import BuyLongshot
 from pmtui.backtest.config import BacktestConfig, StrategySpec
-from pmtui.backtest.demo import DemoOptions, generate, write_demo
 from pmtui.backtest.runner import run_backtest
+from pmtui.demo.generate import DemoOptions, generate, write_demo
 from pmtui.store import connect
 
 NOW = 1_760_000_000

@@ -131,9 +131,9 @@ def test_a_changed_file_updates_and_keeps_what_the_file_does_not_know(db: Databa
 
 
 def test_history_lines_go_to_the_token_a_collector_stored(
-    db: Database, tmp_path: Path, shared_data: Path
+    db: Database, tmp_path: Path, recorded_data: Path
 ) -> None:
-    import_file(db, shared_data / "gamma_market_559651.json")
+    import_file(db, recorded_data / "gamma_market_559651.json")
     market_id, tokens = db.execute("SELECT id, token_ids_json FROM markets").fetchone()
     line = {
         "id": market_id,
@@ -171,9 +171,9 @@ def _market_objects(path: Path) -> int:
 
 
 MARKET_FILES = [
-    "gamma_markets_600_mixed_2026-02.json",
-    "gamma_markets_500_closed_2018-2021.json",
-    "gamma_markets_200_active_snapshot.json",
+    "gamma_markets_600_mixed_2026-02.json.gz",
+    "gamma_markets_500_closed_2018-2021.json.gz",
+    "gamma_markets_200_active_snapshot.json.gz",
     "BTC-5m-markets-2026-07-24.jsonl.gz",
     "gamma_market_559651.json",
     "gamma_event_2890.json",
@@ -181,8 +181,8 @@ MARKET_FILES = [
 
 
 @pytest.mark.parametrize("name", MARKET_FILES)
-def test_every_recorded_market_imports(db: Database, shared_data: Path, name: str) -> None:
-    path = shared_data / name
+def test_every_recorded_market_imports(db: Database, recorded_data: Path, name: str) -> None:
+    path = recorded_data / name
     report = import_file(db, path)
     assert not report.bad_lines, report.bad_lines[:3]
     assert report.records + report.placeholders == _market_objects(path)
@@ -197,8 +197,8 @@ def test_every_recorded_market_imports(db: Database, shared_data: Path, name: st
     assert again.counts.inserted == again.counts.updated == 0
 
 
-def test_recorded_btc_windows_keep_their_real_outcomes(db: Database, shared_data: Path) -> None:
-    import_file(db, shared_data / "BTC-5m-markets-2026-07-24.jsonl.gz")
+def test_recorded_btc_windows_keep_their_real_outcomes(db: Database, recorded_data: Path) -> None:
+    import_file(db, recorded_data / "BTC-5m-markets-2026-07-24.jsonl.gz")
     winners = dict(
         db.execute(
             "SELECT json_extract(outcomes_json, '$[' || winner || ']'), count(*) FROM markets GROUP BY 1"

@@ -12,9 +12,9 @@ from sqlite_utils import Database
 
 from pmtui.backtest.baselines import BuyFavourite, BuyLongshot
 from pmtui.backtest.config import BacktestConfig, StrategySpec
-from pmtui.backtest.demo import DemoOptions, write_demo
 from pmtui.backtest.loader import load_market_data
 from pmtui.backtest.runner import BacktestResult, run_backtest
+from pmtui.demo.generate import DemoOptions, write_demo
 from pmtui.store import connect, write_tx
 from tests.backtest.helpers import BuyNoBelow, BuyYes
 

@@ -130,7 +130,7 @@ def six_strategies() -> tuple[list[Any], list[str]]:
 
 
 def build(path: Path, markets: int, points: int) -> None:
-    from pmtui.backtest.demo import DemoOptions, write_demo
+    from pmtui.demo.generate import DemoOptions, write_demo
     from pmtui.store import connect
 
     started = time.perf_counter()

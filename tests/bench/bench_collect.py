@@ -1,6 +1,6 @@
 """Data-layer benchmarks (issue 2): parse + upsert throughput, and API calls of one collector cycle.
 
-1. Parse + upsert: the recorded real Gamma markets in ../shared/data/polymarket, repeated with fresh
+1. Parse + upsert: the recorded real Gamma markets in tests/data/polymarket, repeated with fresh
    ids and token ids to N objects (default 50,000), parsed and written to a new SQLite file in pages
    of 100 (the keyset page size) exactly as the catalogue job does (`parse_markets` + `store_batch`).
    Target: >= 20,000 markets/s on one core, judged on CPU time (see `bench_upsert`).
@@ -29,17 +29,17 @@ from typing import Any
 from pmtui.collect.ingest import parse_markets, store_batch
 from pmtui.collect.scheduler import Scheduler
 from pmtui.config import load_settings
-from pmtui.polymarket.fake_data import generate_markets, load_recorded
-from pmtui.polymarket.fake_server import FakePolymarket
+from pmtui.fakes.polymarket_data import generate_markets, load_recorded
+from pmtui.fakes.polymarket_server import FakePolymarket
 from pmtui.store import connect
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "polymarket"
+RECORDED = Path(__file__).resolve().parents[1] / "data" / "polymarket"
 PAGE = 100
 
 
 def repeated_markets(n: int) -> list[dict[str, Any]]:
     """`n` raw markets cycling through the recorded ones, each with a unique id and token ids."""
-    recorded = load_recorded(SHARED)
+    recorded = load_recorded(RECORDED)
     out: list[dict[str, Any]] = []
     for i in range(n):
         raw = copy.deepcopy(recorded[i % len(recorded)])

@@ -2,7 +2,7 @@
 
 Two sets: distinct generated questions (every family the demo and Polymarket use: price ladders,
 up/down windows, temperature and tweet buckets, matches with lines, dated events), and the recorded
-real questions in ../shared/data/polymarket/ (repeated to a measurable count). Each question is run
+real questions in tests/data/polymarket (repeated to a measurable count). Each question is run
 once per pass, with its market's end date as Gamma gives it. Prints the figures; asserts nothing.
 Run: .venv/bin/python tests/bench/bench_features.py [N]
 """
@@ -16,9 +16,10 @@ import sys
 import time
 from pathlib import Path
 
+from pmtui.fakes.polymarket_data import read_json
 from pmtui.taxonomy.features import extract_features
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "polymarket"
+RECORDED = Path(__file__).resolve().parents[1] / "data" / "polymarket"
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December"]  # fmt: skip
 TEAMS = ["Lakers", "Celtics", "Warriors", "Knicks", "Arsenal FC", "Chelsea FC", "T1", "Gen.G", "Yankees",
@@ -83,10 +84,10 @@ def generated(n: int, seed: int = 11) -> list[tuple[str, str]]:
 
 def recorded() -> list[tuple[str, str]]:
     markets: list[dict[str, object]] = []
-    for name in ("gamma_markets_600_mixed_2026-02.json", "gamma_markets_500_closed_2018-2021.json"):
-        markets += json.loads((SHARED / name).read_text())
-    markets += json.loads((SHARED / "gamma_markets_200_active_snapshot.json").read_text())["markets"]
-    with gzip.open(SHARED / "BTC-5m-markets-2026-07-24.jsonl.gz", "rt") as handle:
+    for name in ("gamma_markets_600_mixed_2026-02.json.gz", "gamma_markets_500_closed_2018-2021.json.gz"):
+        markets += read_json(RECORDED / name)
+    markets += read_json(RECORDED / "gamma_markets_200_active_snapshot.json.gz")["markets"]
+    with gzip.open(RECORDED / "BTC-5m-markets-2026-07-24.jsonl.gz", "rt") as handle:
         markets += [json.loads(line)["raw"] for line in handle]
     return [(str(m["question"]), str(m.get("endDate") or "")) for m in markets]
 

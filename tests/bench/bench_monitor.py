@@ -21,8 +21,8 @@ from pathlib import Path
 
 from pmtui.collect.scheduler import Scheduler
 from pmtui.config import load_settings
-from pmtui.polymarket.fake_data import generate_markets
-from pmtui.polymarket.fake_server import FakePolymarket
+from pmtui.fakes.polymarket_data import generate_markets
+from pmtui.fakes.polymarket_server import FakePolymarket
 from pmtui.signals.monitor import CycleReport, Monitor, candidate_ids
 from pmtui.store import connect
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from pmtui.alerts.fake_telegram import FakeTelegram
 from pmtui.alerts.outbox import enqueue
 from pmtui.alerts.sender import AlertSender
+from pmtui.fakes.telegram_server import FakeTelegram
 from pmtui.paper.book import open_from_signal, settle_resolved
 from pmtui.paper.ledger import check_ledger
 from pmtui.paper.summary import paper_summary

@@ -21,7 +21,7 @@ from pmtui.taxonomy.classify import classify
 from pmtui.taxonomy.features import extract_features
 from pmtui.taxonomy.rules import Rules, load_rules
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "polymarket"
+RECORDED = Path(__file__).resolve().parents[1] / "data" / "polymarket"
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October"]
 CITIES = ["NYC", "London", "Seoul", "Dallas", "Toronto", "Paris", "Miami", "Chicago", "Tokyo", "Ankara"]
 PEOPLE = ["Alex Morgan", "Jamie Chen", "Priya Patel", "Luis Ortega", "Sam Novak", "Ana Silva", "Tom Berg"]
@@ -96,7 +96,7 @@ def generated(n: int) -> list[tuple[str, tuple[str, ...], str | None, str | None
 
 def recorded() -> list[tuple[str, tuple[str, ...], str | None, str | None]]:
     out: list[tuple[str, tuple[str, ...], str | None, str | None]] = []
-    for path in sorted(SHARED.glob("gamma_market*.json")) + sorted(SHARED.glob("*.jsonl.gz")):
+    for path in sorted(RECORDED.glob("gamma_market*.json")) + sorted(RECORDED.glob("*.jsonl.gz")):
         for item in read_market_file(path):
             if isinstance(item, FileRecord):
                 m = item.market
@@ -157,7 +157,7 @@ def main() -> None:
     load = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
     print(f"one core, CPU time; machine load average {load} over {os.cpu_count()} CPUs")
     measure("generated", [generated(n)])
-    if SHARED.is_dir():
+    if RECORDED.is_dir():
         real = recorded()
         measure("recorded", [real] * 20)
 

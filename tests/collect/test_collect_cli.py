@@ -14,8 +14,8 @@ from pathlib import Path
 from collect_helpers import collect_once, db_path, pmtui, query, write_config
 
 from pmtui.config import PUBLISHED_BUDGETS
+from pmtui.fakes.polymarket_server import FakePolymarket, FaultRule
 from pmtui.polymarket.client import HISTORY_WINDOW
-from pmtui.polymarket.fake_server import FakePolymarket, FaultRule
 from pmtui.store import connect, integrity_ok
 
 # Enough history budget per cycle for every recorded resolved market (~1,000 markets), a short

@@ -20,8 +20,8 @@ from sqlite_utils import Database
 from pmtui.collect.quotes import refresh_quotes
 from pmtui.collect.scheduler import BackgroundCollector, Scheduler, job_names
 from pmtui.config import Settings, load_settings
+from pmtui.fakes.polymarket_server import FakePolymarket
 from pmtui.polymarket.client import PolymarketClient
-from pmtui.polymarket.fake_server import FakePolymarket
 from pmtui.store import connect, integrity_ok
 from pmtui.store.markets import set_watched
 

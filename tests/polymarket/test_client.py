@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from pmtui.config import Settings, load_settings
+from pmtui.fakes.polymarket_server import FakePolymarket, FaultRule
 from pmtui.polymarket.client import (
     HISTORY_WINDOW,
     ApiError,
@@ -20,7 +21,6 @@ from pmtui.polymarket.client import (
     _decode,
     _retry_after,
 )
-from pmtui.polymarket.fake_server import FakePolymarket, FaultRule
 from pmtui.polymarket.parsing import BadRecord
 from pmtui.store import connect
 

@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from pmtui.polymarket.fake_data import generate_markets, load_recorded
-from pmtui.polymarket.fake_server import FakePolymarket, FaultRule
+from pmtui.fakes.polymarket_data import generate_markets, load_recorded
+from pmtui.fakes.polymarket_server import FakePolymarket, FaultRule
 from pmtui.polymarket.parsing import is_placeholder
 
 
@@ -40,13 +40,15 @@ def walk(
         assert len(page["markets"]) == min(limit, 100)
 
 
-def test_keyset_serves_every_recorded_market_once(fake_polymarket: FakePolymarket, shared_data: Path) -> None:
+def test_keyset_serves_every_recorded_market_once(
+    fake_polymarket: FakePolymarket, recorded_data: Path
+) -> None:
     with httpx.Client() as client:
         open_markets = walk(client, fake_polymarket, "false")
         closed_markets = walk(client, fake_polymarket, "true")
         default = walk(client, fake_polymarket, None, limit=50)
     ids = [str(m["id"]) for m in open_markets + closed_markets]
-    assert len(ids) == len(set(ids)) == len(load_recorded(shared_data)) == 1587
+    assert len(ids) == len(set(ids)) == len(load_recorded(recorded_data)) == 1587
     assert all(not m["closed"] for m in open_markets) and all(m["closed"] for m in closed_markets)
     assert [m["id"] for m in default] == [m["id"] for m in open_markets]  # closed defaults to false
     # Raw as recorded: the JSON-in-string quirk is kept.
@@ -282,7 +284,7 @@ def test_generator_covers_the_quirks_and_is_deterministic() -> None:
 
 def test_command_line_prints_the_exports() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "pmtui.polymarket.fake_server", "--generated", "20"],
+        [sys.executable, "-m", "pmtui.fakes.polymarket_server", "--generated", "20"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -1,4 +1,4 @@
-"""Every quirk of Polymarket's JSON, checked on the recorded real responses (../shared/data/polymarket)."""
+"""Every quirk of Polymarket's JSON, checked on the recorded real responses (tests/data/polymarket)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pmtui.polymarket.fake_data import generate_markets, load_recorded
+from pmtui.fakes.polymarket_data import generate_markets, load_recorded, read_json
 from pmtui.polymarket.parsing import (
     BadRecord,
     is_placeholder,
@@ -21,9 +21,9 @@ from pmtui.polymarket.parsing import (
 
 
 @pytest.fixture
-def recorded(shared_data: Path) -> dict[str, dict[str, Any]]:
+def recorded(recorded_data: Path) -> dict[str, dict[str, Any]]:
     """Every recorded market once (the newest capture of a market recorded twice), by id."""
-    return {str(m["id"]): m for m in load_recorded(shared_data)}
+    return {str(m["id"]): m for m in load_recorded(recorded_data)}
 
 
 def test_every_recorded_market_parses(recorded: dict[str, dict[str, Any]]) -> None:
@@ -112,8 +112,8 @@ def test_winners_across_all_recorded_markets(recorded: dict[str, dict[str, Any]]
             assert market.resolution == "unresolved" and market.winner is None, raw["id"]
 
 
-def test_amm_event_market(shared_data: Path) -> None:
-    event = json.loads((shared_data / "gamma_event_2890.json").read_text())
+def test_amm_event_market(recorded_data: Path) -> None:
+    event = json.loads((recorded_data / "gamma_event_2890.json").read_text())
     market = parse_gamma_market(event["markets"][0], event=event)
     assert market.resolution == "resolved" and market.event_id == "2890"
     assert market.prices[market.winner or 0] > 0.99  # type: ignore[operator]
@@ -141,8 +141,8 @@ def test_bad_records_raise_with_a_reason(recorded: dict[str, dict[str, Any]]) ->
         assert raised.value.reason == reason and raised.value.record_id == "1237864"
 
 
-def test_recorded_history_and_book_shapes(shared_data: Path) -> None:
-    raw = json.loads((shared_data / "clob_prices_history_active_prices_1d.json").read_text())
+def test_recorded_history_and_book_shapes(recorded_data: Path) -> None:
+    raw = read_json(recorded_data / "clob_prices_history_active_prices_1d.json.gz")
     points = parse_history("tok", raw)
     assert len(points) == len(raw["history"]) == 1440
     assert all(isinstance(p.t, int) and 0 <= p.p <= 1 for p in points)

@@ -21,14 +21,14 @@ import pytest
 from click.testing import CliRunner
 from sqlite_utils import Database
 
-from pmtui.alerts.fake_telegram import FakeTelegram
 from pmtui.cli import main
 from pmtui.collect.scheduler import Scheduler
 from pmtui.config import Settings, load_settings
+from pmtui.fakes.polymarket_server import FakePolymarket, FaultRule
+from pmtui.fakes.telegram_server import FakeTelegram
 from pmtui.paper.book import settle_resolved
 from pmtui.paper.ledger import check_ledger
 from pmtui.paths import default_config_file
-from pmtui.polymarket.fake_server import FakePolymarket, FaultRule
 from pmtui.signals import queue as review
 from pmtui.signals.monitor import JOB, BackgroundMonitor, CycleReport, Monitor
 from pmtui.store import connect, integrity_ok

@@ -1,5 +1,5 @@
 """Issue 4's done-when on real data: a store filled from the recorded Polymarket responses in
-../shared/data/polymarket (served by the fake server, collected by `pmtui collect`), then
+tests/data/polymarket (served by the fake server, collected by `pmtui collect`), then
 `pmtui signals --dry-run --json` twice gives identical output and `pmtui signals` enqueues exactly
 what it proposed.
 
@@ -19,8 +19,8 @@ from click.testing import CliRunner, Result
 
 from pmtui.cli import main
 from pmtui.config import load_settings
+from pmtui.fakes.polymarket_server import FakePolymarket
 from pmtui.paths import default_config_file
-from pmtui.polymarket.fake_server import FakePolymarket
 from pmtui.store import connect
 from pmtui.strategies.registry import all_strategies
 

@@ -13,7 +13,7 @@ import pytest
 from sqlite_utils import Database
 
 from pmtui.collect.ingest import parse_markets, store_batch
-from pmtui.polymarket.fake_data import load_recorded
+from pmtui.fakes.polymarket_data import load_recorded
 from pmtui.polymarket.models import PricePoint
 from pmtui.polymarket.parsing import parse_gamma_market
 from pmtui.store import connect, integrity_ok, write_tx
@@ -38,8 +38,8 @@ def db(tmp_path: Path) -> Database:
 
 
 @pytest.fixture
-def raws(shared_data: Path) -> list[dict[str, Any]]:
-    return load_recorded(shared_data)
+def raws(recorded_data: Path) -> list[dict[str, Any]]:
+    return load_recorded(recorded_data)
 
 
 def market_rows(db: Database) -> list[tuple[Any, ...]]:

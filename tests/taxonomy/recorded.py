@@ -1,4 +1,4 @@
-"""The recorded real markets of ../shared/data/polymarket, parsed once per test session."""
+"""The recorded real markets of tests/data/polymarket, parsed once per test session."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pmtui.polymarket.files import FileRecord, read_market_file
 from pmtui.polymarket.models import Market
 
 RECORDED_FILES = (
-    "gamma_markets_600_mixed_2026-02.json",
-    "gamma_markets_500_closed_2018-2021.json",
-    "gamma_markets_200_active_snapshot.json",
+    "gamma_markets_600_mixed_2026-02.json.gz",
+    "gamma_markets_500_closed_2018-2021.json.gz",
+    "gamma_markets_200_active_snapshot.json.gz",
     "gamma_event_2890.json",
     "gamma_market_559651.json",
     "BTC-5m-markets-2026-07-24.jsonl.gz",

@@ -13,14 +13,15 @@ import pytest
 from sqlite_utils import Database
 
 from pmtui.backtest.importer import import_file
+from pmtui.fakes.polymarket_data import read_json
+from pmtui.fakes.polymarket_server import FakePolymarket
 from pmtui.paths import default_config_file
-from pmtui.polymarket.fake_server import FakePolymarket
 from pmtui.store import connect
 from pmtui.taxonomy.categorize import Categorized, categorize_market, categorize_store
 from pmtui.taxonomy.clusters import cluster_id
 from tests.collect.collect_helpers import pmtui
 
-MIXED = "gamma_markets_600_mixed_2026-02.json"
+MIXED = "gamma_markets_600_mixed_2026-02.json.gz"
 
 
 @pytest.fixture
@@ -63,9 +64,9 @@ def test_categorize_market_gives_category_cluster_and_features() -> None:
 
 
 def test_categorize_store_fills_every_market_and_a_second_run_writes_nothing(
-    db: Database, shared_data: Path
+    db: Database, recorded_data: Path
 ) -> None:
-    import_file(db, shared_data / MIXED)
+    import_file(db, recorded_data / MIXED)
     total = db.execute("SELECT count(*) FROM markets").fetchone()[0]
     assert db.execute("SELECT count(*) FROM markets WHERE category IS NOT NULL").fetchone()[0] == 0
 
@@ -91,8 +92,8 @@ def test_categorize_store_fills_every_market_and_a_second_run_writes_nothing(
     assert db.conn.total_changes == before  # nothing changed, nothing written
 
 
-def test_categorize_store_touches_only_the_given_ids(db: Database, shared_data: Path) -> None:
-    import_file(db, shared_data / MIXED)
+def test_categorize_store_touches_only_the_given_ids(db: Database, recorded_data: Path) -> None:
+    import_file(db, recorded_data / MIXED)
     counts = categorize_store(db, ["613101", "1340471", "no-such-market"])
     assert counts == {"Crypto/BTC-Price": 1, "Crypto/BTC-UpDown": 1}
     assert db.execute("SELECT count(*) FROM markets WHERE category IS NOT NULL").fetchone()[0] == 2
@@ -145,8 +146,8 @@ def test_the_migration_marks_categories_stored_before_it_as_from_files(tmp_path:
     ]
 
 
-def test_pmtui_import_categorizes_what_it_imports(db: Database, shared_data: Path) -> None:
-    result = pmtui("import", str(shared_data / "gamma_markets_200_active_snapshot.json"))
+def test_pmtui_import_categorizes_what_it_imports(db: Database, recorded_data: Path) -> None:
+    result = pmtui("import", str(recorded_data / "gamma_markets_200_active_snapshot.json.gz"))
     assert result.returncode == 0, result.stderr
     rows = db.execute("SELECT category, cluster_id, features_json FROM markets").fetchall()
     assert len(rows) == 200
@@ -170,8 +171,8 @@ def test_the_collector_categorizes_the_markets_it_stores(fake_polymarket: FakePo
     )
 
 
-def test_pmtui_categorize_recounts_the_store(db: Database, shared_data: Path) -> None:
-    import_file(db, shared_data / MIXED)
+def test_pmtui_categorize_recounts_the_store(db: Database, recorded_data: Path) -> None:
+    import_file(db, recorded_data / MIXED)
     result = pmtui("categorize", "--json")
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
@@ -193,23 +194,23 @@ def categorize_file(path: Path) -> list[dict[str, Any]]:
 
 
 def test_categorize_input_reads_every_file_layout_without_a_database(
-    tmp_path: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, recorded_data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db_file = tmp_path / "never.sqlite"
     monkeypatch.setenv("PMTUI_DB", str(db_file))
 
-    array = categorize_file(shared_data / MIXED)  # a bare JSON array
+    array = categorize_file(recorded_data / MIXED)  # a bare JSON array
     assert len(array) == 600
     for line in array:
         assert set(line) == {"id", "question", "category", "cluster_id", "features"}
     first = array[0]
     assert first["id"] == "1237864" and first["category"] == "Sports/Esports"
 
-    jsonl = categorize_file(shared_data / "BTC-5m-markets-2026-07-24.jsonl.gz")  # JSONL (gz, raw-wrapped)
+    jsonl = categorize_file(recorded_data / "BTC-5m-markets-2026-07-24.jsonl.gz")  # JSONL (gz, raw-wrapped)
     assert len(jsonl) == 292 and {line["category"] for line in jsonl} == {"Crypto/BTC-UpDown"}
     assert jsonl[0]["features"]["window_minutes"] == 5
 
-    markets = json.loads((shared_data / MIXED).read_text())[:50]
+    markets = read_json(recorded_data / MIXED)[:50]
     page = tmp_path / "page.json"
     page.write_text(json.dumps({"markets": markets, "next_cursor": "abc"}))  # a keyset page
     assert [line["id"] for line in categorize_file(page)] == [str(m["id"]) for m in markets]
@@ -235,8 +236,8 @@ def test_categorize_input_reads_every_file_layout_without_a_database(
     assert not db_file.exists()
 
 
-def test_categorize_input_without_json_prints_counts(tmp_path: Path, shared_data: Path) -> None:
-    result = pmtui("categorize", "--input", str(shared_data / "BTC-5m-markets-2026-07-24.jsonl.gz"))
+def test_categorize_input_without_json_prints_counts(tmp_path: Path, recorded_data: Path) -> None:
+    result = pmtui("categorize", "--input", str(recorded_data / "BTC-5m-markets-2026-07-24.jsonl.gz"))
     assert result.returncode == 0
     assert "292 markets by category" in result.stdout and "Crypto/BTC-UpDown" in result.stdout
 

@@ -101,10 +101,10 @@ def test_template_normalises_numbers_money_dates_and_buckets() -> None:
     assert question_template("Will T1 win 2 maps?") == "will t1 win <bucket> maps?"
 
 
-def test_recorded_5m_windows_cluster_by_eastern_day(shared_data: Path) -> None:
+def test_recorded_5m_windows_cluster_by_eastern_day(recorded_data: Path) -> None:
     """292 recorded 5-minute windows, each its own Gamma event: one family per US-Eastern day."""
     eastern = ZoneInfo("America/New_York")
-    with gzip.open(shared_data / "BTC-5m-markets-2026-07-24.jsonl.gz", "rt") as handle:
+    with gzip.open(recorded_data / "BTC-5m-markets-2026-07-24.jsonl.gz", "rt") as handle:
         lines = [json.loads(line) for line in handle]
     families: dict[str, set[str]] = {}
     for line in lines:

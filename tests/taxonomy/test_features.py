@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from pmtui.fakes.polymarket_data import read_json
 from pmtui.taxonomy.features import extract_features
 
 
@@ -282,7 +283,7 @@ def test_demo_questions_give_the_features_the_demo_meant() -> None:
 
     import numpy as np
 
-    from pmtui.backtest.demo_families import FAMILIES
+    from pmtui.demo.families import FAMILIES
 
     rng = np.random.default_rng(5)
     start = int(datetime(2026, 7, 23, tzinfo=UTC).timestamp())
@@ -389,8 +390,8 @@ def test_up_down_without_window_has_no_window_features() -> None:
     assert (stock["asset"], stock["direction"]) == ("KFY", "up_down")
 
 
-def test_every_recorded_btc_5m_market_gets_its_window(shared_data: Path) -> None:
-    with gzip.open(shared_data / "BTC-5m-markets-2026-07-24.jsonl.gz", "rt") as handle:
+def test_every_recorded_btc_5m_market_gets_its_window(recorded_data: Path) -> None:
+    with gzip.open(recorded_data / "BTC-5m-markets-2026-07-24.jsonl.gz", "rt") as handle:
         lines = [json.loads(line) for line in handle]
     assert len(lines) == 292
     from zoneinfo import ZoneInfo
@@ -414,16 +415,16 @@ def test_every_recorded_btc_5m_market_gets_its_window(shared_data: Path) -> None
 # --- whole recorded sets -----------------------------------------------------------------------------------------------
 
 
-def recorded_questions(shared_data: Path) -> list[dict[str, Any]]:
+def recorded_questions(recorded_data: Path) -> list[dict[str, Any]]:
     markets: list[dict[str, Any]] = []
-    for name in ("gamma_markets_600_mixed_2026-02.json", "gamma_markets_500_closed_2018-2021.json"):
-        markets += json.loads((shared_data / name).read_text())
-    markets += json.loads((shared_data / "gamma_markets_200_active_snapshot.json").read_text())["markets"]
+    for name in ("gamma_markets_600_mixed_2026-02.json.gz", "gamma_markets_500_closed_2018-2021.json.gz"):
+        markets += read_json(recorded_data / name)
+    markets += read_json(recorded_data / "gamma_markets_200_active_snapshot.json.gz")["markets"]
     return markets
 
 
-def test_recorded_markets_extract_without_error_and_serialise(shared_data: Path) -> None:
-    markets = recorded_questions(shared_data)
+def test_recorded_markets_extract_without_error_and_serialise(recorded_data: Path) -> None:
+    markets = recorded_questions(recorded_data)
     up_down = 0
     for market in markets:
         found = features(market["question"], end_date=market.get("endDate"))

@@ -1,5 +1,5 @@
 """Agreement with hand labels: tests/taxonomy/labels.csv holds real recorded markets (ids only) that
-were labelled by reading each question (and its event) against shared/reference/taxonomy.md, not by
+were labelled by reading each question (and its event) against the taxonomy in README.md (Taxonomy), not by
 copying the classifier. Targets (issue 3): >= 95% on the top level, >= 90% on the subs."""
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ def load_labels() -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def agreement(shared_data: Path, *, text_only: bool) -> tuple[float, float, list[str]]:
+def agreement(recorded_data: Path, *, text_only: bool) -> tuple[float, float, list[str]]:
     rules = load_rules(include_user=False)
-    markets = recorded_markets(shared_data)
+    markets = recorded_markets(recorded_data)
     top_hits = sub_hits = sub_total = 0
     misses: list[str] = []
     rows = load_labels()
@@ -51,11 +51,11 @@ def agreement(shared_data: Path, *, text_only: bool) -> tuple[float, float, list
     return top_hits / len(rows), sub_hits / sub_total, misses
 
 
-def test_the_labelled_set_is_real_large_and_covers_every_category(shared_data: Path) -> None:
+def test_the_labelled_set_is_real_large_and_covers_every_category(recorded_data: Path) -> None:
     rows = load_labels()
     assert len(rows) >= 400
     assert len({(r["source_file"], r["market_id"]) for r in rows}) == len(rows)
-    markets = recorded_markets(shared_data)
+    markets = recorded_markets(recorded_data)
     for row in rows:
         assert row["source_file"] in RECORDED_FILES
         assert (row["source_file"], row["market_id"]) in markets, row
@@ -74,14 +74,14 @@ def test_the_labelled_set_is_real_large_and_covers_every_category(shared_data: P
     }
 
 
-def test_agreement_with_hand_labels_meets_the_targets(shared_data: Path) -> None:
-    top, sub, misses = agreement(shared_data, text_only=False)
+def test_agreement_with_hand_labels_meets_the_targets(recorded_data: Path) -> None:
+    top, sub, misses = agreement(recorded_data, text_only=False)
     print(f"top-level agreement {top:.1%}, sub agreement {sub:.1%} on {len(load_labels())} labelled markets")
     assert top >= 0.95 and sub >= 0.90, "misses:\n" + "\n".join(misses)
 
 
-def test_agreement_from_the_question_alone_meets_the_targets(shared_data: Path) -> None:
+def test_agreement_from_the_question_alone_meets_the_targets(recorded_data: Path) -> None:
     # Imported datasets often carry the question alone: no tags, no event or series slug.
-    top, sub, misses = agreement(shared_data, text_only=True)
+    top, sub, misses = agreement(recorded_data, text_only=True)
     print(f"question only: top-level agreement {top:.1%}, sub agreement {sub:.1%}")
     assert top >= 0.95 and sub >= 0.90, "misses:\n" + "\n".join(misses)

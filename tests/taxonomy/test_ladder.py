@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from pmtui.fakes.polymarket_data import read_json
 from pmtui.taxonomy.features import extract_features
 from pmtui.taxonomy.ladder import consistency_flags, ladder, level_text
 
@@ -184,15 +185,15 @@ def test_bucket_sum_message_names_the_numbers() -> None:
     )
 
 
-def test_recorded_clusters_order_and_check(shared_data: Path) -> None:
+def test_recorded_clusters_order_and_check(recorded_data: Path) -> None:
     """Every recorded family with numbers: rungs ordered by deadline then level; flags name only
     markets of their family and carry the numbers they quote."""
     import json
 
     from pmtui.taxonomy.clusters import cluster_id
 
-    markets = json.loads((shared_data / "gamma_markets_600_mixed_2026-02.json").read_text())
-    markets += json.loads((shared_data / "gamma_markets_200_active_snapshot.json").read_text())["markets"]
+    markets = read_json(recorded_data / "gamma_markets_600_mixed_2026-02.json.gz")
+    markets += read_json(recorded_data / "gamma_markets_200_active_snapshot.json.gz")["markets"]
     families: dict[str, list[dict[str, Any]]] = {}
     for m in markets:
         prices = json.loads(m.get("outcomePrices") or "[]")

@@ -29,9 +29,9 @@ EXPECTED_OTHER: dict[str, str] = {
 }  # fmt: skip
 
 
-def test_every_recorded_market_gets_a_category_and_few_land_in_other(shared_data: Path) -> None:
+def test_every_recorded_market_gets_a_category_and_few_land_in_other(recorded_data: Path) -> None:
     rules = load_rules(include_user=False)
-    markets = recorded_markets(shared_data)
+    markets = recorded_markets(recorded_data)
     assert len(markets) >= 1580
     counts: Counter[str] = Counter()
     other: set[str] = set()

@@ -15,9 +15,9 @@ def _brute_force(patterns: list[tuple[str, int]], slug: str) -> int | None:
     return min(hits) if hits else None
 
 
-def test_slug_matcher_agrees_with_fnmatch_on_every_glob(shared_data: Path) -> None:
+def test_slug_matcher_agrees_with_fnmatch_on_every_glob(recorded_data: Path) -> None:
     rules = load_rules(include_user=False)
-    markets = recorded_markets(shared_data).values()
+    markets = recorded_markets(recorded_data).values()
     for kind, field in (("events", "event_slug"), ("series", "series_slug")):
         patterns = [(p, i) for i, rule in enumerate(rules.rules) for p in getattr(rule, kind)]
         matcher = _SlugMatcher(patterns)

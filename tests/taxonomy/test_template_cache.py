@@ -18,12 +18,12 @@ def _other_digits(text: str, rng: random.Random) -> str:
     return "".join(str(rng.randrange(10)) if ch in "0123456789" else ch for ch in text)
 
 
-def test_shipped_rules_cache_and_agree_with_the_uncached_rules_on_digit_variants(shared_data: Path) -> None:
+def test_shipped_rules_cache_and_agree_with_the_uncached_rules_on_digit_variants(recorded_data: Path) -> None:
     cached = load_rules(include_user=False)
     plain = load_rules(include_user=False, template_cache=False)
     assert cached.cache_info() == (0, 0) and plain.cache_info() is None
     rng = random.Random(3)
-    markets = list(recorded_markets(shared_data).values())
+    markets = list(recorded_markets(recorded_data).values())
     questions = [(m.question, tuple(m.tags), m.event_slug, m.series_slug) for m in markets]
     questions += [(q, (), None, None) for q, _ in CASES]
     questions += [(q, (), None, None) for q, *_ in questions]  # the question alone, too

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from textual.pilot import Pilot
 from textual.widgets import Input, SelectionList, Static
 
-from pmtui.backtest.demo import DemoOptions, write_demo
 from pmtui.cli import main
+from pmtui.demo.generate import DemoOptions, write_demo
 from pmtui.store import connect
 from pmtui.tui.app import PmtuiApp
 from pmtui.tui.tabs.backtests import BacktestsTab

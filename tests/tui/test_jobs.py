@@ -13,7 +13,7 @@ import pytest
 from textual.pilot import Pilot
 
 from pmtui.config import ApiSettings, DatabaseSettings, LimitSettings, Settings, load_settings
-from pmtui.polymarket.fake_server import FakePolymarket
+from pmtui.fakes.polymarket_server import FakePolymarket
 from pmtui.store import connect, write_tx
 from pmtui.tui.app import PmtuiApp
 from pmtui.tui.clock import fixed_clock
@@ -221,9 +221,9 @@ def test_queued_alerts_go_out_from_the_app_when_telegram_is_configured(
     make_fake_polymarket: Callable[..., FakePolymarket], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The jobs queue alerts; in the app the sender runs beside them (as beside `pmtui collect`)."""
-    from pmtui.alerts.fake_telegram import FakeTelegram
     from pmtui.alerts.outbox import enqueue
     from pmtui.config import UiSettings
+    from pmtui.fakes.telegram_server import FakeTelegram
     from pmtui.tui.jobs import BackgroundJobs
 
     token = "7012345678:AAHsecretTOKEN-x9Yz_qwertyuiopasdfgh"

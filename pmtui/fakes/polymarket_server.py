@@ -4,7 +4,7 @@ A real HTTP server in a background thread of the calling process. One port serve
 under path prefixes, the way a proxy would: `http://127.0.0.1:PORT/gamma`, `/clob`, `/data`, so
 `PMTUI_GAMMA_URL=http://127.0.0.1:PORT/gamma` points pmtui at it.
 
-It follows the real services' rules (../shared/reference/polymarket-api.md):
+It follows the real services' rules (docs/polymarket-api.md):
 - Gamma `/markets/keyset`, `/events/keyset`: keyset cursors via `after_cursor`, `limit` clamped to
   100, `closed` defaults to false, 422 on `offset`, `next_cursor` only when the page is full;
   `/markets/{id}`, `/tags`.
@@ -20,7 +20,7 @@ Test hooks: `set_price`, `resolve`, `add_market`, `set_history_mode`, `set_fault
 truncated JSON, missing fields, numbers as strings; per endpoint, with a probability or every Nth
 request, deterministic for a seed), `go_offline` / `go_online`, and `.stats`.
 
-Run by hand: `python -m pmtui.polymarket.fake_server --recorded --port 8080` (or `--generated 500`)
+Run by hand: `python -m pmtui.fakes.polymarket_server --recorded --port 8080` (or `--generated 500`)
 prints the environment exports to use.
 """
 
@@ -48,8 +48,8 @@ from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 from pmtui.config import PUBLISHED_BUDGETS
-from pmtui.polymarket.endpoints import APIS, endpoint_name, limit_groups
-from pmtui.polymarket.fake_data import (
+from pmtui.fakes.polymarket_data import (
+    RECORDED_DIR,
     FakeMarket,
     HistoryMode,
     book_for,
@@ -59,6 +59,7 @@ from pmtui.polymarket.fake_data import (
     make_fake,
     pg_time,
 )
+from pmtui.polymarket.endpoints import APIS, endpoint_name, limit_groups
 
 MAX_BATCH_TOKENS = 500
 KEYSET_MAX_LIMIT = 100
@@ -143,7 +144,7 @@ class _Reply:
 class FakePolymarket:
     """The fake server. Use as a context manager, or call `start()` / `stop()`.
 
-    >>> with FakePolymarket.from_recorded(shared_data) as server:
+    >>> with FakePolymarket.from_recorded(RECORDED_DIR) as server:
     ...     env = server.env()  # PMTUI_GAMMA_URL=..., PMTUI_CLOB_URL=..., PMTUI_DATA_URL=...
     """
 
@@ -184,7 +185,7 @@ class FakePolymarket:
 
     @classmethod
     def from_recorded(cls, data_dir: Path | str, **kwargs: Any) -> FakePolymarket:
-        """Every recorded real market in `data_dir` (../shared/data/polymarket), each exactly once."""
+        """Every recorded real market in `data_dir` (tests/data/polymarket), each exactly once."""
         return cls(load_recorded(data_dir), **kwargs)
 
     @classmethod
@@ -896,16 +897,16 @@ class _Handler(BaseHTTPRequestHandler):
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m pmtui.polymarket.fake_server",
+        prog="python -m pmtui.fakes.polymarket_server",
         description="Run pmtui's fake Polymarket (Gamma, CLOB, Data API) on 127.0.0.1 until Ctrl-C.",
     )
     parser.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
     parser.add_argument(
         "--recorded",
         nargs="?",
-        const=str(Path(__file__).resolve().parents[3] / "shared" / "data" / "polymarket"),
+        const=str(RECORDED_DIR),
         metavar="DIR",
-        help="serve the recorded real responses (default dir: ../shared/data/polymarket)",
+        help="serve the recorded real responses (default: tests/data/polymarket of a pmtui checkout)",
     )
     parser.add_argument(
         "--generated", type=int, default=0, metavar="N", help="also serve N generated demo markets"
@@ -939,9 +940,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
     markets: list[dict[str, Any]] = []
     if args.recorded:
-        markets += load_recorded(args.recorded)
-        if not markets:
-            print(f"no recorded markets found in {args.recorded}", file=sys.stderr)
+        try:
+            markets += load_recorded(args.recorded)
+        except FileNotFoundError as exc:
+            print(f"recorded data missing: {exc}", file=sys.stderr)
             return 2
     if args.generated:
         markets += generate_markets(args.generated, seed=args.seed)

@@ -31,10 +31,13 @@ HistoryMode = Literal["windows", "max_only", "data_only", "none"]
 with fidelity >= 720), `max_only` (windows come back empty: the client must fall back to
 `interval=max`), `data_only` (the CLOB route is empty: only Data API v2 has it), `none`."""
 
+RECORDED_DIR = Path(__file__).resolve().parents[2] / "tests" / "data" / "polymarket"
+"""Where a pmtui checkout keeps the recorded real responses (an installed wheel has none: pass a dir)."""
+
 RECORDED_FILES = (
-    "gamma_markets_600_mixed_2026-02.json",
-    "gamma_markets_500_closed_2018-2021.json",
-    "gamma_markets_200_active_snapshot.json",
+    "gamma_markets_600_mixed_2026-02.json.gz",
+    "gamma_markets_500_closed_2018-2021.json.gz",
+    "gamma_markets_200_active_snapshot.json.gz",
     "BTC-5m-markets-2026-07-24.jsonl.gz",
     "gamma_market_559651.json",
     "gamma_event_2890.json",
@@ -147,7 +150,8 @@ def make_fake(raw: dict[str, Any], *, generated: bool = False) -> FakeMarket:
 # --- recorded files --------------------------------------------------------------------------------
 
 
-def _read_json(path: Path) -> Any:
+def read_json(path: Path) -> Any:
+    """A recorded JSON or JSONL file, gzip-compressed or not."""
     data = path.read_bytes()
     if data[:2] == b"\x1f\x8b":
         data = gzip.decompress(data)
@@ -183,8 +187,9 @@ def _markets_of(document: Any) -> Iterable[dict[str, Any]]:
             yield market
 
 
-def load_recorded(data_dir: Path | str) -> list[dict[str, Any]]:
-    """Every recorded market once (newest capture of each id), in id order. Copies, safe to mutate."""
+def load_recorded(data_dir: Path | str = RECORDED_DIR) -> list[dict[str, Any]]:
+    """Every recorded market once (newest capture of each id), in id order. Copies, safe to mutate.
+    A missing recorded file raises FileNotFoundError naming it: an empty fake would pass silently."""
     return [json.loads(text) for text in _recorded_texts(str(Path(data_dir).resolve()))]
 
 
@@ -194,9 +199,9 @@ def _recorded_texts(data_dir: str) -> tuple[str, ...]:
     by_id: dict[str, dict[str, Any]] = {}
     for name in RECORDED_FILES:
         path = Path(data_dir) / name
-        if not path.exists():
-            continue
-        for raw in _markets_of(_read_json(path)):
+        if not path.is_file():
+            raise FileNotFoundError(f"recorded Polymarket file not found: {path}")
+        for raw in _markets_of(read_json(path)):
             if raw.get("id") in (None, ""):
                 continue
             market_id = str(raw["id"])

@@ -2,7 +2,7 @@
 
 Every family returns a `DraftEvent`: its markets with question, outcomes, category, features, times,
 and the *true* probability of outcome 0 along a time grid, simulated so that it is a martingale that
-converges to the outcome (the way a well-informed price should move). `pmtui.backtest.demo` then
+converges to the outcome (the way a well-informed price should move). `pmtui.demo.generate` then
 turns the true probability into a market price with a favourite–longshot bias and tick rounding.
 
 Models:

@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 from sqlite_utils import Database
 
-from pmtui.backtest.demo_families import DAY, FAMILIES, HOUR, Draft, DraftEvent, slugify
 from pmtui.backtest.importer import MarketWrite, write_markets
+from pmtui.demo.families import DAY, FAMILIES, HOUR, Draft, DraftEvent, slugify
 from pmtui.polymarket.models import Market
 from pmtui.store import write_tx
 
