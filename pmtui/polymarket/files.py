@@ -9,7 +9,7 @@ Accepted layouts (plain or .gz):
 - pmtui's history format, JSONL, one market per line:
   `{"id", "question", "end_date", "closed_time"?, "outcomes": ["Yes","No"], "winner": 0|1|null,
     "category"?, "tags"?, "volume"?, "price_history": [[unix_seconds, price_of_outcome_0], ...]}`
-  (`winner` null = void).
+  (`winner` null = the market resolved 50-50: every share of either outcome paid $0.50).
 
 Each record comes out as `FileRecord` (a parsed `Market`, its history points if any, and the category
 the file gave) or `BadLine` (line number and reason), so a caller can import the good ones and report
@@ -166,7 +166,7 @@ def _read_history(obj: Mapping[str, Any], line: int, source: Source) -> FileReco
     if not isinstance(outcomes, list) or len(outcomes) != 2 or not all(isinstance(o, str) for o in outcomes):
         return BadLine(line, "outcomes must be a list of two strings", record_id)
     if "winner" not in obj:
-        return BadLine(line, "missing field: winner (0, 1, or null for void)", record_id)
+        return BadLine(line, "missing field: winner (0, 1, or null for a 50-50 resolution)", record_id)
     winner = obj["winner"]
     if winner is not None and (isinstance(winner, bool) or winner not in (0, 1)):
         return BadLine(line, f"winner must be 0, 1 or null, got {winner!r}", record_id)
