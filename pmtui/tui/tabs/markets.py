@@ -140,7 +140,8 @@ def detail_facts(detail: MarketDetail, now: float) -> Text:
         lines.append(Text("GENERATED DEMO DATA (not a real market)", style="bold black on yellow"))
     fact("Category", fmt.literal(detail.category or "uncategorized"))
     if detail.cluster_id:
-        fact("Cluster", Text.assemble(fmt.literal(detail.cluster_id), f" ({detail.cluster_size} markets)"))
+        size = fmt.plural(detail.cluster_size, "market")
+        fact("Cluster", Text.assemble(fmt.literal(detail.cluster_id), f" ({size})"))
     if detail.event_title and detail.event_title != detail.question:
         fact("Event", fmt.literal(detail.event_title))
     status = "open"
@@ -153,7 +154,8 @@ def detail_facts(detail: MarketDetail, now: float) -> Text:
     fact("Status", fmt.literal(status))
     closes = fmt.utc_date(detail.end_date)
     if detail.end_date and not detail.closed:
-        closes += f" (in {fmt.time_to_close(detail.end_date, now).plain})"
+        left = detail.end_date - now
+        closes += f" (in {fmt.span(left)})" if left > 0 else f" (ended {fmt.span(-left)} ago, not closed yet)"
     fact("Closes", closes)
     fact("Volume", f"{fmt.money(detail.volume)} total, {fmt.money(detail.volume_24h)} 24h")
     fact("Liquidity", fmt.money(detail.liquidity))
@@ -324,7 +326,7 @@ class MarketsTab(TabView):
         flt = page.filter
         parts: list[Text | str] = []
         shown = len(page.rows)
-        parts.append(Text(f"{shown:,} of {page.total:,} markets", style="bold"))
+        parts.append(Text(f"{shown:,} of {fmt.plural(page.total, 'market')}", style="bold"))
         if shown < page.total:
             parts.append(Text(" (m: more)", style="dim"))
         parts.append(f" · {'open + closed' if flt.include_closed else 'open'}")
