@@ -121,6 +121,19 @@ def test_demo_categorize_and_backtest_run_from_the_wheel(
     assert result["strategy"] == "fade_longshots" and result["trades"] > 0
 
 
+def test_parquet_export_without_the_extra_says_how_to_get_it(
+    installed: Path, outside: tuple[Path, dict[str, str]]
+) -> None:
+    cwd, env = outside
+    assert run(installed, cwd, env, "demo", "--markets", "50").returncode == 0
+    refused = run(installed, cwd, env, "export", "markets", "--format", "parquet", "--out", "m.parquet")
+    assert refused.returncode == 2
+    assert "pip install 'pmtui[parquet]'" in refused.stderr and "Traceback" not in refused.stderr
+    assert not (cwd / "m.parquet").exists()
+    jsonl = run(installed, cwd, env, "export", "markets", "--out", "m.jsonl")
+    assert jsonl.returncode == 0 and len((cwd / "m.jsonl").read_text().splitlines()) == 50
+
+
 def test_the_app_starts_offline_from_the_wheel(installed: Path, outside: tuple[Path, dict[str, str]]) -> None:
     """`pmtui --offline` in a pseudo-terminal: it draws its tabs (styles found) and `q` quits it."""
     cwd, env = outside

@@ -38,6 +38,7 @@ from pmtui.collect.snapshots import run_snapshots
 from pmtui.collect.summary import CycleSummary, JobResult
 from pmtui.config import Settings
 from pmtui.polymarket.client import ApiUnavailable, PolymarketClient
+from pmtui.store.api_log import ApiCallLog
 from pmtui.store.db import connect
 from pmtui.store.ops import (
     close_stale_runs,
@@ -106,7 +107,7 @@ class Scheduler:
     async def _session(self) -> AsyncIterator[JobContext]:
         db = connect(self.db_path, busy_timeout=float(self.settings.database.busy_timeout))
         try:
-            async with PolymarketClient(self.settings, db_path=self.db_path) as client:
+            async with PolymarketClient(self.settings, call_log=ApiCallLog(self.db_path)) as client:
                 yield JobContext(client=client, db=db, settings=self.settings, progress=self.progress)
         finally:
             db.close()

@@ -18,8 +18,6 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from dateutil import parser as dateutil_parser
-
 from pmtui.polymarket.models import BookTop, Event, Market, PricePoint, Resolution, Source, Tag
 
 # An outcome priced at or above this on a closed market is the winner. Exact 1/0 on CLOB-era
@@ -103,12 +101,11 @@ def parse_time(value: object) -> int | None:
     if text.isdigit():
         return parse_time(int(text))
     try:
+        # Python 3.11's fromisoformat reads every form Polymarket sends: ISO 8601 with `T` or a
+        # space, `Z` or `+00`, date-only (docs/polymarket-api.md, "Quirks").
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        try:
-            parsed = dateutil_parser.parse(text)
-        except (ValueError, OverflowError):
-            return None
+        return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return int(parsed.timestamp())

@@ -18,6 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
+from pmtui.money import usd
 from pmtui.signals import queue as review
 from pmtui.signals.store import SignalRow
 from pmtui.tui import formatting as fmt
@@ -104,7 +105,7 @@ def signal_detail(signal: SignalRow, now: float) -> Text:
         line.append(Text(f"unvalidated ({reason}): sized at zero", style="yellow"))
     line.append(" · edge ")
     line.append(edge_text(signal.edge))
-    line.append(f" · Kelly stake {fmt.money_exact(signal.stake_micros / 1e6)}")
+    line.append(f" · Kelly stake {usd(signal.stake_micros)}")
     parts.append(line)
     parts.append(Text.assemble(("Why ", "dim"), fmt.literal(signal.rationale)))
     status = Text.assemble(("Status ", "dim"), status_text(signal, now))
@@ -229,7 +230,7 @@ class SignalsTab(TabView):
                 "price": Text(fmt.cents(signal.price), justify="right"),
                 "win": win_estimate(signal),
                 "edge": fmt.right(edge_text(signal.edge)),
-                "stake": Text(fmt.money_exact(signal.stake_micros / 1e6), justify="right"),
+                "stake": Text(usd(signal.stake_micros), justify="right"),
                 "status": status_text(signal, now, short=True),
             }
             table.add_row(*[cells[key] for key, _, _ in columns], key=str(signal.id))
