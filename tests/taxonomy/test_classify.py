@@ -105,7 +105,7 @@ def test_each_category(rules: Rules, question: str, category: str) -> None:
         ("Will Ada Colau win the Barcelona mayoral election?", "Politics/Election"),
         ("Will Ada Lovelace day be celebrated?", "Other"),
         ("Will LINK be above $30 on February 10th?", "Crypto/Altcoins"),
-        ("Will Ukraine link its grid to Europe?", "Other"),
+        ("Will Ukraine link its grid to Europe?", "Geopolitics"),  # a state's affairs, not the LINK coin
         # "MegaETH" is a token launch, not Ethereum; "Ethena" is not ETH either.
         ("Will Ethena dip to $0.08 in February?", "Crypto/Altcoins"),
         # Trump: his own acts are Politics/Trump, elections and wars are not.
