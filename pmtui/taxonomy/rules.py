@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from pmtui import paths
+from pmtui.taxonomy.regex_safety import REGEX_TEXT_LIMIT, regex_problem
 
 DEFAULT_RULES_FILE = "taxonomy.toml"
 USER_RULES_FILE = "taxonomy.toml"
@@ -460,6 +461,7 @@ class Rules:
             hit = self._slugs["series"].best(series_slug)
             if hit is not None and hit < best:
                 best = hit
+        text = question if len(question) <= REGEX_TEXT_LIMIT else question[:REGEX_TEXT_LIMIT]
         for i in self._regex_rules:
             if i >= best:
                 break  # sorted: no later regex rule can beat what was found
@@ -472,7 +474,7 @@ class Rules:
                 continue
             if c.unless and not c.unless.isdisjoint(present):
                 continue
-            if any(r.search(question) for r in c.regexes):
+            if any(r.search(text) for r in c.regexes):
                 best = i
                 break
         return best
@@ -591,9 +593,17 @@ def _rule_from_table(name: str, body: Any, text: str, path: Path | str) -> Rule:
             raise bad(f"cased word {word!r} must be one word of letters and digits")
     for pattern in lists["regex"]:
         try:
-            re.compile(pattern)
+            re.compile(pattern, re.IGNORECASE)
         except re.error as exc:
             raise bad(f"regex {pattern!r} is invalid: {exc}") from None
+        # A runaway regex would hold the GIL for minutes on an ordinary question (Python's re cannot
+        # be interrupted): refused here, before any question meets it (see regex_safety).
+        problem = regex_problem(pattern)
+        if problem:
+            raise bad(
+                f"regex {pattern!r} can take exponential time: {problem}; "
+                "rewrite it without nested or overlapping repeats, or use phrases"
+            )
     if not any(lists[k] for k in ("phrases", "cased", "regex", "tags", "events", "series")):
         raise bad("has no matcher (give phrases, cased, regex, tags, events or series)")
     return Rule(
