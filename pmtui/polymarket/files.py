@@ -84,7 +84,7 @@ def read_market_file(path: Path | str, *, source: Source = "import") -> Iterator
         except json.JSONDecodeError as exc:
             yield BadLine(number, f"invalid JSON: {exc.msg}")
             continue
-        yield from _read_object(obj, number, source)
+        yield from read_object(obj, number, source)
 
 
 def _is_single_document(text: str) -> bool:
@@ -100,7 +100,7 @@ def read_document(document: Any, *, source: Source = "import") -> Iterator[Item]
     """Records of an already-decoded JSON document (array, page, event or market)."""
     if isinstance(document, list):
         for index, obj in enumerate(document, start=1):
-            yield from _read_object(obj, index, source)
+            yield from read_object(obj, index, source)
         return
     if isinstance(document, Mapping):
         for key in ("markets", "events", "data"):
@@ -108,14 +108,14 @@ def read_document(document: Any, *, source: Source = "import") -> Iterator[Item]
                 if key == "markets" and "id" in document and "title" in document:
                     break  # a single event object: handled below
                 for index, obj in enumerate(document[key], start=1):
-                    yield from _read_object(obj, index, source)
+                    yield from read_object(obj, index, source)
                 return
-        yield from _read_object(document, 1, source)
+        yield from read_object(document, 1, source)
         return
     yield BadLine(1, "expected a JSON array or object")
 
 
-def _read_object(obj: Any, line: int, source: Source) -> Iterator[Item]:
+def read_object(obj: Any, line: int, source: Source) -> Iterator[Item]:
     if not isinstance(obj, Mapping):
         yield BadLine(line, "expected a JSON object")
         return

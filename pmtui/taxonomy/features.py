@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from math import isfinite as _isfinite
 from typing import Any
@@ -288,6 +288,9 @@ def _clean(value: float) -> float:
     return float(round(value, 9))
 
 
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
 @lru_cache(maxsize=4096)
 def _end_date(end_date: str | float | None) -> date | None:
     if end_date is None or end_date == "":
@@ -296,9 +299,12 @@ def _end_date(end_date: str | float | None) -> date | None:
         seconds = float(end_date)
         if seconds > 1e11:
             seconds /= 1000.0  # milliseconds, as some Polymarket fields carry them
+        if not _isfinite(seconds):
+            return None
         try:
-            return datetime.fromtimestamp(seconds, UTC).date()
-        except (ValueError, OverflowError, OSError):
+            # The UTC day by arithmetic: datetime.fromtimestamp costs several times more.
+            return date.fromordinal(_EPOCH_ORDINAL + int(seconds // 86_400))
+        except (ValueError, OverflowError):
             return None
     text = str(end_date)
     try:
