@@ -6,6 +6,12 @@ import click
 
 from pmtui.cli.common import AppContext, echo_json, fail, pass_app
 
+NEXT_HINT = (
+    "These markets are made up and labelled 'demo' everywhere. "
+    "Next: `pmtui --offline` for the tour (no collector going online), or `pmtui backtest`."
+)
+"""`--offline`: a plain `pmtui` would also start the collector and show the API unreachable."""
+
 
 @click.command()
 @click.option(
@@ -45,24 +51,20 @@ def demo(
     Every generated market has source 'demo' and an id starting with `demo<seed>-`; every screen and
     every backtest over them says so. Question families mirror real ones: BTC price ladders, hourly
     "Bitcoin Up or Down" windows, temperature and tweet-count buckets, matches, elections, Fed
-    decisions and "by date" events. Try: `pmtui demo && pmtui`.
+    decisions and "by date" events. Try: `pmtui demo && pmtui --offline`.
     """
     from pmtui.demo.generate import DemoOptions, write_demo
-    from pmtui.taxonomy.categorize import categorize_store
-    from pmtui.taxonomy.rules import RuleFileError, default_rules
+    from pmtui.taxonomy.categorize import store_categorizer
+    from pmtui.taxonomy.rules import RuleFileError
 
     try:
-        default_rules()  # checked first, so a bad rule file stops nothing half-way
+        categorize = store_categorizer()  # the rules are checked first: a bad file stops nothing half-way
     except RuleFileError as exc:
         fail(f"rule file error: {exc}", code=2)
     options = DemoOptions(markets=markets, seed=seed, bias=bias, points=points, open_share=open_share)
     try:
         db = app.open_db()
-        report = write_demo(db, options)
-        # The generator states each market's category and features (kept, as an import file's are);
-        # the taxonomy adds what it does not state: cluster ids for the Clusters tab and the batch.
-        demo_ids = [row[0] for row in db.execute("SELECT id FROM markets WHERE source = 'demo'")]
-        categorize_store(db, demo_ids)
+        report = write_demo(db, options, categorize=categorize)
     except OSError as exc:
         fail(f"cannot write the database: {exc}")
     if as_json:
@@ -74,7 +76,7 @@ def demo(
         f"{report.price_points:,} price points (seed {seed}, bias {bias:g}); "
         f"{report.inserted:,} new, {report.updated:,} updated, {report.unchanged:,} unchanged"
     )
-    click.echo("These markets are made up and labelled 'demo' everywhere. Next: pmtui backtest, or pmtui")
+    click.echo(NEXT_HINT)
 
 
 COMMANDS = [demo]
