@@ -6,7 +6,6 @@ import csv
 import json
 import sys
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -14,6 +13,7 @@ import click
 from sqlite_utils import Database
 
 from pmtui.cli.common import AppContext, echo_json, fail, pass_app
+from pmtui.dates import format_utc
 
 MARKET_FIELDS = (
     "id",
@@ -42,7 +42,9 @@ BATCH = 5_000
 
 
 def _iso(t: int | None) -> str | None:
-    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if t is not None else None
+    """ISO 8601 UTC; None for a stored value that is no date at all (e.g. `1e20` in a store written
+    before dates were checked): the export goes on instead of stopping half-way."""
+    return format_utc(t, "%Y-%m-%dT%H:%M:%SZ") or None
 
 
 def market_records(db: Database) -> Iterator[dict[str, Any]]:

@@ -5,12 +5,12 @@ Decoding a whole Gamma market object (~6 KB, 100+ fields) with `json.loads` cost
 decodes only the fields named below and skips the rest in ~8 µs. The file is streamed line by line
 (JSONL, plain or .gz), so a 500 MB dump is never held in memory at once.
 
-Plain Gamma markets (a JSONL line, or an element of a JSON array) take that path and are checked for
-what categorising needs: an id and a question (a market whose prices or tokens do not add up is still
-categorised; `pmtui import` is where those are checked). Everything else keeps `read_market_file`'s
-reading and checks: a line wrapping `{"raw": ...}`, an event with its markets, pmtui's history format,
-a keyset page or single document, and a line that is not valid JSON (reported with its number).
-Neg-risk placeholders are skipped, as there.
+Plain Gamma markets on JSONL lines take that path and are checked for what categorising needs: an id
+and a question (a market whose prices, tokens or dates do not add up is still categorised; `pmtui
+import` is where those are refused). Everything else keeps `read_market_file`'s reading and checks:
+a line wrapping `{"raw": ...}`, an event with its markets, pmtui's history format, a line that is not
+valid JSON (reported with its number), and files that are not JSONL (an array, a keyset page, one
+document). Neg-risk placeholders are skipped, as there.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 import gzip
 import io
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,15 @@ from typing import Any
 
 import msgspec
 
-from pmtui.polymarket.files import BadLine, FileRecord, Item, SkippedPlaceholder, read_document, read_object
+from pmtui.polymarket.decoding import DecodeError, decode_record
+from pmtui.polymarket.files import (
+    BadLine,
+    FileRecord,
+    Item,
+    SkippedPlaceholder,
+    read_market_file,
+    read_object,
+)
 from pmtui.polymarket.models import Source
 from pmtui.polymarket.parsing import is_placeholder, opt_str, parse_time, tag_slugs
 
@@ -95,26 +102,22 @@ _PLACEHOLDER_FIELDS = ("clobTokenIds", "positionIds", "outcomePrices", "negRisk"
 
 def read_question_records(path: Path | str, *, chunk_size: int = _CHUNK) -> Iterator[Record]:
     """Every market of `path` as a QuestionRecord, in file order, with BadLine and SkippedPlaceholder
-    as `read_market_file` gives them. Raises OSError/UnicodeDecodeError for unreadable files.
-    `chunk_size`: bytes of JSONL decoded per call (tests make it small to cross line boundaries)."""
-    with _open(Path(path)) as fh:
+    as `read_market_file` gives them. Raises OSError (EOFError for a truncated .gz) when the file
+    cannot be read at all. `chunk_size`: bytes of JSONL decoded per call (tests make it small)."""
+    path = Path(path)
+    with _open(path) as fh:
         number, first = _next_line(fh, 0)
         if first is None:
             return
-        start = first.lstrip()
-        if start.startswith(b"["):
-            yield from _array(first + fh.read())
-            return
-        if start.startswith(b"{") and not _complete(first):
-            yield from _document(first + fh.read())  # one pretty-printed JSON document
-            return
-        second_number, second = _next_line(fh, number)
-        if second is None and start.startswith(b"{"):
-            yield from _document(first)  # a one-line document: a page, an event or one market
+        second_number, second = 0, None
+        if not first.lstrip().startswith(b"[") and _complete(first):
+            second_number, second = _next_line(fh, number)
+        if second is None:
+            # An array, a pretty-printed or one-line document (one API answer): not JSONL.
+            yield from _converted(read_market_file(path, source=_SOURCE))
             return
         yield from _market(first, number)
-        if second is not None:
-            yield from _chunks(second, fh, second_number, chunk_size)
+        yield from _chunks(second, fh, second_number, chunk_size)
 
 
 def _open(path: Path) -> io.BufferedIOBase:
@@ -195,29 +198,9 @@ def _chunk(chunk: memoryview, lines: int, number: int) -> list[Record]:
     return records
 
 
-def _array(data: bytes) -> Iterator[Record]:
-    try:
-        elements = msgspec.json.decode(data, type=list[msgspec.Raw])
-    except msgspec.DecodeError:
-        yield from _document(data)  # not an array of values after all: the generic reader says why
-        return
-    for index, element in enumerate(elements, start=1):
-        yield from _market(bytes(element), index)
-
-
-def _document(data: bytes) -> Iterator[Record]:
-    text = data.decode("utf-8")
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        yield BadLine(exc.lineno, f"invalid JSON: {exc.msg}")
-        return
-    yield from _converted(read_document(document, source=_SOURCE))
-
-
 def _market(data: bytes, line: int) -> Iterator[Record]:
-    """One market object (a JSONL line or an array element): the fast path when it is a plain Gamma
-    market with an id and a question, `read_object`'s reading otherwise."""
+    """One JSONL line: the fast path when it is a plain Gamma market with an id and a question,
+    `read_market_file`'s reading of a line otherwise (same decoding, same bad-line reasons)."""
     try:
         market = _DECODER.decode(data)
     except msgspec.DecodeError:
@@ -228,14 +211,11 @@ def _market(data: bytes, line: int) -> Iterator[Record]:
             yield record
             return
     try:
-        obj = json.loads(data)
-    except json.JSONDecodeError as exc:
-        yield BadLine(line, f"invalid JSON: {exc.msg}")
+        value = decode_record(data)
+    except DecodeError as exc:
+        yield BadLine(line, f"invalid JSON: {exc}")
         return
-    except UnicodeDecodeError:
-        yield BadLine(line, "not UTF-8 text")
-        return
-    yield from _converted(read_object(obj, line, _SOURCE))
+    yield from _converted(read_object(value, line, _SOURCE))
 
 
 def _plain(m: _Gamma) -> bool:
