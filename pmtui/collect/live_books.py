@@ -34,6 +34,7 @@ from typing import Any, Literal, TypeVar
 
 from sqlite_utils import Database
 
+from pmtui.collect.open_history import HistoryCache, fetch_history, plan_history
 from pmtui.collect.scheduler import BackgroundLoop, _wait_for
 from pmtui.config import Settings
 from pmtui.polymarket.book_state import BookState
@@ -140,7 +141,7 @@ class LiveBooks:
     ) -> None:
         self.settings = settings
         self.live = settings.live
-        self.state = state or BookState()
+        self.state = state if state is not None else BookState()
         self.db_path = Path(db_path) if db_path is not None else settings.database.path
         self.write_quotes = write_quotes
         self.on_status = on_status
@@ -165,6 +166,9 @@ class LiveBooks:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pmtui-live-db")
         self._db: Database | None = None
         """The store connection, only ever used on `_executor`'s thread."""
+        self._active_client: PolymarketClient | None = None
+        self._history_cache = HistoryCache()
+        self._history_in_flight: set[str] = set()
 
     # --- interest (any thread) ---------------------------------------------------------------------
 
@@ -242,6 +246,7 @@ class LiveBooks:
         )
         if own_client:
             await client.__aenter__()
+        self._active_client = client
         channel_task = asyncio.create_task(self.channel.run(channel_stop), name="live-books:channel")
         tasks = [
             asyncio.create_task(self._follow_interest(), name="live-books:interest"),
@@ -261,6 +266,41 @@ class LiveBooks:
             with contextlib.suppress(Exception):
                 await self._in_db(self._last_flush)
             self._executor.shutdown(wait=True)
+
+    # --- price history of open markets, on demand ---------------------------------------------------
+
+    def request_history(self, market_id: str, done: Callable[[int, str | None], Any]) -> None:
+        """Fetch the market's history if it is not current (any thread); `done(points stored, error)`
+        is called on the live thread when finished."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            done(0, "the live books are not running")
+            return
+        with contextlib.suppress(RuntimeError):
+            asyncio.run_coroutine_threadsafe(self._history(market_id, done), loop)
+
+    async def _history(self, market_id: str, done: Callable[[int, str | None], Any]) -> None:
+        client = self._active_client
+        if client is None or market_id in self._history_in_flight or self._history_cache.fresh(market_id):
+            return
+        self._history_in_flight.add(market_id)
+        try:
+            now = int(time.time())
+            plan = await self._in_db(lambda db: plan_history(db, self.settings, market_id, now))
+            stored = 0
+            if plan is not None:
+                points = await fetch_history(client, plan)
+                stored = await self._in_db(lambda db: _store_points(db, points))
+            self._history_cache.mark(market_id)
+            done(stored, None)
+        except ApiError as exc:
+            log.info("price history of %s: %s", market_id, exc)
+            done(0, str(exc))
+        except Exception as exc:
+            log.exception("price history of %s failed", market_id)
+            done(0, f"{type(exc).__name__}: {exc}")
+        finally:
+            self._history_in_flight.discard(market_id)
 
     async def _in_db(self, work: Callable[[Database], T]) -> T:
         """Run `work` on the one thread that owns this object's store connection (the socket's loop
@@ -403,6 +443,11 @@ class LiveBooks:
             except Exception:
                 log.exception("live quotes hook %r failed", hook)
         return written
+
+
+def _store_points(db: Database, points: list[PricePoint]) -> int:
+    with write_tx(db):
+        return insert_price_points(db, points)
 
 
 class BackgroundLiveBooks(BackgroundLoop):

@@ -449,7 +449,12 @@ class FakeMarketChannel:
             tokens = sorted(self.subscribed())
             if tokens:
                 for _ in range(batch):
-                    self._random_change(rng, rng.choice(tokens))
+                    self._random_change(rng, self._first_token(rng.choice(tokens)))
+
+    def _first_token(self, token: str) -> str:
+        """Changes are made on a market's outcome-0 book and mirrored to the other."""
+        found = self._market_of(token)
+        return found[0].token_ids[0] if found is not None and found[0].token_ids else token
 
     def _random_change(self, rng: random.Random, token: str) -> None:
         with self._lock:
@@ -474,7 +479,10 @@ class FakeMarketChannel:
             levels = book.bids if side == "BUY" else book.asks
             # Keep a few levels a side: remove one now and then, but never the last.
             size = 0.0 if rng.random() < 0.25 and len(levels) > 3 else round(rng.uniform(5, 2000), 2)
+            trade = rng.random() < 0.1 and bid is not None
         self.change_level(token, side, round(price, book.decimals), size)
+        if trade and bid is not None:
+            self.trade(token, bid)
 
 
 def _decimals(tick: float) -> int:
@@ -483,18 +491,32 @@ def _decimals(tick: float) -> int:
 
 
 def _initial_book(fm: FakeMarket, outcome: int) -> FakeBook:
+    """Outcome 0's book from the market's price; in a two-outcome market the other book is its exact
+    mirror (bid p ↔ ask 1 − p), as on the real exchange, so mirrored changes never cross a book."""
     from pmtui.fakes.polymarket_data import book_for
 
-    doc = book_for(fm, outcome, 0)
     tick = fm.tick
-    book = FakeBook(
+    decimals = _decimals(tick)
+    doc = book_for(fm, 0, 0)
+    bids = {level["price"]: float(level["size"]) for level in doc["bids"]}
+    asks = {level["price"]: float(level["size"]) for level in doc["asks"]}
+    last = float(doc["last_trade_price"]) if doc.get("last_trade_price") else None
+    if outcome == 1 and len(fm.token_ids) == 2:
+        bids, asks = (
+            {f"{1 - float(p):.{decimals}f}": size for p, size in asks.items()},
+            {f"{1 - float(p):.{decimals}f}": size for p, size in bids.items()},
+        )
+        last = None if last is None else round(1 - last, decimals)
+    elif outcome != 0:
+        doc = book_for(fm, outcome, 0)
+        bids = {level["price"]: float(level["size"]) for level in doc["bids"]}
+        asks = {level["price"]: float(level["size"]) for level in doc["asks"]}
+    return FakeBook(
         token_id=fm.token_ids[outcome],
         market=str(doc.get("market") or ""),
-        bids={level["price"]: float(level["size"]) for level in doc["bids"]},
-        asks={level["price"]: float(level["size"]) for level in doc["asks"]},
+        bids=bids,
+        asks=asks,
         tick=tick,
-        decimals=_decimals(tick),
+        decimals=decimals,
+        last_trade=last,
     )
-    last = doc.get("last_trade_price")
-    book.last_trade = float(last) if last else None
-    return book

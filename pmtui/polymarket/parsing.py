@@ -276,6 +276,7 @@ def parse_gamma_market(
         condition_id=_opt_str(raw.get("conditionId")),
         slug=_opt_str(raw.get("slug")),
         description=_opt_str(raw.get("description")),
+        resolution_source=_opt_str(raw.get("resolutionSource")),
         event_id=_opt_str((parent or {}).get("id")),
         event_slug=_opt_str((parent or {}).get("slug")),
         event_title=_opt_str((parent or {}).get("title")),

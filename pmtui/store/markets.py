@@ -69,6 +69,7 @@ API_COLUMNS: tuple[str, ...] = (
     "min_size",
     "tags_json",
     "source",
+    "resolution_source",
 )
 OWNED_ELSEWHERE = frozenset({"category", "cluster_id", "features_json", "watched", "history_fetched_at"})
 
@@ -163,6 +164,7 @@ def market_row(m: Market) -> tuple[Any, ...]:
         m.min_size,
         _json_list(m.tags),
         m.source,
+        m.resolution_source,
     )
 
 
