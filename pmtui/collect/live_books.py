@@ -42,6 +42,7 @@ from pmtui.polymarket.client import ApiError, PolymarketClient
 from pmtui.polymarket.market_channel import MarketChannel
 from pmtui.polymarket.models import PricePoint
 from pmtui.store.db import connect, write_tx
+from pmtui.store.markets import set_book_prices
 from pmtui.store.prices import Quote, insert_price_points, upsert_quotes
 
 log = logging.getLogger(__name__)
@@ -411,7 +412,7 @@ class LiveBooks:
         written: list[LiveQuote] = []
         quotes: list[Quote] = []
         points: list[PricePoint] = []
-        market_rows: list[tuple[float | None, float | None, float | None, str]] = []
+        market_rows: list[tuple[str, float | None, float | None, float | None]] = []
         point_every = float(self.live.price_point_interval)
         for token, top in tops.items():
             ref = refs[token]
@@ -427,16 +428,13 @@ class LiveBooks:
                 self._last_point[token] = now
                 points.append(PricePoint(token, int(now), round(mid, 6)))
             if ref.outcome_index == 0:
-                market_rows.append((top.best_bid, top.best_ask, mid, ref.market_id))
+                market_rows.append((ref.market_id, top.best_bid, top.best_ask, mid))
         if not written:
             return []
         with write_tx(db):
             upsert_quotes(db, quotes)
             insert_price_points(db, points)
-            db.conn.executemany(
-                "UPDATE markets SET best_bid = ?, best_ask = ?, yes_price = COALESCE(?, yes_price) WHERE id = ?",
-                market_rows,
-            )
+            set_book_prices(db, market_rows)
         for hook in self.on_quotes:
             try:
                 hook(db, written, int(now))

@@ -30,7 +30,12 @@ def server(make_fake_polymarket: Callable[..., FakePolymarket]) -> FakePolymarke
 def store(server: FakePolymarket, tmp_path: Path) -> Path:
     path = tmp_path / "pmtui.sqlite"
     db = connect(path)
-    store_batch(db, parse_markets([fm.raw for fm in server.markets()]), source="gamma:/markets/keyset")
+    store_batch(
+        db,
+        parse_markets([fm.raw for fm in server.markets()]),
+        source="gamma:/markets/keyset",
+        categorize=None,
+    )
     db.close()
     return path
 

@@ -47,7 +47,12 @@ def live_app(server: FakePolymarket) -> PmtuiApp:
     """The app on a store of the fake's markets: collector and monitor off, live books on."""
     settings = load_settings()
     db = connect(settings.database.path)
-    store_batch(db, parse_markets([fm.raw for fm in server.markets()]), source="gamma:/markets/keyset")
+    store_batch(
+        db,
+        parse_markets([fm.raw for fm in server.markets()]),
+        source="gamma:/markets/keyset",
+        categorize=None,
+    )
     db.close()
     settings = dataclasses.replace(
         settings,
