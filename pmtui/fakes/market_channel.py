@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import random
 import threading
 import time
@@ -31,6 +32,8 @@ from websockets.exceptions import ConnectionClosed
 
 if TYPE_CHECKING:
     from pmtui.fakes.polymarket_data import FakeMarket
+
+log = logging.getLogger(__name__)
 
 Levels = dict[str, float]
 """price text → size: the fake keeps prices as the exchange writes them ("0.52")."""
@@ -314,7 +317,7 @@ class FakeMarketChannel:
                 changes += self._set_level(other, "SELL" if side == "BUY" else "BUY", 1 - price, size)
             if not changes:
                 return
-            market = self._books[token_id].market
+            market = self._books[token_id].market if token_id in self._books else ""
             event = {
                 "event_type": "price_change",
                 "market": market,
@@ -447,9 +450,11 @@ class FakeMarketChannel:
             elif delay < -1:  # fell behind (a loaded machine): do not burst to catch up
                 next_at = time.monotonic()
             tokens = sorted(self.subscribed())
-            if tokens:
-                for _ in range(batch):
+            for _ in range(batch if tokens else 0):
+                try:
                     self._random_change(rng, self._first_token(rng.choice(tokens)))
+                except Exception:  # one odd book must not stop the tour's ticker
+                    log.exception("fake market channel: random change failed")
 
     def _first_token(self, token: str) -> str:
         """Changes are made on a market's outcome-0 book and mirrored to the other."""

@@ -13,6 +13,7 @@ of the levels shown) whenever the app says the shown token changed; nothing else
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from rich.text import Text
@@ -129,6 +130,9 @@ class BookPanel(Static):
         self.note = ""
         """What to say while there is no book (why)."""
         self.clock = _wall_clock
+        self.drawn_token: str | None = None
+        self.drawn_at = 0.0
+        """The token whose levels were last drawn, and when (perf_counter; the benchmark reads it)."""
 
     @property
     def token(self) -> str | None:
@@ -168,12 +172,11 @@ class BookPanel(Static):
             return
         width = self.size.width or 60
         self.update(Text.assemble(title, "\n", ladder(view, depth, width=width, now=self.clock())))
+        self.drawn_token, self.drawn_at = token, time.perf_counter()
 
     def on_resize(self) -> None:
         self.redraw()
 
 
 def _wall_clock() -> float:
-    import time
-
     return time.time()

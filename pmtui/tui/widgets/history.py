@@ -27,4 +27,8 @@ def draw_history(
     title = f"{label} price, ¢"
     if live is not None:
         title += f" · now {fmt.cents(live[1])}"
-    chart.show_lines(title, [("", xs, ys)], xlabels=fmt.time_ticks(xs), ylim=(0, 100))
+    # As many date labels as fit: plotext drops labels that collide, and which one it drops is not
+    # stable from run to run, so a narrow chart asks for fewer.
+    width = chart.size.width or 80
+    count = 4 if width >= 48 else 3 if width >= 34 else 2
+    chart.show_lines(title, [("", xs, ys)], xlabels=fmt.time_ticks(xs, count), ylim=(0, 100))
