@@ -135,7 +135,7 @@ def test_live_stops_cleanly_on_ctrl_c(server: FakePolymarket) -> None:
     assert "(market" in proc.stdout.readline()
     time.sleep(1.0)
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
+    _, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "Traceback" not in err
 
