@@ -142,24 +142,10 @@ def runs(app: AppContext, limit: int, as_json: bool) -> None:
         click.echo("no stored backtest runs (run `pmtui backtest --strategy NAME`)")
         return
     from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
 
-    table = Table(header_style="bold")
-    for header in ("Run", "Created (UTC)", "Horizon", "Strategies (trades)", "Data", "Seconds", "Label"):
-        table.add_column(header)
-    for r in found:
-        summary = r.to_json()
-        table.add_row(
-            r.run_id,
-            summary["created"][:19].replace("T", " "),
-            r.horizon or "",
-            Text(", ".join(f"{name} ({r.trades.get(name, 0):,})" for name in r.strategies)),
-            Text("GENERATED", style="bold red") if r.generated_data else "real",
-            "" if r.duration_s is None else f"{r.duration_s:.2f}",
-            Text(r.label or ""),
-        )
-    Console().print(table)
+    from pmtui.cli.backtest_view import runs_table
+
+    Console().print(runs_table(found))
 
 
 @backtest.command("show")

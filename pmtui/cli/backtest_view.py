@@ -6,13 +6,18 @@ interpreted as Rich markup.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console, Group
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
+
+if TYPE_CHECKING:
+    from pmtui.backtest.runs import RunSummary
 
 TOO_FEW = "⚠ too few trades"
 
@@ -244,3 +249,31 @@ def render(document: dict[str, Any], *, width: int = 100, categories: int = 12) 
 def print_document(document: dict[str, Any], console: Console | None = None) -> None:
     console = console or Console()
     console.print(render(document, width=console.width))
+
+
+def runs_table(runs: Sequence[RunSummary]) -> Group:
+    """`pmtui backtest runs`: two lines per stored run, the facts then the strategies (and label).
+
+    The run id is what `show` and `export` take, so it leads its line in full at any width and when
+    piped; only the strategies line wraps (indented under its run).
+    """
+    id_width = max(len("Run"), *(len(r.run_id) for r in runs))
+    header = Text(f"{'Run':<{id_width}}  {'Created UTC':<16}  {'Horizon':<7}  Data  Secs", style="bold")
+    header.no_wrap = True
+    lines: list[Any] = [header]
+    for r in runs:
+        created = r.to_json()["created"][:16].replace("T", " ")
+        line = Text(f"{r.run_id:<{id_width}}  {created:<16}  ")
+        line.append(f"{r.horizon or '':<7}  ")
+        line.append(
+            "demo" if r.generated_data else "real", style="bold black on yellow" if r.generated_data else ""
+        )
+        line.append("  " + ("" if r.duration_s is None else f"{r.duration_s:>4.1f}"))
+        line.no_wrap = True
+        lines.append(line)
+        detail = Text(", ".join(f"{name} ({r.trades.get(name, 0):,})" for name in r.strategies), style="dim")
+        if r.label:
+            detail.append(" · label: ")
+            detail.append(r.label)
+        lines.append(Padding(detail, (0, 0, 0, 2), expand=False))
+    return Group(*lines)

@@ -25,6 +25,7 @@ from pmtui.paper.portfolio import MarkedPosition, PnlGroup
 from pmtui.paper.summary import PaperSummary
 from pmtui.tui import formatting as fmt
 from pmtui.tui.context import TuiContext
+from pmtui.tui.elide import fit_column
 from pmtui.tui.messages import PaperLoaded, PositionClosed
 from pmtui.tui.queries import open_store
 from pmtui.tui.queries.paper import close_at_bid, load_paper
@@ -91,8 +92,8 @@ CLOSED_COLUMNS = [
 FORWARD_COLUMNS = [
     Column("strategy", "Strategy", 0),
     Column("n", "n", 8, right=True),
-    Column("win", "Win rate [95%]", 14, right=True),
-    Column("ret", "Mean return [95%]", 17, right=True),
+    Column("win", "Win [95%]", 14, right=True),
+    Column("ret", "Return [95%]", 17, right=True),
     Column("pnl", "P&L", 9, right=True, wide_only=True),
     Column("verdict", "Verdict", 20, narrow=14),
 ]
@@ -133,6 +134,11 @@ def signed_dollars(micros: int | None) -> Text:
 
 def shares(micros: int) -> str:
     return f"{micros / MICROS:,.2f}"
+
+
+def market_label(position: Position) -> tuple[str, str | None]:
+    """The question (or the id when unknown) and the badge of generated (demo) markets."""
+    return position.question or position.market_id, "DEMO" if position.market_source == "demo" else None
 
 
 def market_text(position: Position) -> Text:
@@ -399,11 +405,13 @@ class PaperTab(TabView):
             self.positions,
             POSITION_COLUMNS,
             [(str(m.position.id), position_cells(m)) for m in summary.open],
+            [market_label(m.position) for m in summary.open],
         )
         self._fill(
             self.query_one("#paper-closed", VimTable),
             CLOSED_COLUMNS,
             [(str(p.id), closed_cells(p)) for p in summary.closed],
+            [market_label(p) for p in summary.closed],
         )
         forward_rows: list[tuple[str, dict[str, Text]]] = []
         for row in summary.forward:
@@ -417,14 +425,32 @@ class PaperTab(TabView):
         self._draw_views()
 
     def _fill(
-        self, table: VimTable, columns: Sequence[Column], rows: list[tuple[str, dict[str, Text]]]
+        self,
+        table: VimTable,
+        columns: Sequence[Column],
+        rows: list[tuple[str, dict[str, Text]]],
+        labels: list[tuple[str, str | None]] | None = None,
     ) -> None:
         """Show `rows` in `table`. The same rows as last time update in place (cursor and scroll
-        stay); otherwise the table is rebuilt with the cursor kept on its row when it still exists."""
+        stay); otherwise the table is rebuilt with the cursor kept on its row when it still exists.
+        `labels` ((text, badge) per row) are fitted into the flexible column (`pmtui.tui.elide`)."""
         shown = [c for c in columns if self._wide or not c.wide_only]
-        fixed = sum(c.width_at(self._wide) + 2 for c in shown if c.width)
+        # Each fixed column as wide as its widest cell, up to its width; the flexible one gets the rest.
+        widths = {
+            c.key: min(
+                c.width_at(self._wide), max([len(c.label), *(cells[c.key].cell_len for _, cells in rows)])
+            )
+            for c in shown
+            if c.width
+        }
+        fixed = sum(width + 2 for width in widths.values())
         flex = max(12, (table.size.width or self._width) - fixed - 3)
-        widths = {c.key: c.width_at(self._wide) or flex for c in shown}
+        widths = {c.key: widths.get(c.key, flex) for c in shown}
+        if labels is not None:
+            key = next(c.key for c in shown if not c.width)
+            fitted = fit_column([text for text, _ in labels], flex, [badge for _, badge in labels])
+            for (_, cells), cell in zip(rows, fitted, strict=True):
+                cells[key] = cell
         fingerprint = (tuple(key for key, _ in rows), tuple(widths.items()))
         clip = partial(self._clip, widths)
         table_id = table.id or ""
