@@ -41,6 +41,7 @@ from pmtui.polymarket.book_state import BookState
 from pmtui.polymarket.client import ApiError, PolymarketClient
 from pmtui.polymarket.market_channel import MarketChannel
 from pmtui.polymarket.models import PricePoint
+from pmtui.store.api_log import ApiCallLog
 from pmtui.store.db import connect, write_tx
 from pmtui.store.markets import set_book_prices
 from pmtui.store.prices import Quote, insert_price_points, upsert_quotes
@@ -243,7 +244,7 @@ class LiveBooks:
         channel_stop = asyncio.Event()
         own_client = self._client is None
         client = self._client or PolymarketClient(
-            self.settings, db_path=self.db_path if self.write_quotes else None
+            self.settings, call_log=ApiCallLog(self.db_path) if self.write_quotes else None
         )
         if own_client:
             await client.__aenter__()

@@ -11,8 +11,9 @@ What it does (docs/polymarket-api.md, "Market WebSocket"; docs/book.md):
 - a text `PING` every `live.ping_interval` (the server answers `PONG`, which is not JSON);
 - frames are decoded by `book_events.decode_frame` (objects or arrays of objects); a frame or event
   that cannot be read is counted in `stats.malformed` and skipped;
-- an inactivity watchdog: no frame at all for `live.inactivity_timeout`, or subscribed tokens but no
-  book data for `live.data_timeout`, closes the connection;
+- an inactivity watchdog: no frame at all for `live.inactivity_timeout`, snapshots still missing
+  that long after subscribing, or subscribed tokens but no book data for `live.data_timeout`, closes
+  the connection;
 - a dropped connection marks its tokens unsynced in the state and reconnects after a capped
   exponential backoff with full jitter; the fresh subscription brings fresh `book` snapshots, which
   resync every book (the channel has no sequence numbers, so this is the only safe resync).
@@ -75,6 +76,8 @@ class _Connection:
         self.synced = False
         """Every book of this connection has had a snapshot since it (re)connected."""
         self._awaiting: set[str] = set()
+        """Subscribed tokens whose snapshot has not come yet."""
+        self._awaiting_since = 0.0
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._attempt = 0
@@ -96,6 +99,8 @@ class _Connection:
     async def subscribe(self, tokens: list[str]) -> None:
         self.assets.update(tokens)
         if self.open and tokens:
+            if not self._awaiting:
+                self._awaiting_since = time.monotonic()
             self._awaiting.update(tokens)
             self.synced = False
             await self._send({"operation": "subscribe", "assets_ids": tokens})
@@ -167,6 +172,7 @@ class _Connection:
             channel.stats.connects += 1
             assets = sorted(self.assets)
             self._awaiting = set(assets)
+            self._awaiting_since = time.monotonic()
             await ws.send(json.dumps({"assets_ids": assets, "type": "market"}))
             self.open = True
             self.synced = not assets
@@ -176,15 +182,20 @@ class _Connection:
             try:
                 while not self._stop.is_set():
                     now = time.monotonic()
-                    wait = float(live.inactivity_timeout) - (now - last_frame)
-                    if self.assets and now - last_data >= float(live.data_timeout):
-                        wait = 0
+                    # Seconds until a watchdog would fire: no frame at all; snapshots still missing
+                    # after subscribing (subscribe afresh); subscribed but no book data.
+                    deadlines = [float(live.inactivity_timeout) - (now - last_frame)]
+                    if self._awaiting:
+                        deadlines.append(float(live.inactivity_timeout) - (now - self._awaiting_since))
+                    if self.assets:
+                        deadlines.append(float(live.data_timeout) - (now - last_data))
+                    wait = min(deadlines)
                     if wait <= 0:
                         channel.stats.watchdog_closes += 1
                         log.info("market channel %d: silent, reconnecting", self.number)
                         return
                     try:
-                        text = await asyncio.wait_for(ws.recv(), timeout=min(wait, float(live.data_timeout)))
+                        text = await asyncio.wait_for(ws.recv(), timeout=wait)
                     except TimeoutError:
                         continue
                     last_frame = time.monotonic()

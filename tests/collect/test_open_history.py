@@ -82,7 +82,7 @@ async def test_an_open_market_gets_its_history_once(server: FakePolymarket, stor
     assert plan is not None and plan.token_id == token
     assert plan.end == now and now - plan.start > DAY
     assert plan.fidelity == fidelity_for(now - plan.start)
-    async with PolymarketClient(settings, db_path=store) as client:
+    async with PolymarketClient(settings) as client:
         points = await fetch_history(client, plan)
     assert len(points) > 50
     insert_price_points(db, points)
