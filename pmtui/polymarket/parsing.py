@@ -377,10 +377,12 @@ def check_text(market: Market) -> None:
         market.neg_risk_market_id, market.uma_status, market.fee_type,
         *market.outcomes, *market.token_ids, *market.tags,
     ]  # fmt: skip
-    try:
-        "\x00".join(t for t in texts if t).encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise BadRecord("bad_text", market.id, f"not valid Unicode ({exc.reason})") from None
+    for text in texts:
+        if text and not text.isascii():  # ASCII (most of them) is valid; isascii() copies nothing
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise BadRecord("bad_text", market.id, f"not valid Unicode ({exc.reason})") from None
 
 
 def parse_gamma_event(raw: Mapping[str, Any]) -> Event:
