@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import sys
 from collections.abc import Iterator, Sequence
@@ -288,6 +289,12 @@ def export_command(
         fail("--partition month writes Parquet into a folder: give --format parquet --out FOLDER", code=2)
     if partition is None and out is not None and out.is_dir():
         fail(f"{out} is a folder: give a file name (or --partition month to write into a folder)", code=2)
+    if fmt == "parquet" and importlib.util.find_spec("pyarrow") is None:
+        # pyarrow is an optional extra: it is large, and only Parquet export needs it.
+        fail(
+            "Parquet export needs pyarrow: pip install 'pmtui[parquet]' (or pipx inject pmtui pyarrow)",
+            code=2,
+        )
     if as_json and out is None:
         fail("--json reports on a written file: give --out FILE", code=2)
     if market_ids and what != "prices":

@@ -107,7 +107,7 @@ def read_market_file(path: Path | str, *, source: Source = "import") -> Iterator
         if rest is None:  # a one-line file: a page, an event or a market, read as a document
             yield from read_document(value, source=source, line=number)
             return
-        yield from _read_object(value, number, source)
+        yield from read_object(value, number, source)
         yield from _read_jsonl(stream, rest, source)
 
 
@@ -128,7 +128,7 @@ def _read_jsonl(stream: IO[bytes], first: tuple[int, bytes], source: Source) -> 
         except DecodeError as exc:
             yield BadLine(number, f"invalid JSON: {exc}")
         else:
-            yield from _read_object(value, number, source)
+            yield from read_object(value, number, source)
         following = _first_line(stream, number)
         if following is None:
             return
@@ -185,7 +185,7 @@ def _read_array(start: bytes, stream: IO[bytes], source: Source) -> Iterator[Ite
             break
         index += 1
         position = end
-        yield from _read_object(element, index, source)
+        yield from read_object(element, index, source)
 
 
 def _more(text: IO[str], buffer: str, position: int) -> tuple[str, int, bool]:
@@ -204,7 +204,7 @@ def read_document(document: Any, *, source: Source = "import", line: int = 1) ->
     """Records of an already-decoded JSON document (array, page, event or market)."""
     if isinstance(document, list):
         for index, obj in enumerate(document, start=1):
-            yield from _read_object(obj, index, source)
+            yield from read_object(obj, index, source)
         return
     if isinstance(document, Mapping):
         for key in ("markets", "events", "data"):
@@ -212,14 +212,14 @@ def read_document(document: Any, *, source: Source = "import", line: int = 1) ->
                 if key == "markets" and document.get("id") is not None and document.get("title") is not None:
                     break  # a single event object: handled below
                 for index, obj in enumerate(document[key], start=1):
-                    yield from _read_object(obj, index, source)
+                    yield from read_object(obj, index, source)
                 return
-        yield from _read_object(document, line, source)
+        yield from read_object(document, line, source)
         return
     yield BadLine(line, "expected a JSON array or object")
 
 
-def _read_object(obj: Any, line: int, source: Source) -> Iterator[Item]:
+def read_object(obj: Any, line: int, source: Source) -> Iterator[Item]:
     if not isinstance(obj, Mapping):
         yield BadLine(line, "expected a JSON object")
         return

@@ -18,8 +18,6 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from dateutil import parser as dateutil_parser
-
 from pmtui.dates import SANE_RANGE, in_range
 from pmtui.polymarket.models import BookTop, Event, Market, PricePoint, Resolution, Source, Tag
 
@@ -110,12 +108,11 @@ def parse_time(value: object) -> int | None:
     if text.isdigit():
         return parse_time(int(text))
     try:
+        # Python 3.11's fromisoformat reads every form Polymarket sends: ISO 8601 with `T` or a
+        # space, `Z` or `+00`, date-only (docs/polymarket-api.md, "Quirks").
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        try:
-            parsed = dateutil_parser.parse(text)
-        except (ValueError, OverflowError):
-            return None
+        return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     try:
@@ -170,7 +167,7 @@ def parse_json_list(value: object) -> list[Any] | None:
     raise BadRecord("bad_json_string", detail=f"expected a JSON array, got {type(value).__name__}")
 
 
-def _opt_str(value: object) -> str | None:
+def opt_str(value: object) -> str | None:
     if type(value) is str:  # the usual case, without the str() call
         return value or None
     if value is None:
@@ -228,7 +225,7 @@ def _fee_schedule(raw: Mapping[str, Any]) -> tuple[float | None, float | None]:
     return None, None
 
 
-def _tag_slugs(raw: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> list[str]:
+def tag_slugs(raw: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> list[str]:
     slugs: list[str] = []
     for source in [raw, *events]:
         for tag in source.get("tags") or []:
@@ -251,7 +248,7 @@ def parse_gamma_market(
     """
     if not (type(raw) is dict or isinstance(raw, Mapping)):
         raise BadRecord("not_an_object", detail=f"expected a JSON object, got {type(raw).__name__}")
-    market_id = _opt_str(raw.get("id"))
+    market_id = opt_str(raw.get("id"))
     if market_id is None:
         raise BadRecord("missing_field", detail="id")
     question = raw.get("question")
@@ -283,12 +280,12 @@ def parse_gamma_market(
     events = [e for e in (raw.get("events") or []) if (type(e) is dict or isinstance(e, Mapping))]
     parent = event or (events[0] if events else None)
     closed = parse_bool(raw.get("closed"))
-    uma_status = _opt_str(raw.get("umaResolutionStatus"))
+    uma_status = opt_str(raw.get("umaResolutionStatus"))
     resolution, winner = decide_resolution(closed, uma_status, prices)
     fee_rate, fee_exponent = _fee_schedule(raw)
     series = (parent or {}).get("series") or []
-    series_slug = _opt_str((parent or {}).get("seriesSlug")) or (
-        _opt_str(series[0].get("slug")) if series and isinstance(series[0], Mapping) else None
+    series_slug = opt_str((parent or {}).get("seriesSlug")) or (
+        opt_str(series[0].get("slug")) if series and isinstance(series[0], Mapping) else None
     )
     volume = _amount(raw, "volumeNum", "volume", market_id)
     liquidity = _amount(raw, "liquidityNum", "liquidity", market_id)
@@ -298,14 +295,14 @@ def parse_gamma_market(
         outcomes=check_outcomes(outcomes, market_id),
         token_ids=[str(t) for t in token_ids],
         prices=prices,
-        condition_id=_opt_str(raw.get("conditionId")),
-        slug=_opt_str(raw.get("slug")),
-        description=_opt_str(raw.get("description")),
-        event_id=_opt_str((parent or {}).get("id")),
-        event_slug=_opt_str((parent or {}).get("slug")),
-        event_title=_opt_str((parent or {}).get("title")),
+        condition_id=opt_str(raw.get("conditionId")),
+        slug=opt_str(raw.get("slug")),
+        description=opt_str(raw.get("description")),
+        event_id=opt_str((parent or {}).get("id")),
+        event_slug=opt_str((parent or {}).get("slug")),
+        event_title=opt_str((parent or {}).get("title")),
         series_slug=series_slug,
-        group_item_title=_opt_str(raw.get("groupItemTitle")),
+        group_item_title=opt_str(raw.get("groupItemTitle")),
         best_bid=parse_float(raw.get("bestBid")),
         best_ask=parse_float(raw.get("bestAsk")),
         last_trade=parse_float(raw.get("lastTradePrice")),
@@ -322,16 +319,16 @@ def parse_gamma_market(
         accepting_orders=parse_bool(raw.get("acceptingOrders")),
         enable_order_book=parse_bool(raw.get("enableOrderBook")),
         neg_risk=parse_bool(raw.get("negRisk")),
-        neg_risk_market_id=_opt_str(raw.get("negRiskMarketID")),
+        neg_risk_market_id=opt_str(raw.get("negRiskMarketID")),
         uma_status=uma_status,
         resolution=resolution,
         winner=winner,
         fee_rate=fee_rate,
         fee_exponent=fee_exponent,
-        fee_type=_opt_str(raw.get("feeType")),
+        fee_type=opt_str(raw.get("feeType")),
         tick_size=parse_float(raw.get("orderPriceMinTickSize")),
         min_size=parse_float(raw.get("orderMinSize")),
-        tags=_tag_slugs(raw, [parent] if parent else []),
+        tags=tag_slugs(raw, [parent] if parent else []),
         source=source,
     )
     check_text(market)
@@ -386,20 +383,20 @@ def check_text(market: Market) -> None:
 
 
 def parse_gamma_event(raw: Mapping[str, Any]) -> Event:
-    if not (type(raw) is dict or isinstance(raw, Mapping)) or _opt_str(raw.get("id")) is None:
+    if not (type(raw) is dict or isinstance(raw, Mapping)) or opt_str(raw.get("id")) is None:
         raise BadRecord("missing_field", detail="event id")
     series = raw.get("series") or []
-    series_slug = _opt_str(raw.get("seriesSlug")) or (
-        _opt_str(series[0].get("slug")) if series and isinstance(series[0], Mapping) else None
+    series_slug = opt_str(raw.get("seriesSlug")) or (
+        opt_str(series[0].get("slug")) if series and isinstance(series[0], Mapping) else None
     )
     event_id = str(raw["id"])
     return Event(
         id=event_id,
-        slug=_opt_str(raw.get("slug")),
-        title=_opt_str(raw.get("title")),
+        slug=opt_str(raw.get("slug")),
+        title=opt_str(raw.get("title")),
         series_slug=series_slug,
         neg_risk=parse_bool(raw.get("negRisk")) or parse_bool(raw.get("enableNegRisk")),
-        tags=_tag_slugs(raw, []),
+        tags=tag_slugs(raw, []),
         start_date=parse_date(raw.get("startDate"), "startDate", event_id),
         end_date=parse_date(raw.get("endDate"), "endDate", event_id),
         closed=parse_bool(raw.get("closed")),
@@ -407,9 +404,9 @@ def parse_gamma_event(raw: Mapping[str, Any]) -> Event:
 
 
 def parse_tag(raw: Mapping[str, Any]) -> Tag:
-    if not (type(raw) is dict or isinstance(raw, Mapping)) or _opt_str(raw.get("id")) is None:
+    if not (type(raw) is dict or isinstance(raw, Mapping)) or opt_str(raw.get("id")) is None:
         raise BadRecord("missing_field", detail="tag id")
-    return Tag(id=str(raw["id"]), label=_opt_str(raw.get("label")), slug=_opt_str(raw.get("slug")))
+    return Tag(id=str(raw["id"]), label=opt_str(raw.get("label")), slug=opt_str(raw.get("slug")))
 
 
 # --- CLOB ------------------------------------------------------------------------------------------
@@ -419,7 +416,7 @@ def parse_book(raw: Mapping[str, Any]) -> BookTop:
     """Best bid/ask of one CLOB book. Sides are not reliably sorted, so take max bid / min ask."""
     if not (type(raw) is dict or isinstance(raw, Mapping)):
         raise BadRecord("not_an_object", detail="book")
-    token_id = _opt_str(raw.get("asset_id"))
+    token_id = opt_str(raw.get("asset_id"))
     if token_id is None:
         raise BadRecord("missing_field", detail="book asset_id")
     bids = [parse_float(level.get("price")) for level in raw.get("bids") or [] if isinstance(level, Mapping)]

@@ -11,8 +11,9 @@ import math
 from rich.text import Text
 
 from pmtui.dates import format_utc
+from pmtui.money import MISSING
 
-DASH = "–"
+DASH = MISSING
 
 
 def literal(value: object, style: str = "") -> Text:
@@ -58,14 +59,6 @@ def money(value: float | None) -> str:
         if amount >= limit:
             return f"{sign}${amount / limit:.1f}{suffix}"
     return f"{sign}${amount:,.0f}"
-
-
-def money_exact(value: float | None) -> str:
-    """Dollars and cents: $12.50, -$3.00."""
-    if value is None:
-        return DASH
-    sign = "-" if value < 0 else ""
-    return f"{sign}${abs(value):,.2f}"
 
 
 def span(seconds: float) -> str:
