@@ -298,6 +298,7 @@ def parse_gamma_market(
         condition_id=opt_str(raw.get("conditionId")),
         slug=opt_str(raw.get("slug")),
         description=opt_str(raw.get("description")),
+        resolution_source=opt_str(raw.get("resolutionSource")),
         event_id=opt_str((parent or {}).get("id")),
         event_slug=opt_str((parent or {}).get("slug")),
         event_title=opt_str((parent or {}).get("title")),
@@ -371,7 +372,7 @@ def check_text(market: Market) -> None:
     texts = [
         market.id, market.question, market.condition_id, market.slug, market.description, market.event_id,
         market.event_slug, market.event_title, market.series_slug, market.group_item_title,
-        market.neg_risk_market_id, market.uma_status, market.fee_type,
+        market.neg_risk_market_id, market.uma_status, market.fee_type, market.resolution_source,
         *market.outcomes, *market.token_ids, *market.tags,
     ]  # fmt: skip
     for text in texts:

@@ -95,6 +95,7 @@ API_COLUMNS: tuple[str, ...] = (
     "min_size",
     "tags_json",
     "source",
+    "resolution_source",
 )
 _TAGS_AT = API_COLUMNS.index("tags_json")
 TAXONOMY_COLUMNS: tuple[str, ...] = (
@@ -120,6 +121,7 @@ _KEEP_IF_NULL = frozenset(
         "group_item_title", "yes_price", "best_bid", "best_ask", "last_trade", "one_day_change", "volume",
         "volume_24h", "liquidity", "start_date", "end_date", "closed_time", "created_at",
         "neg_risk_market_id", "uma_status", "fee_rate", "fee_exponent", "fee_type", "tick_size", "min_size",
+        "resolution_source",
     }
 )  # fmt: skip
 _KEEP_IF_EMPTY_LIST = frozenset({"token_ids_json", "prices_json", "tags_json"})
@@ -276,6 +278,7 @@ def market_row(m: Market) -> tuple[Any, ...]:
         m.min_size,
         _json_list(m.tags),
         m.source,
+        m.resolution_source,
     )
 
 
