@@ -91,11 +91,11 @@ class PmtuiApp(App[None]):
         self.jobs: dict[str, JobState] = {}
         self.offline_since: float | None = None
         self.offline_reason: str | None = None
-        self.background = BackgroundJobs(ctx.settings, self.post_message)
+        self.live = LiveFeed(ctx.settings, self.post_message, ctx.clock)
+        """The live order books (pmtui/tui/live.py): the monitor and the book panels share its state."""
+        self.background = BackgroundJobs(ctx.settings, self.post_message, books=self.live.state)
         """The collector (and monitor) threads; off with `ui.run_collector = false` / `--no-jobs`."""
         self._dark_theme = ctx.settings.ui.theme
-        self.live = LiveFeed(ctx.settings, self.post_message, ctx.clock)
-        """The live order books (pmtui/tui/live.py): run with the background jobs."""
 
     # --- layout -----------------------------------------------------------------------------------
 
