@@ -174,6 +174,7 @@ class LiveBooks:
         self._active_client: PolymarketClient | None = None
         self._history_cache = HistoryCache()
         self._history_in_flight: set[str] = set()
+        self._history_tasks: set[asyncio.Task[None]] = set()
 
     # --- interest (any thread) ---------------------------------------------------------------------
 
@@ -261,6 +262,7 @@ class LiveBooks:
         try:
             await _wait_for(stop, None)
         finally:
+            tasks += list(self._history_tasks)  # fetches in flight end before their client closes
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -281,8 +283,14 @@ class LiveBooks:
         if loop is None or loop.is_closed():
             done(0, "the live books are not running")
             return
+
+        def start() -> None:
+            task = asyncio.create_task(self._history(market_id, done), name=f"live-books:history:{market_id}")
+            self._history_tasks.add(task)
+            task.add_done_callback(self._history_tasks.discard)
+
         with contextlib.suppress(RuntimeError):
-            asyncio.run_coroutine_threadsafe(self._history(market_id, done), loop)
+            loop.call_soon_threadsafe(start)
 
     async def _history(self, market_id: str, done: Callable[[int, str | None], Any]) -> None:
         client = self._active_client
