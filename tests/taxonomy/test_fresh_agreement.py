@@ -34,6 +34,8 @@ from tests.taxonomy.recorded import recorded_markets
 FRESH = Path(__file__).with_name("labels_fresh.csv")
 TUNING = ("tune-1", "tune-2", "tune-3")
 HELD_OUT = "heldout"
+HELD_OUT_2 = "heldout-2"
+"""Round 4's batch (470 questions, mostly 2026), labelled and committed before anything was measured on it."""
 TOP_TARGET, SUB_TARGET = 0.97, 0.93
 HELD_OUT_TOP_FLOOR = 0.90
 """Measured 90.8% when the held-out part was first measured: below the 97% target (said in
@@ -80,7 +82,8 @@ def test_the_fresh_set_is_real_large_labelled_and_apart_from_the_recorded_market
     recorded = {" ".join(m.question.split()).lower() for m in recorded_markets(recorded_data).values()}
     assert not [q for q in questions if " ".join(q.split()).lower() in recorded]
     splits = Counter(r["split"] for r in rows)
-    assert set(splits) == {*TUNING, HELD_OUT} and splits[HELD_OUT] >= 300
+    assert set(splits) == {*TUNING, HELD_OUT, HELD_OUT_2} and splits[HELD_OUT] >= 300
+    assert splits[HELD_OUT_2] >= 400
     for row in rows:
         assert top_level(row["label"]) in TOP_LEVELS, row
         assert row["source_repo"].count("/") == 1 and row["source_path"], row
