@@ -485,16 +485,30 @@ class PolymarketClient:
                 if not isinstance(data, Mapping) or not isinstance(data.get("data") or [], list):
                     _report(on_bad, BadRecord("bad_shape", token_id, "v2 prices-history: no data list"), data)
                     break
-                for item in data.get("data") or []:
-                    t = parse_time(item.get("timestamp")) if isinstance(item, Mapping) else None
-                    p = parse_float(item.get("price")) if isinstance(item, Mapping) else None
-                    if t is not None and p is not None and 0 <= p <= 1:
-                        points.append(PricePoint(token_id, t, p))
                 pagination = data.get("pagination")
                 cursor = pagination.get("next_cursor") if isinstance(pagination, Mapping) else None
+                rows = data.get("data") or []
+                for index, item in enumerate(rows):
+                    t = parse_time(item.get("timestamp")) if isinstance(item, Mapping) else None
+                    p = parse_float(item.get("price")) if isinstance(item, Mapping) else None
+                    if t is None or p is None or not 0 <= p <= 1:
+                        continue
+                    last_row = not cursor and index == len(rows) - 1
+                    if last_row and _is_settlement(item, t, points[-1].t if points else None, bucket):
+                        continue
+                    points.append(PricePoint(token_id, t, p))
                 if not cursor:
                     break
         return points
+
+
+def _is_settlement(item: Mapping[str, Any], t: int, previous_t: int | None, bucket: int) -> bool:
+    """Data API v2 ends a settled market's series with its on-chain payout (1, 0, or a fraction for a
+    void) as an exact point (`resolution_seconds` 0) one bucket edge past the last row. It is the
+    outcome, not a price: kept, a backtest would read the result as the last price before its
+    decision (docs/polymarket-api.md, "Price history"). A real last tick lies between bucket edges."""
+    exact = item.get("resolution_seconds") == 0
+    return exact and (previous_t is None or t - previous_t == bucket)
 
 
 def _stitch(points: Iterable[PricePoint], start: int, end: int) -> list[PricePoint]:
