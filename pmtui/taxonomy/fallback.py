@@ -18,7 +18,8 @@ rebuilds it from the hand-labelled tuning parts of tests/taxonomy/labels_fresh.c
 recorded markets; a test checks that the shipped file is what the script builds.
 
 File format (UTF-8, tab-separated): `alpha <float>`, `classes <c0> <c1> ...`, `docs <n0> <n1> ...`
-(labelled questions per class), then one line per feature: `<feature> <class>:<count> ...`.
+(labelled questions per class), `totals <t0> <t1> ...` (feature occurrences per class), then one line
+per feature: `<feature> <class>:<count> ...`.
 """
 
 from __future__ import annotations
@@ -66,28 +67,28 @@ class Guess:
 
 
 class FallbackModel:
-    """Naive Bayes over `question_features`, read from the counts file."""
+    """Naive Bayes over `question_features`, read from the counts file.
 
-    def __init__(self, alpha: float, classes: list[str], docs: list[int], counts: dict[str, dict[int, int]]):
+    Loading keeps each feature's line as text (a dict of ~18,000 strings: a few milliseconds); a
+    feature's counts become a row of log-probabilities the first time a question uses it."""
+
+    def __init__(
+        self, alpha: float, classes: list[str], docs: list[int], totals: list[int], rows: dict[str, str]
+    ):
         self.classes = classes
-        n = len(classes)
-        totals = [0] * n
-        for per_class in counts.values():
-            for c, k in per_class.items():
-                totals[c] += k
-        vocabulary = len(counts)
-        denominators = [math.log(t + alpha * vocabulary) for t in totals]
+        vocabulary = len(rows)
         all_docs = sum(docs)
+        self._alpha = alpha
         self._prior = [math.log(d / all_docs) if d else -math.inf for d in docs]
-        # log P(feature | class), stored as the difference from an unseen feature's value per class so
-        # that scoring adds a few sparse entries instead of a dense row per feature. A feature absent
-        # from the model is skipped, as naive Bayes does with unseen words.
-        self._unseen = [math.log(alpha) - d for d in denominators]
-        self._weights: dict[str, tuple[tuple[int, float], ...]] = {
-            feature: tuple((c, math.log((k + alpha) / alpha)) for c, k in sorted(per_class.items()))
-            for feature, per_class in counts.items()
-        }
-        self._tops = [c.split("/", 1)[0] for c in classes]
+        # log P(unseen feature | class): a feature's row is this plus log((count + alpha) / alpha).
+        # A feature absent from the model is skipped, as naive Bayes does with unseen words.
+        self._unseen = tuple(math.log(alpha) - math.log(t + alpha * vocabulary) for t in totals)
+        self._lines = rows
+        self._rows: dict[str, tuple[float, ...]] = {}
+        tops: dict[str, list[int]] = {}
+        for index, category in enumerate(classes):
+            tops.setdefault(category.split("/", 1)[0], []).append(index)
+        self._tops = tuple((top, tuple(indexes)) for top, indexes in tops.items())
         self.guess_template = functools.lru_cache(maxsize=_CACHE_SIZE)(self._guess)
 
     def guess(self, question: str) -> Guess:
@@ -95,24 +96,33 @@ class FallbackModel:
         equal once every digit is "0" have equal features, so the answer is cached by that template."""
         return self.guess_template(question.translate(_ZERO))
 
+    def _row(self, feature: str) -> tuple[float, ...]:
+        row = self._rows.get(feature)
+        if row is None:
+            values = list(self._unseen)
+            try:
+                for entry in self._lines[feature].split("\t"):
+                    c, k = entry.split(":")
+                    values[int(c)] += math.log((int(k) + self._alpha) / self._alpha)
+            except (ValueError, IndexError):
+                raise ValueError(f"{MODEL_FILE}: bad counts for feature {feature!r}") from None
+            row = self._rows[feature] = tuple(values)
+        return row
+
     def _guess(self, question: str) -> Guess:
-        known = [self._weights[f] for f in question_features(question) if f in self._weights]
-        scores = list(self._prior)
-        unseen = self._unseen
-        for i in range(len(scores)):
-            scores[i] += unseen[i] * len(known)
-        for entries in known:
-            for c, w in entries:
-                scores[c] += w
+        lines = self._lines
+        rows = [self._row(f) for f in question_features(question) if f in lines]
+        scores = (
+            [p + sum(col) for p, col in zip(self._prior, zip(*rows, strict=True), strict=True)]
+            if rows
+            else self._prior
+        )
         best = max(scores)
         odds = [math.exp(s - best) for s in scores]
         total = sum(odds)
-        by_top: dict[str, float] = {}
-        for top, o in zip(self._tops, odds, strict=True):
-            by_top[top] = by_top.get(top, 0.0) + o / total
-        top = max(by_top, key=lambda t: by_top[t])
-        index = max((i for i, t in enumerate(self._tops) if t == top), key=lambda i: odds[i])
-        return Guess(self.classes[index], by_top[top], odds[index] / total)
+        _, indexes = max(self._tops, key=lambda group: sum(odds[i] for i in group[1]))
+        index = max(indexes, key=odds.__getitem__)
+        return Guess(self.classes[index], sum(odds[i] for i in indexes) / total, odds[index] / total)
 
 
 def decide(rule: Rule | None, question: str, model: FallbackModel | None) -> str:
@@ -139,27 +149,30 @@ def decide(rule: Rule | None, question: str, model: FallbackModel | None) -> str
 
 
 def parse_model(text: str, source: str = MODEL_FILE) -> FallbackModel:
-    """The model of one counts file; ValueError names the line that is wrong."""
-    lines = text.splitlines()
+    """The model of one counts file; ValueError says what is wrong (a feature's counts are read, and
+    checked, when a question first uses the feature)."""
+    lines = text.split("\n")
     try:
-        alpha_key, alpha = lines[0].split("\t")
-        classes_key, *classes = lines[1].split("\t")
-        docs_key, *docs = lines[2].split("\t")
-        if (alpha_key, classes_key, docs_key) != ("alpha", "classes", "docs") or len(docs) != len(classes):
+        header = [line.split("\t") for line in lines[:4]]
+        if [h[0] for h in header] != ["alpha", "classes", "docs", "totals"]:
             raise ValueError("header")
-        counts: dict[str, dict[int, int]] = {}
-        for number, line in enumerate(lines[3:], start=4):
-            feature, *entries = line.split("\t")
-            per_class: dict[int, int] = {}
-            for entry in entries:
-                c, k = entry.split(":")
-                per_class[int(c)] = int(k)
-            if not entries or not feature or max(per_class) >= len(classes):
-                raise ValueError(f"line {number}")
-            counts[feature] = per_class
-        return FallbackModel(float(alpha), classes, [int(d) for d in docs], counts)
+        alpha = float(header[0][1])
+        classes = header[1][1:]
+        docs = [int(d) for d in header[2][1:]]
+        totals = [int(t) for t in header[3][1:]]
+        if not classes or len(docs) != len(classes) or len(totals) != len(classes) or alpha <= 0:
+            raise ValueError("header")
+        rows: dict[str, str] = {}
+        for number, line in enumerate(lines[4:], start=5):
+            feature, tab, counts = line.partition("\t")
+            if not tab or not feature or not counts:
+                if line or number != len(lines):
+                    raise ValueError(f"line {number}")
+                continue
+            rows[feature] = counts
     except (ValueError, IndexError) as exc:
         raise ValueError(f"{source}: not a fallback model file ({exc})") from None
+    return FallbackModel(alpha, classes, docs, totals, rows)
 
 
 def model_path() -> Path:

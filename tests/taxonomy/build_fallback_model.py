@@ -51,10 +51,14 @@ def build(examples: list[tuple[str, str]], alpha: float = ALPHA) -> str:
     for question, label in examples:
         for feature in question_features(question):
             counts.setdefault(feature, Counter())[index[label]] += 1
+    totals = Counter[int]()
+    for per_class in counts.values():
+        totals.update(per_class)
     lines = [
         f"alpha\t{alpha}",
         "classes\t" + "\t".join(classes),
         "docs\t" + "\t".join(str(docs[c]) for c in classes),
+        "totals\t" + "\t".join(str(totals[i]) for i in range(len(classes))),
     ]
     for feature in sorted(counts):
         entries = "\t".join(f"{c}:{k}" for c, k in sorted(counts[feature].items()))
@@ -67,7 +71,7 @@ def main() -> None:
     text = build(training_examples())
     target.write_text(text, encoding="utf-8")
     print(
-        f"wrote {target} ({len(text.encode()):,} bytes, {text.count(chr(10)) - 3:,} features)",
+        f"wrote {target} ({len(text.encode()):,} bytes, {text.count(chr(10)) - 4:,} features)",
         file=sys.stderr,
     )
 

@@ -103,12 +103,19 @@ def test_classify_uses_the_fallback_only_where_the_rules_are_unsure() -> None:
     "text",
     [
         "",
-        "alpha\t0.1\nclasses\tA\tB\ndocs\t1\n",  # a count per class
-        "alpha\t0.1\nclasses\tA\ndocs\t1\nword\t3:1\n",  # class 3 of 1
-        "alpha\t0.1\nclasses\tA\ndocs\t1\nword\n",  # no counts
-        "beta\t0.1\nclasses\tA\ndocs\t1\n",
+        "alpha\t0.1\nclasses\tA\tB\ndocs\t1\ntotals\t1\t1\n",  # a count per class
+        "alpha\t0.1\nclasses\tA\ndocs\t1\ntotals\t1\nword\n",  # no counts
+        "alpha\t0\nclasses\tA\ndocs\t1\ntotals\t1\n",  # no smoothing
+        "beta\t0.1\nclasses\tA\ndocs\t1\ntotals\t1\n",
     ],
 )
 def test_a_bad_model_file_is_refused_with_a_reason(text: str) -> None:
     with pytest.raises(ValueError, match="not a fallback model file"):
         parse_model(text, "bad.tsv")
+
+
+def test_bad_counts_are_refused_when_a_question_first_uses_them() -> None:
+    model = parse_model("alpha\t0.1\nclasses\tA\ndocs\t1\ntotals\t1\nword\t3:1\n", "bad.tsv")
+    assert model.guess("nothing known").category == "A"
+    with pytest.raises(ValueError, match="bad counts for feature 'word'"):
+        model.guess("a word")
