@@ -372,13 +372,15 @@ def check_text(market: Market) -> None:
     texts = [
         market.id, market.question, market.condition_id, market.slug, market.description, market.event_id,
         market.event_slug, market.event_title, market.series_slug, market.group_item_title,
-        market.neg_risk_market_id, market.uma_status, market.fee_type,
+        market.neg_risk_market_id, market.uma_status, market.fee_type, market.resolution_source,
         *market.outcomes, *market.token_ids, *market.tags,
     ]  # fmt: skip
-    try:
-        "\x00".join(t for t in texts if t).encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise BadRecord("bad_text", market.id, f"not valid Unicode ({exc.reason})") from None
+    for text in texts:
+        if text and not text.isascii():  # ASCII (most of them) is valid; isascii() copies nothing
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise BadRecord("bad_text", market.id, f"not valid Unicode ({exc.reason})") from None
 
 
 def parse_gamma_event(raw: Mapping[str, Any]) -> Event:

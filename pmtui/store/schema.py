@@ -507,3 +507,12 @@ def m0010_market_resolution_source(db: Database) -> None:
     # Gamma's `resolutionSource`, shown in the market detail beside the rules (issue 12.6). Markets
     # stored before this read NULL until the catalogue next rewrites them.
     _run(db, "ALTER TABLE markets ADD COLUMN resolution_source TEXT")
+
+
+@migrations(name="0011_tokens_in_markets_only")
+def m0011_tokens_in_markets_only(db: Database) -> None:
+    # A market's CLOB token ids live in markets.token_ids_json (outcome order), which is what every
+    # reader uses; the separate `tokens` table was read only by `pmtui export prices` (to name each
+    # price series' market), yet cost each market write 20-38 us: random 77-digit keys dirty a
+    # random page per token. The export now joins json_each(token_ids_json) instead.
+    _run(db, "DROP TABLE tokens")
