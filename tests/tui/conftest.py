@@ -40,7 +40,8 @@ def quiet_settings(db_path: Path, **ui: object) -> Settings:
 def make_app(store: Path) -> Callable[..., PmtuiApp]:
     def build(db_path: Path | None = None, **ui: object) -> PmtuiApp:
         settings = quiet_settings(db_path or store, **ui)
-        return PmtuiApp(TuiContext(settings=settings, clock=fixed_clock(NOW), rest_delay=0))
+        # Offline: approvals price from the store, never from the network.
+        return PmtuiApp(TuiContext(settings=settings, clock=fixed_clock(NOW), rest_delay=0, offline=True))
 
     return build
 

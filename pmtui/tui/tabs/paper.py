@@ -102,6 +102,7 @@ SHORT_VERDICTS = {
     "worse than backtest": "worse",
     "better than backtest": "better",
     "too few live trades": "too few trades",
+    "no eligible backtest": "no eligible bt",
 }
 """Verdicts as they fit a narrow terminal."""
 GROUP_COLUMNS = [
@@ -299,6 +300,9 @@ def forward_cells(row: ForwardRow, *, short: bool = False) -> list[dict[str, Tex
         "pnl": Text(""),
         "verdict": fmt.literal(bt.run_id, style="dim"),
     }
+    if bt.cannot_speak is not None:
+        # Shown, never compared: say why this run cannot stand for the strategy as it runs live.
+        bt_row["verdict"] = Text.assemble(fmt.literal(bt.run_id, style="dim"), (" cannot speak", "yellow"))
     return [live_row, bt_row]
 
 
