@@ -10,7 +10,7 @@ import math
 
 from rich.text import Text
 
-from pmtui.dates import format_utc
+from pmtui.dates import format_utc, utc_datetime
 from pmtui.money import MISSING
 
 DASH = MISSING
@@ -94,8 +94,9 @@ def short_span(seconds: float) -> str:
 def time_to_close(end_date: int | None, now: float, *, closed: bool = False) -> Text:
     if closed:
         return Text("closed", style="dim")
-    if end_date is None:
+    if utc_datetime(end_date) is None:  # missing, or a stored value no calendar holds (1e20)
         return Text(DASH, style="dim")
+    assert end_date is not None
     left = end_date - now
     if left <= 0:
         return Text("ended", style="yellow")
