@@ -179,12 +179,21 @@ def categorize_uncategorized(db: Database) -> int:
     """Categorize every stored market that has no category (indexed: cheap when there is none).
     Returns how many were categorized."""
     done = 0
+    after = ""
     while True:
-        ids = [r[0] for r in db.execute("SELECT id FROM markets WHERE category IS NULL LIMIT ?", [BATCH])]
+        # In id order from where the last batch ended: a row that somehow stayed uncategorized is not
+        # read again, so the sweep always ends.
+        ids = [
+            r[0]
+            for r in db.execute(
+                "SELECT id FROM markets WHERE category IS NULL AND id > ? ORDER BY id LIMIT ?", [after, BATCH]
+            )
+        ]
         if not ids:
             return done
         categorize_store(db, ids)
         done += len(ids)
+        after = ids[-1]
 
 
 def _tags(tags_json: str | None) -> list[str]:
