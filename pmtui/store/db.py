@@ -81,4 +81,11 @@ def write_tx(db: Database) -> Iterator[Database]:
             db.conn.execute("ROLLBACK")
         raise
     else:
-        db.conn.execute("COMMIT")
+        try:
+            db.conn.execute("COMMIT")
+        except BaseException:
+            # A COMMIT refused (disk full, I/O error) can leave the transaction open; later
+            # write_tx calls would then nest savepoints in it and never commit anything.
+            if db.conn.in_transaction:
+                db.conn.execute("ROLLBACK")
+            raise
