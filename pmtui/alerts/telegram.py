@@ -111,7 +111,7 @@ class TelegramClient:
             response = self._http.post(self._url, json=payload)
         except httpx.TimeoutException:
             failure = "Telegram did not answer in time"
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             failure = f"cannot reach Telegram: {type(exc).__name__}: {self._scrub(str(exc))}"
         if failure is not None or response is None:
             # Raised outside the except block: no chained httpx exception carrying the URL.

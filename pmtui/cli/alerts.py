@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import click
 
-from pmtui.cli.common import AppContext, echo_json, fail, pass_app
+from pmtui.cli.common import AppContext, echo, echo_json, fail, pass_app
 
 
 @click.group()
@@ -39,7 +39,7 @@ def test_command(app: AppContext, as_json: bool) -> None:
     if as_json:
         echo_json({"sent": True, "message_id": sent.message_id, "seconds": round(sent.seconds, 3)})
     else:
-        click.echo(f"test message sent to chat {settings.telegram_chat_id} in {sent.seconds:.2f}s")
+        echo(f"test message sent to chat {settings.telegram_chat_id} in {sent.seconds:.2f}s")
 
 
 @alerts.command("status")
@@ -67,7 +67,7 @@ def status_command(app: AppContext, as_json: bool) -> None:
         return
     width = max(len(k) for k in document)
     for key, value in document.items():
-        click.echo(f"{key:<{width}}  {'-' if value is None else value}")
+        echo(f"{key:<{width}}  {'-' if value is None else value}")
 
 
 @alerts.command("run")
@@ -97,13 +97,13 @@ def run_command(app: AppContext, once: bool, as_json: bool) -> None:
                 }
             )
         else:
-            click.echo(
+            echo(
                 f"{report.status}: delivered {report.delivered}, queued {report.queued}, expired {report.expired}"
             )
             if report.error:
-                click.echo(f"error: {report.error}")
+                echo(f"error: {report.error}")
         return
-    click.echo("sending alerts; Ctrl-C to stop", err=True)
+    echo("sending alerts; Ctrl-C to stop", err=True)
     try:
         sender.run()
     except KeyboardInterrupt:

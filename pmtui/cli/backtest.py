@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from pmtui.cli.common import AppContext, echo_json, fail, pass_app
+from pmtui.cli.common import AppContext, cell, console, echo, echo_json, fail, pass_app
 
 
 @click.group(invoke_without_command=True)
@@ -139,9 +139,8 @@ def runs(app: AppContext, limit: int, as_json: bool) -> None:
         echo_json([r.to_json() for r in found])
         return
     if not found:
-        click.echo("no stored backtest runs (run `pmtui backtest --strategy NAME`)")
+        echo("no stored backtest runs (run `pmtui backtest --strategy NAME`)")
         return
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
@@ -151,15 +150,15 @@ def runs(app: AppContext, limit: int, as_json: bool) -> None:
     for r in found:
         summary = r.to_json()
         table.add_row(
-            r.run_id,
+            cell(r.run_id),
             summary["created"][:19].replace("T", " "),
-            r.horizon or "",
-            Text(", ".join(f"{name} ({r.trades.get(name, 0):,})" for name in r.strategies)),
+            cell(r.horizon or ""),
+            cell(", ".join(f"{name} ({r.trades.get(name, 0):,})" for name in r.strategies)),
             Text("GENERATED", style="bold red") if r.generated_data else "real",
             "" if r.duration_s is None else f"{r.duration_s:.2f}",
-            Text(r.label or ""),
+            cell(r.label or ""),
         )
-    Console().print(table)
+    console(piped_width=None).print(table)
 
 
 @backtest.command("show")
@@ -201,7 +200,7 @@ def export(app: AppContext, run_id: str, out: Path, as_json: bool) -> None:
     if as_json:
         echo_json({"run_id": run_id, "file": str(out), "rows": count})
     else:
-        click.echo(f"wrote {count:,} rows to {out}")
+        echo(f"wrote {count:,} rows to {out}")
 
 
 COMMANDS = [backtest]

@@ -1,7 +1,8 @@
 """Rendering a backtest document (live or stored) as rich tables for the terminal.
 
-Everything that came from the store (categories, strategy descriptions) is wrapped in `Text`, never
-interpreted as Rich markup.
+Everything that came from the store (categories, strategy descriptions, error lines) is wrapped in
+`Text` (never interpreted as Rich markup), and text from outside goes through `common.cell()`
+(terminal-safe).
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
+
+from pmtui.cli.common import cell as untrusted
+from pmtui.cli.common import console
 
 TOO_FEW = "⚠ too few trades"
 
@@ -140,7 +144,7 @@ def _by_category(result: dict[str, Any], limit: int) -> Table:
         if entry["too_few_trades"]:
             trades.append("⚠", style="bold yellow")
         table.add_row(
-            Text(entry["category"]),
+            untrusted(entry["category"]),
             trades,
             rate,
             "—" if entry["avg_cost"] is None else f"{entry['avg_cost']:.2f}",
@@ -207,7 +211,7 @@ def _header(document: dict[str, Any]) -> Text:
         parts.append(f"category {config['category']}")
     if config.get("from") or config.get("to"):
         parts.append(f"decided {config.get('from') or '…'} to {config.get('to') or '…'}")
-    text = Text(" · ".join(parts))
+    text = untrusted(" · ".join(parts))
     text.append(
         f"\n{markets['considered']:,} resolved markets considered, {markets['with_price']:,} with a usable price "
         "at decision time"
@@ -236,11 +240,11 @@ def render(document: dict[str, Any], *, width: int = 100, categories: int = 12) 
             parts.append(_by_category(result, categories))
         if result.get("errors"):
             parts.append(Text(f"{result['strategy']}: decide() failed on some markets:", style="bold red"))
-            parts += [Text(f"  {line}") for line in result["errors"]]
+            parts += [untrusted(f"  {line}") for line in result["errors"]]
     parts.append(_calibration(document))
     return Group(*parts)
 
 
-def print_document(document: dict[str, Any], console: Console | None = None) -> None:
-    console = console or Console()
-    console.print(render(document, width=console.width))
+def print_document(document: dict[str, Any], out: Console | None = None) -> None:
+    out = out or console(piped_width=None)
+    out.print(render(document, width=out.width))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections import Counter
 from pathlib import Path
@@ -10,7 +9,7 @@ from typing import Any
 
 import click
 
-from pmtui.cli.common import EXIT_CONFIG, AppContext, echo_json, fail, pass_app
+from pmtui.cli.common import EXIT_CONFIG, AppContext, cell, console, echo, echo_json, fail, one_line, pass_app
 
 
 @click.command("categorize")
@@ -62,8 +61,8 @@ def _categorize_file(path: Path, as_json: bool) -> None:
         for item in read_market_file(path, source="import"):
             if isinstance(item, BadLine):
                 bad += 1
-                record = f" (market {item.record_id})" if item.record_id else ""
-                click.echo(f"pmtui: {path}:{item.line}{record}: {item.reason}", err=True)
+                record = f" (market {one_line(item.record_id)})" if item.record_id else ""
+                echo(f"pmtui: {path}:{item.line}{record}: {one_line(item.reason)}", err=True)
                 continue
             if not isinstance(item, FileRecord):
                 continue  # a neg-risk placeholder: no question to categorise yet
@@ -80,17 +79,15 @@ def _categorize_file(path: Path, as_json: bool) -> None:
             )
             counts[result.category] += 1
             if as_json:
-                click.echo(
-                    json.dumps(
-                        {
-                            "id": m.id,
-                            "question": m.question,
-                            "category": result.category,
-                            "cluster_id": result.cluster_id,
-                            "features": dict(result.features),
-                        },
-                        ensure_ascii=False,
-                    )
+                # ASCII JSON: the data exactly as it came, with nothing a terminal would obey.
+                echo_json(
+                    {
+                        "id": m.id,
+                        "question": m.question,
+                        "category": result.category,
+                        "cluster_id": result.cluster_id,
+                        "features": dict(result.features),
+                    }
                 )
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, as Unix tools do, not "cannot read FILE".
@@ -103,7 +100,7 @@ def _categorize_file(path: Path, as_json: bool) -> None:
     if not as_json:
         _print_counts(dict(counts), False, source=str(path))
     if bad:
-        click.echo(f"pmtui: {bad} bad line{'' if bad == 1 else 's'} skipped", err=True)
+        echo(f"pmtui: {bad} bad line{'' if bad == 1 else 's'} skipped", err=True)
         if not counts:
             sys.exit(1)
 
@@ -115,17 +112,15 @@ def _print_counts(counts: dict[str, int], as_json: bool, *, source: str) -> None
         document: dict[str, Any] = {"source": source, "total": total, "categories": dict(ordered)}
         echo_json(document)
         return
-    from rich.console import Console
     from rich.table import Table
-    from rich.text import Text
 
-    table = Table(title=Text(f"{total:,} markets by category ({source})"), title_justify="left")
+    table = Table(title=cell(f"{total:,} markets by category ({source})"), title_justify="left")
     table.add_column("category")
     table.add_column("markets", justify="right")
     table.add_column("share", justify="right")
     for category, count in ordered:
-        table.add_row(Text(category), f"{count:,}", f"{count / total:.1%}" if total else "-")
-    Console(soft_wrap=True).print(table)
+        table.add_row(cell(category), f"{count:,}", f"{count / total:.1%}" if total else "-")
+    console(soft_wrap=True, piped_width=None).print(table)
 
 
 COMMANDS = [categorize_command]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from pmtui.cli.common import AppContext, echo_json, fail, pass_app
+from pmtui.cli.common import AppContext, echo, echo_json, fail, pass_app
 
 
 @click.command()
@@ -68,13 +68,13 @@ def demo(
     if as_json:
         echo_json(report.to_json())
         return
-    click.echo(
+    echo(
         f"generated {report.markets:,} demo markets in {report.events:,} events "
         f"({report.resolved:,} resolved, {report.void:,} void, {report.open:,} open), "
         f"{report.price_points:,} price points (seed {seed}, bias {bias:g}); "
         f"{report.inserted:,} new, {report.updated:,} updated, {report.unchanged:,} unchanged"
     )
-    click.echo("These markets are made up and labelled 'demo' everywhere. Next: pmtui backtest, or pmtui")
+    echo("These markets are made up and labelled 'demo' everywhere. Next: pmtui backtest, or pmtui")
 
 
 COMMANDS = [demo]

@@ -13,7 +13,7 @@ from typing import IO, Any
 import click
 from sqlite_utils import Database
 
-from pmtui.cli.common import AppContext, echo_json, fail, pass_app
+from pmtui.cli.common import AppContext, echo, echo_json, fail, pass_app
 
 MARKET_FIELDS = (
     "id",
@@ -227,7 +227,7 @@ def export_command(
         if as_json:
             echo_json({"what": what, "format": fmt, "rows": count, "out": str(out)})
         else:
-            click.echo(f"wrote {count} {what} rows to {out}", err=True)
+            echo(f"wrote {count} {what} rows to {out}", err=True)
 
 
 COMMANDS = [export_command]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from pmtui import __version__
-from pmtui.cli.common import AppContext, echo_json, pass_app
+from pmtui.cli.common import AppContext, echo, echo_json, pass_app
 from pmtui.config import config_path
 from pmtui.logs import log_file
 
@@ -35,7 +35,7 @@ def info(app: AppContext, as_json: bool) -> None:
         return
     width = max(len(k) for k in document)
     for key, value in document.items():
-        click.echo(f"{key:<{width}}  {value}")
+        echo(f"{key:<{width}}  {value}")
 
 
 COMMANDS = [info]

@@ -15,6 +15,12 @@ from sqlite_utils.migrations import Migrations
 migrations = Migrations("pmtui")
 
 
+def known_migrations() -> list[str]:
+    """The names of this pmtui's migrations, in order (the last one is its schema version)."""
+    # sqlite-utils keeps the registered list private; this is the one place that reads it.
+    return [migration.name for migration in migrations._migrations]
+
+
 def _run(db: Database, statements: str) -> None:
     # One statement at a time: executescript() would COMMIT and break the migration transaction.
     buffer = ""

@@ -22,6 +22,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 from textual.worker import Worker, WorkerState
 
+from pmtui.text import terminal_safe
 from pmtui.tui import formatting as fmt
 from pmtui.tui.context import TuiContext
 from pmtui.tui.messages import MarketDetailLoaded, MarketRowsRefreshed, MarketsPageLoaded, WatchChanged
@@ -112,14 +113,14 @@ class MarketDetailPane(Horizontal):
             outcomes.update("")
             chart.show_empty("price history")
             return
-        question.update(detail.question)
+        question.update(fmt.literal(detail.question))
         facts.update(detail_facts(detail, now))
         outcomes.update(outcome_lines(detail))
         history = detail.history
         if history:
             xs = [float(t) for t, _ in history]
             ys = [p * 100 for _, p in history]
-            label = detail.outcomes[0].name if detail.outcomes else "outcome 0"
+            label = terminal_safe(detail.outcomes[0].name if detail.outcomes else "outcome 0")
             chart.show_lines(
                 f"{label} price, ¢",
                 [("", xs, ys)],
