@@ -1,7 +1,7 @@
 """Backtests: import, engine, metrics and generated demo data. No Textual.
 
 Modules (each one job):
-- `importer`: `pmtui import FILE` and the market writer (`write_markets`) the demo also uses.
+- `importer`: `pmtui import FILE`, through the one market writer (`pmtui.store.markets.write_markets`).
 - `config`: `BacktestConfig`, `StrategySpec`, building them from settings / names / a stored run.
 - `loader`: resolved markets and their outcome-0 prices from the store into numpy arrays.
 - `engine`: decision times, the price at decision, each strategy's `decide`, costs, fees, returns.
@@ -11,7 +11,6 @@ Modules (each one job):
 - `runs`: stored runs: list, load, trades as a DataFrame, equity curve, CSV export.
 - `estimate`: `latest_estimate` (a strategy's track record on comparable markets, for signals).
 - `baselines`: buy-the-favourite / longshot / YES yardsticks.
-- `demo`, `demo_families`: `pmtui demo`, generated markets labelled `source='demo'`.
 
 For the TUI (all thread-safe as long as each thread passes its own connection or a path):
 

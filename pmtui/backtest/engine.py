@@ -10,7 +10,7 @@ For each market considered (resolved or void, inside the category and date filte
    min(end, closed) picks the decision time with knowledge of when the outcome happened: every
    early YES ("... by Dec 31" hit in June) is then bought exactly N days before it happened, while
    every NO is bought N days before the deadline. On calibrated generated data that manufactures
-   a large fake edge for buying YES (see the README); "close" is kept for comparison.
+   a large fake edge for buying YES (docs/backtesting.md, "Look-ahead"); "close" is kept for comparison.
 2. Price at decision = the last outcome-0 point at or before the decision time (one vectorised
    `np.searchsorted` over all points), never a later one. None: skip `no_price`; older than
    max-staleness: skip `stale`; YES outside [band, 1 − band]: skip `settled` (the outcome was

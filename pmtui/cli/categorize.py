@@ -33,7 +33,7 @@ def categorize_command(app: AppContext, input_file: Path | None, as_json: bool) 
     are kept) and prints the count per category. With --input FILE (a JSON array, JSONL or keyset
     page of Gamma markets, or pmtui's history format; plain or .gz) and --json, writes one line per
     market: {"id", "question", "category", "cluster_id", "features"}. Rules: data/taxonomy.toml plus
-    taxonomy.toml beside your config file (see the README).
+    taxonomy.toml beside your config file (see docs/taxonomy.md).
     """
     from pmtui.taxonomy.rules import RuleFileError, default_rules
 

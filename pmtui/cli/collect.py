@@ -42,7 +42,7 @@ def collect_command(app: AppContext, once: bool, as_json: bool, only: str | None
         fail(str(exc), code=2)
     settings = app.settings
     try:
-        default_rules()  # a bad rule file is reported now, not as a failing hook after every job
+        default_rules()  # a bad rule file is reported now, before anything is stored
     except RuleFileError as exc:
         fail(f"rule file error: {exc}", code=2)
     # With Telegram configured, alerts (settlements, a failing job) go out while the collector runs.
@@ -52,13 +52,10 @@ def collect_command(app: AppContext, once: bool, as_json: bool, only: str | None
 
 def _collect(settings: Settings, names: list[str], *, once: bool, as_json: bool) -> None:
     from pmtui.collect.scheduler import Scheduler
-    from pmtui.taxonomy.categorize import categorize_store
 
     with _progress(enabled=sys.stdout.isatty() and not as_json, jobs=names) as (progress, job_done):
-        # Every new or changed market gets its category, cluster and features right after the job.
-        scheduler = Scheduler(
-            settings, progress=progress, on_job_done=[job_done], on_markets_changed=[categorize_store]
-        )
+        # Markets get their category, cluster and features as they are stored (the scheduler's writer).
+        scheduler = Scheduler(settings, progress=progress, on_job_done=[job_done])
         if once:
             summary = asyncio.run(scheduler.run_once(names))
         else:

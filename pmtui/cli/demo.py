@@ -48,21 +48,17 @@ def demo(
     decisions and "by date" events. Try: `pmtui demo && pmtui`.
     """
     from pmtui.demo.generate import DemoOptions, write_demo
-    from pmtui.taxonomy.categorize import categorize_store
-    from pmtui.taxonomy.rules import RuleFileError, default_rules
+    from pmtui.taxonomy.categorize import store_categorizer
+    from pmtui.taxonomy.rules import RuleFileError
 
     try:
-        default_rules()  # checked first, so a bad rule file stops nothing half-way
+        categorize = store_categorizer()  # the rules are checked first: a bad file stops nothing half-way
     except RuleFileError as exc:
         fail(f"rule file error: {exc}", code=2)
     options = DemoOptions(markets=markets, seed=seed, bias=bias, points=points, open_share=open_share)
     try:
         db = app.open_db()
-        report = write_demo(db, options)
-        # The generator states each market's category and features (kept, as an import file's are);
-        # the taxonomy adds what it does not state: cluster ids for the Clusters tab and the batch.
-        demo_ids = [row[0] for row in db.execute("SELECT id FROM markets WHERE source = 'demo'")]
-        categorize_store(db, demo_ids)
+        report = write_demo(db, options, categorize=categorize)
     except OSError as exc:
         fail(f"cannot write the database: {exc}")
     if as_json:

@@ -24,22 +24,22 @@ def import_command(app: AppContext, file: Path, as_json: bool) -> None:
     nothing.
     """
     from pmtui.backtest.importer import import_file
-    from pmtui.taxonomy.categorize import categorize_store
-    from pmtui.taxonomy.rules import RuleFileError, default_rules
+    from pmtui.taxonomy.categorize import store_categorizer
+    from pmtui.taxonomy.rules import RuleFileError
 
     try:
-        default_rules()  # checked before importing, so a bad rule file stops nothing half-way
+        categorize = store_categorizer()  # the rules are checked first: a bad file stops nothing half-way
     except RuleFileError as exc:
         fail(f"rule file error: {exc}", code=2)
     db = app.open_db()
     try:
-        report = import_file(db, file)
+        # Every imported market gets category, cluster and features as it is stored (a category
+        # the file states is kept).
+        report = import_file(db, file, categorize=categorize)
     except (OSError, EOFError) as exc:
         fail(f"cannot read {file}: {exc}")
     except UnicodeDecodeError:
         fail(f"cannot read {file}: not UTF-8 text")
-    # Every imported market gets category, cluster and features (a category the file states is kept).
-    categorize_store(db, report.market_ids)
     if as_json:
         echo_json(report.to_json())
         return

@@ -71,7 +71,9 @@ async def _walk(ctx: JobContext, key: str, *, closed: bool, result: JobResult) -
             next_state = {**state, "phase": "tail" if closed else "done", "finished_at": ctx.now()}
         else:
             next_cursor, next_state = page.next_cursor, {**state, "phase": "walking"}
-        upsert = store_batch(ctx.db, batch, source=SOURCE, checkpoint=(key, next_cursor, next_state))
+        upsert = store_batch(
+            ctx.db, batch, source=SOURCE, categorize=ctx.categorize, checkpoint=(key, next_cursor, next_state)
+        )
         result.add_upsert(upsert, placeholders=batch.placeholders, rejected=len(batch.bad))
         pages += 1
         ctx.progress("catalog", result.markets_new + result.markets_updated + result.markets_unchanged, None)
@@ -91,6 +93,6 @@ def _vanished(known_open: list[int], after: int | None, upto: int | None, listed
 async def _fetch_closed(ctx: JobContext, market_ids: list[str], result: JobResult) -> None:
     raws = await ctx.client.get_markets_by_ids(market_ids, closed=True)
     batch = parse_markets(raws)
-    upsert = store_batch(ctx.db, batch, source=SOURCE)
+    upsert = store_batch(ctx.db, batch, source=SOURCE, categorize=ctx.categorize)
     result.add_upsert(upsert, placeholders=batch.placeholders, rejected=len(batch.bad))
     result.markets_checked += len(market_ids)

@@ -10,6 +10,7 @@ from sqlite_utils import Database
 
 from pmtui.config import Settings
 from pmtui.polymarket.client import PolymarketClient
+from pmtui.store.markets import Categorize
 
 Progress = Callable[[str, int, int | None], None]
 """progress(job, done, total or None when unknown)."""
@@ -25,6 +26,8 @@ class JobContext:
     db: Database
     """This thread's connection. Jobs never hold a transaction across an `await`."""
     settings: Settings
+    categorize: Categorize | None
+    """The market writer's categorizer (rules loaded once per process); see `store_batch`."""
     progress: Progress = field(default=_no_progress)
     clock: Callable[[], float] = time.time
 

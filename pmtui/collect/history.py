@@ -23,6 +23,7 @@ from pmtui.collect.summary import JobResult
 from pmtui.polymarket.client import ApiError, ApiUnavailable
 from pmtui.polymarket.parsing import BadRecord
 from pmtui.store.db import write_tx
+from pmtui.store.markets import mark_history_fetched
 from pmtui.store.ops import record_error
 from pmtui.store.prices import insert_price_points, latest_point_time
 
@@ -96,9 +97,7 @@ async def run_history(ctx: JobContext) -> JobResult:
         except ApiError as exc:
             with write_tx(ctx.db):
                 record_error(ctx.db, SOURCE, exc.kind, market["id"], str(exc))
-                ctx.db.conn.execute(
-                    "UPDATE markets SET history_fetched_at = ? WHERE id = ?", (ctx.now(), market["id"])
-                )
+                mark_history_fetched(ctx.db, market["id"], ctx.now())
             result.records_rejected += 1
             continue
         with write_tx(ctx.db):
@@ -106,9 +105,7 @@ async def run_history(ctx: JobContext) -> JobResult:
             for problem, raw in bad:
                 record_error(ctx.db, SOURCE, problem.reason, market["id"], f"token {token}: {problem}", raw)
             if not bad:
-                ctx.db.conn.execute(
-                    "UPDATE markets SET history_fetched_at = ? WHERE id = ?", (ctx.now(), market["id"])
-                )
+                mark_history_fetched(ctx.db, market["id"], ctx.now())
         result.records_rejected += len(bad)
         result.markets_checked += 1
         ctx.progress("history", done, len(due))

@@ -8,6 +8,10 @@ ONE transaction, so an interrupted run either has the whole page and its checkpo
 Markets that resolve with a write get their open paper positions settled right after it
 (`settle_positions`), so the collector settles whatever resolution it finds, whichever job found it.
 
+The markets are categorized in the same transaction by the one market writer
+(`pmtui.store.markets.write_markets`), with the `categorize` the caller built once
+(`pmtui.taxonomy.categorize.store_categorizer`).
+
 Generated demo markets (the fake server's generator marks them `pmtuiGenerated`) are stored with
 `source = 'demo'` so they are labelled as such everywhere.
 """
@@ -31,7 +35,14 @@ from pmtui.polymarket.parsing import (
     parse_tag,
 )
 from pmtui.store.db import write_tx
-from pmtui.store.markets import UpsertResult, upsert_events, upsert_markets, upsert_tags
+from pmtui.store.markets import (
+    Categorize,
+    MarketWrite,
+    WriteResult,
+    upsert_events,
+    upsert_tags,
+    write_markets,
+)
 from pmtui.store.ops import record_error, set_checkpoint
 
 log = logging.getLogger(__name__)
@@ -104,14 +115,16 @@ def store_batch(
     batch: ParsedBatch,
     *,
     source: str,
+    categorize: Categorize | None,
     checkpoint: tuple[str, str | None, dict[str, Any]] | None = None,
     now: int | None = None,
-) -> UpsertResult:
-    """Write a parsed batch, its errors and optionally a checkpoint `(job, cursor, state)` atomically."""
+) -> WriteResult:
+    """Write a parsed batch (markets categorized), its errors and optionally a checkpoint
+    `(job, cursor, state)` atomically."""
     with write_tx(db):
         upsert_events(db, batch.events.values(), now=now)
         upsert_tags(db, batch.tags.values())
-        result = upsert_markets(db, batch.markets, now=now)
+        result = write_markets(db, [MarketWrite(m) for m in batch.markets], categorize=categorize, now=now)
         for exc, raw in batch.bad:
             record_error(db, source, exc.reason, exc.record_id, str(exc), raw, now=now)
         if checkpoint is not None:

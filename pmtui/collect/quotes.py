@@ -23,6 +23,7 @@ from pmtui.polymarket.client import PolymarketClient
 from pmtui.polymarket.models import PricePoint
 from pmtui.polymarket.parsing import BadRecord
 from pmtui.store.db import write_tx
+from pmtui.store.markets import set_book_prices
 from pmtui.store.prices import Quote, Snapshot, insert_price_points, insert_snapshots, upsert_quotes
 
 
@@ -91,10 +92,7 @@ async def refresh_quotes(
         refresh.quotes = upsert_quotes(db, quotes)
         if record_prices:
             refresh.price_points = insert_price_points(db, points)
-        db.conn.executemany(
-            "UPDATE markets SET best_bid = ?, best_ask = ?, yes_price = COALESCE(?, yes_price) WHERE id = ?",
-            [(q.best_bid, q.best_ask, q.mid, market_id) for market_id, q in outcome0.items()],
-        )
+        set_book_prices(db, [(market_id, q.best_bid, q.best_ask, q.mid) for market_id, q in outcome0.items()])
         if snapshot:
             refresh.snapshots = insert_snapshots(db, snapshots)
     refresh.markets_updated = list(outcome0)

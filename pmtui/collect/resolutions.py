@@ -13,6 +13,7 @@ from pmtui.collect.context import JobContext
 from pmtui.collect.ingest import parse_markets, store_batch
 from pmtui.collect.summary import JobResult
 from pmtui.store.db import write_tx
+from pmtui.store.markets import mark_resolution_checked
 
 SOURCE = "gamma:/markets/keyset"
 PENDING_WINDOW = 30 * 86400
@@ -46,10 +47,8 @@ async def run_resolutions(ctx: JobContext) -> JobResult:
         raws = await ctx.client.get_markets_by_ids(chunk, closed=True)
         batch = parse_markets(raws)
         with write_tx(ctx.db):
-            upsert = store_batch(ctx.db, batch, source=SOURCE)
-            ctx.db.conn.executemany(
-                "UPDATE markets SET resolution_checked_at = ? WHERE id = ?", [(ctx.now(), i) for i in chunk]
-            )
+            upsert = store_batch(ctx.db, batch, source=SOURCE, categorize=ctx.categorize)
+            mark_resolution_checked(ctx.db, chunk, ctx.now())
         result.add_upsert(upsert, placeholders=batch.placeholders, rejected=len(batch.bad))
         result.markets_checked += len(chunk)
         ctx.progress("resolutions", result.markets_checked, len(ids))

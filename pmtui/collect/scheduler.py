@@ -1,6 +1,6 @@
 """Runs the collector jobs: once (`run_once`) or at their intervals until told to stop (`run_forever`).
 
-    scheduler = Scheduler(settings, on_markets_changed=[categorize_store])
+    scheduler = Scheduler(settings)
     summary = asyncio.run(scheduler.run_once(only=["catalog"]))
 
 The scheduler opens its own database connection and client inside the coroutine, so it can run in
@@ -16,8 +16,12 @@ transactions: what was written is committed, nothing is half-written. A failing 
 `job_runs` (status error) and runs again after `collect.failure_retry`; the scheduler itself goes on.
 So does a failure of the bookkeeping around a job (its `job_runs` row, a hook): it is logged, reported
 as an error result to `on_job_done` (the app's status bar), and the job is retried the same way.
-After a job, `on_markets_changed` hooks get `(db, changed_market_ids)` (new or updated markets), e.g.
-the taxonomy's `categorize_store`.
+After a job, `on_markets_changed` hooks get `(db, changed_market_ids)` (new or updated markets).
+
+Markets are categorized as they are stored (the one market writer, with the categorizer built once
+per scheduler from the shipped + user rules), so a job killed half-way leaves no uncategorized
+market behind; before every job, a sweep categorizes any market still without a category (rows an
+older pmtui wrote), which costs one indexed query when there is none.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from pmtui.collect.summary import CycleSummary, JobResult
 from pmtui.config import Settings
 from pmtui.polymarket.client import ApiUnavailable, PolymarketClient
 from pmtui.store.db import connect
+from pmtui.store.markets import Categorize
 from pmtui.store.ops import (
     close_stale_runs,
     finish_job_run,
@@ -87,8 +92,12 @@ class Scheduler:
         on_markets_changed: Sequence[MarketsChangedHook] = (),
         on_job_done: Sequence[JobDoneHook] = (),
         progress: Progress | None = None,
+        categorize: Categorize | None = None,
     ) -> None:
+        """`categorize`: the market writer's categorizer; by default the taxonomy's, with the rules
+        loaded when the first session opens (a bad user rule file raises RuleFileError then)."""
         self.settings = settings
+        self._categorize = categorize
         self.db_path = db_path or str(settings.database.path)
         self.on_markets_changed = list(on_markets_changed)
         """Hooks called after a job with (db, ids of new or updated markets)."""
@@ -109,10 +118,20 @@ class Scheduler:
 
     @asynccontextmanager
     async def _session(self) -> AsyncIterator[JobContext]:
+        if self._categorize is None:
+            from pmtui.taxonomy.categorize import store_categorizer
+
+            self._categorize = store_categorizer()
         db = connect(self.db_path, busy_timeout=float(self.settings.database.busy_timeout))
         try:
             async with PolymarketClient(self.settings, db_path=self.db_path) as client:
-                yield JobContext(client=client, db=db, settings=self.settings, progress=self.progress)
+                yield JobContext(
+                    client=client,
+                    db=db,
+                    settings=self.settings,
+                    categorize=self._categorize,
+                    progress=self.progress,
+                )
         finally:
             db.close()
 
@@ -134,6 +153,7 @@ class Scheduler:
         a failure of the job or of its bookkeeping (a database locked past the busy timeout by a
         VACUUM or an open `sqlite3` shell, a full disk) is logged and comes back as an error result,
         which `on_job_done` hooks see (the status bar) and the loop retries after `failure_retry`."""
+        self._sweep_uncategorized(ctx.db)
         calls_before = dict(ctx.client.calls)
         started = time.monotonic()
         run_id: int | None = None
@@ -191,6 +211,21 @@ class Scheduler:
         for run_id, (status, summary, error) in list(self._pending_finishes.items()):
             finish_job_run(db, run_id, status, summary, error)
             del self._pending_finishes[run_id]
+
+    def _sweep_uncategorized(self, db: Database) -> None:
+        from pmtui.taxonomy.categorize import categorize_uncategorized
+
+        try:
+            swept = categorize_uncategorized(db)
+        except Exception as exc:  # the job itself still runs; its own writes categorize
+            log.exception("categorizing uncategorized markets failed")
+            try:
+                record_error(db, "collect:categorize", type(exc).__name__, None, str(exc))
+            except Exception as record_exc:  # the store refuses writes: the log line must do
+                log.error("could not record the categorize failure: %s", describe_error(record_exc))
+            return
+        if swept:
+            log.info("categorized %d markets stored without a category", swept)
 
     def _markets_changed(self, db: Database, market_ids: list[str]) -> None:
         for hook in self.on_markets_changed:

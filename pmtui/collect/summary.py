@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pmtui.store.markets import UpsertResult
+from pmtui.store.markets import WriteResult
 
 COUNT_FIELDS = (
     "markets_new",
@@ -50,7 +50,7 @@ class JobResult:
     """The job failed because the API could not be reached (connection errors, timeouts, 5xx after
     the retries), not because of what it answered: the TUI shows its offline banner."""
 
-    def add_upsert(self, upsert: UpsertResult, *, placeholders: int = 0, rejected: int = 0) -> None:
+    def add_upsert(self, upsert: WriteResult, *, placeholders: int = 0, rejected: int = 0) -> None:
         self.markets_new += len(upsert.new)
         self.markets_updated += len(upsert.updated)
         self.markets_unchanged += upsert.unchanged

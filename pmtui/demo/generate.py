@@ -23,10 +23,11 @@ from typing import Any
 import numpy as np
 from sqlite_utils import Database
 
-from pmtui.backtest.importer import MarketWrite, write_markets
 from pmtui.demo.families import DAY, FAMILIES, HOUR, Draft, DraftEvent, slugify
 from pmtui.polymarket.models import Market
 from pmtui.store import write_tx
+from pmtui.store.markets import Categorize, MarketWrite, event_stubs, upsert_events, write_markets
+from pmtui.taxonomy.categorize import store_categorizer
 
 VOID_SHARE = 0.01
 
@@ -228,20 +229,24 @@ def _market(
             ]
     write = MarketWrite(
         market=market,
-        history_t=t.astype(np.int64),
-        history_p=prices,
+        history_t=t.astype(np.int64).tolist(),
+        history_p=prices.tolist(),
         category=draft.category,
         features=dict(draft.features),
     )
     return write, market_quotes
 
 
-def write_demo(db: Database, options: DemoOptions) -> DemoReport:
-    """Generate and store the demo markets (idempotent for the same options and `now`)."""
+def write_demo(db: Database, options: DemoOptions, *, categorize: Categorize | None = None) -> DemoReport:
+    """Generate and store the demo markets (idempotent for the same options and `now`). The generator
+    states each market's category and features (kept, as an import file's are); `categorize` (by
+    default the taxonomy's `store_categorizer()`) adds what it does not state: cluster ids."""
+    categorize = categorize or store_categorizer()
     data = generate(options)
     report = DemoReport(options=options, now=data.now)
-    counts = write_markets(db, data.writes)
     with write_tx(db):
+        upsert_events(db, event_stubs(w.market for w in data.writes), source="demo", only_new=True)
+        counts = write_markets(db, data.writes, categorize=categorize, keep_missing=True)
         db.conn.executemany(
             "INSERT INTO quotes (token_id, market_id, best_bid, best_ask, mid, t) VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(token_id) DO UPDATE SET market_id = excluded.market_id, best_bid = excluded.best_bid, "
@@ -264,7 +269,7 @@ def write_demo(db: Database, options: DemoOptions) -> DemoReport:
     report.markets = len(data.writes)
     report.events = len(events)
     report.categories = dict(sorted(categories.items()))
-    report.inserted, report.updated, report.unchanged = counts.inserted, counts.updated, counts.unchanged
+    report.inserted, report.updated, report.unchanged = len(counts.new), len(counts.updated), counts.unchanged
     return report
 
 

@@ -49,6 +49,7 @@ from pmtui.polymarket.client import PolymarketClient
 from pmtui.signals.batch import BatchOptions, run_signals
 from pmtui.signals.estimates import EstimateLookup, backtest_estimates
 from pmtui.store.db import connect, write_tx
+from pmtui.store.markets import mark_resolution_checked
 from pmtui.store.ops import (
     close_stale_runs,
     finish_job_run,
@@ -58,6 +59,7 @@ from pmtui.store.ops import (
     start_job_run,
 )
 from pmtui.strategies.registry import all_strategies
+from pmtui.taxonomy.categorize import store_categorizer
 
 log = logging.getLogger(__name__)
 
@@ -335,11 +337,9 @@ async def _check_resolutions(
     raws = await client.get_markets_by_ids(ids, closed=True)
     batch = parse_markets(raws)
     checked_at = int(time.time())
-    upsert = store_batch(db, batch, source=RESOLUTION_SOURCE)
-    with write_tx(db):
-        db.conn.executemany(
-            "UPDATE markets SET resolution_checked_at = ? WHERE id = ?", [(checked_at, i) for i in ids]
-        )
+    # Categorized as they are stored, like the collector's (the rules are loaded once per process).
+    upsert = store_batch(db, batch, source=RESOLUTION_SOURCE, categorize=store_categorizer())
+    mark_resolution_checked(db, ids, checked_at)
     report.resolutions_checked = len(ids)
     report.markets_resolved += len(upsert.resolved)
     report.positions_settled += len(upsert.settled)

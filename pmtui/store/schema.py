@@ -460,3 +460,28 @@ def m0007_leaner_market_writes(db: Database) -> None:
         END
         """,
     )
+
+
+@migrations(name="0008_one_market_writer")
+def m0008_one_market_writer(db: Database) -> None:
+    # The one market writer (pmtui/store/markets.py) categorizes in the same transaction as the write,
+    # and only when what the taxonomy reads changed: `taxonomy_key` is a digest of those inputs
+    # (question, tags, event and series slugs, event id, end date, a stated category) as of the last
+    # categorization; NULL (rows stored before) means "categorize at the next change".
+    # The FTS update trigger fired whenever an UPDATE named question or event_title, i.e. on every
+    # upsert of a changed price too; it now re-indexes only when one of them really changed (same
+    # index content, same search results).
+    _run(
+        db,
+        """
+        ALTER TABLE markets ADD COLUMN taxonomy_key TEXT;
+        DROP TRIGGER markets_fts_au;
+        CREATE TRIGGER markets_fts_au AFTER UPDATE OF question, event_title ON markets
+        WHEN old.question IS NOT new.question OR old.event_title IS NOT new.event_title BEGIN
+            INSERT INTO markets_fts(markets_fts, rowid, question, event_title)
+            VALUES ('delete', old.rowid, old.question, old.event_title);
+            INSERT INTO markets_fts(rowid, question, event_title)
+            VALUES (new.rowid, new.question, new.event_title);
+        END
+        """,
+    )

@@ -1,11 +1,17 @@
-"""Category, cluster and features of markets, in memory (`categorize_market`) or in the store
-(`categorize_store`, also the collector's `on_markets_changed` hook and run after `pmtui import`).
+"""Category, cluster and features of markets: in memory (`categorize_market`), for the market writer
+(`store_categorizer`), and over stored markets (`categorize_store`, `categorize_uncategorized`).
+
+Markets are categorized when they are stored: the one market writer (`pmtui.store.markets`) calls the
+function `store_categorizer()` returns, in the same transaction, for every new market and every
+market whose question, tags, slugs, event or end date changed (a price change does no taxonomy
+work). `categorize_store` recomputes stored markets (`pmtui categorize`, e.g. after the user edits
+their rule file); `categorize_uncategorized` is the collector's sweep, at the start of every job, of
+markets left without a category (rows written by an older pmtui).
 
 A category an imported file (or the demo generator) stated explicitly wins: such rows carry
 `category_source = 'file'` and keep their category, and their features when the file gave any; the
 taxonomy still fills in the cluster id. Every other row gets the rules' category
-(`category_source = 'rules'`) and can be re-categorised at any time (`pmtui categorize`), e.g. after
-the user edits their rule file.
+(`category_source = 'rules'`) and can be re-categorised at any time.
 """
 
 from __future__ import annotations
@@ -18,17 +24,21 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from pmtui.store import write_tx
+from pmtui.polymarket.models import Market
+from pmtui.store.markets import (
+    FILE_SOURCE,
+    RULES_SOURCE,
+    Categorize,
+    features_json,
+    set_taxonomy,
+    taxonomy_key,
+)
 from pmtui.taxonomy.classify import classify
 from pmtui.taxonomy.clusters import cluster_id as family_id
 from pmtui.taxonomy.features import extract_features
 from pmtui.taxonomy.rules import Rules, default_rules
 
 BATCH = 2000
-FILE_SOURCE = "file"
-RULES_SOURCE = "rules"
-
-_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, sort_keys=True).encode
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,17 +69,36 @@ def categorize_market(
     return Categorized(chosen, cluster, features)
 
 
+def store_categorizer(rules: Rules | None = None) -> Categorize:
+    """The market writer's `categorize`: (market, stated category) -> (category, cluster, features
+    JSON). The rules (shipped + user, `default_rules()`) are loaded now, once: a bad user rule file
+    raises RuleFileError here, before anything is written."""
+    chosen_rules = rules or default_rules()
+
+    def categorize(market: Market, stated: str | None) -> tuple[str, str, str]:
+        result = categorize_market(
+            market_id=market.id,
+            question=market.question,
+            tags=market.tags,
+            event_id=market.event_id,
+            event_slug=market.event_slug,
+            series_slug=market.series_slug,
+            end_date=market.end_date,
+            category=stated,
+            rules=chosen_rules,
+        )
+        return result.category, result.cluster_id, features_json(result.features)
+
+    return categorize
+
+
 _COLUMNS = ", ".join(
     f"markets.{c}"  # qualified: json_each() has an `id` column too
     for c in (
         "id", "question", "tags_json", "event_id", "event_slug", "series_slug", "end_date", "category",
-        "category_source", "cluster_id", "features_json",
+        "category_source", "cluster_id", "features_json", "taxonomy_key",
     )
 )  # fmt: skip
-_UPDATE = (
-    "UPDATE markets SET category = ?, category_source = ?, cluster_id = ?, features_json = ? WHERE id = ? "
-    "AND (category, category_source, cluster_id, features_json) IS NOT (?, ?, ?, ?)"
-)
 
 
 def _rows(db: Database, market_ids: Sequence[str] | None) -> Iterator[list[tuple[Any, ...]]]:
@@ -98,16 +127,16 @@ def categorize_store(db: Database, market_ids: Iterable[str] | None = None) -> d
     """Categorise the given markets (all when None) and write category, cluster_id and features_json.
 
     Returns the number of markets per category (of those looked at, written or already up to date).
-    Rows whose values did not change are not written. Matches the collector hook `(db, ids)`.
+    Rows whose values did not change are not written.
     """
     rules = default_rules()  # raises RuleFileError before anything is written
     counts: Counter[str] = Counter()
     ids = list(market_ids) if market_ids is not None else None
     for rows in _rows(db, ids):
-        updates: list[tuple[Any, ...]] = []
+        updates: list[tuple[str, str, str, str, str | None, str]] = []
         for row in rows:
             mid, question, tags_json, event_id, event_slug, series_slug, end_date = row[:7]
-            stored_category, source, stored_cluster, stored_features = row[7:]
+            stored_category, source, stored_cluster, stored_features, stored_key = row[7:]
             from_file = source == FILE_SOURCE and bool(stored_category)
             result = categorize_market(
                 market_id=mid,
@@ -120,18 +149,42 @@ def categorize_store(db: Database, market_ids: Iterable[str] | None = None) -> d
                 category=stored_category if from_file else None,
                 rules=rules,
             )
-            features_json = _encode(dict(result.features))
+            encoded = features_json(result.features)
             if from_file and stored_features not in (None, "", "{}"):
-                features_json = stored_features  # the file's own features win, like its category
-            new_source = FILE_SOURCE if from_file else RULES_SOURCE
+                encoded = stored_features  # the file's own features win, like its category
+            key = taxonomy_key(
+                question or "",
+                tags_json or "[]",
+                event_id,
+                event_slug,
+                series_slug,
+                end_date,
+                stored_category if from_file else None,
+            )
             counts[result.category] += 1
-            new = (result.category, new_source, result.cluster_id, features_json)
-            if new != (stored_category, source, stored_cluster, stored_features):
-                updates.append((*new, mid, *new))
-        if updates:
-            with write_tx(db):
-                db.conn.executemany(_UPDATE, updates)
+            new = (
+                result.category,
+                FILE_SOURCE if from_file else RULES_SOURCE,
+                result.cluster_id,
+                encoded,
+                key,
+            )
+            if new != (stored_category, source, stored_cluster, stored_features, stored_key):
+                updates.append((*new, mid))
+        set_taxonomy(db, updates)
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def categorize_uncategorized(db: Database) -> int:
+    """Categorize every stored market that has no category (indexed: cheap when there is none).
+    Returns how many were categorized."""
+    done = 0
+    while True:
+        ids = [r[0] for r in db.execute("SELECT id FROM markets WHERE category IS NULL LIMIT ?", [BATCH])]
+        if not ids:
+            return done
+        categorize_store(db, ids)
+        done += len(ids)
 
 
 def _tags(tags_json: str | None) -> list[str]:

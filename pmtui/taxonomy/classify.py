@@ -1,4 +1,4 @@
-"""The category of a market: `Top` or `Top/Sub` (see data/taxonomy.toml and the README).
+"""The category of a market: `Top` or `Top/Sub` (see data/taxonomy.toml and docs/taxonomy.md).
 
 The question text is always used; Gamma tags and event/series slugs help when present (imported
 datasets often carry the question alone). What fits no rule is "Other".

@@ -129,17 +129,12 @@ class BackgroundJobs:
     def _new(self, name: str) -> JobThread:
         if name == COLLECTOR:
             from pmtui.collect.scheduler import BackgroundCollector
-            from pmtui.taxonomy.categorize import categorize_store
             from pmtui.taxonomy.rules import default_rules
 
             # As `pmtui collect` (pmtui/cli/collect.py): a bad rule file is reported now (RuleFileError),
-            # not as a failing hook after every job; new and changed markets are categorized.
+            # before anything is stored; markets are categorized as they are stored.
             default_rules()
-            return BackgroundCollector(
-                self.settings,
-                on_job_done=[self._collector_job_done],
-                on_markets_changed=[categorize_store],
-            )
+            return BackgroundCollector(self.settings, on_job_done=[self._collector_job_done])
         from pmtui.signals.monitor import BackgroundMonitor
 
         # As `pmtui monitor` (pmtui/cli/monitor.py) without --aggressive.

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-import numpy as np
 from sqlite_utils import Database
 
-from pmtui.backtest.importer import MarketWrite, write_markets
 from pmtui.polymarket.models import Market
+from pmtui.store.markets import MarketWrite, write_markets
 from pmtui.strategies.base import DecisionContext, Params, Proposal, Strategy
+from pmtui.taxonomy.categorize import store_categorizer
 
 DAY = 86400
 HOUR = 3600
@@ -52,15 +52,16 @@ def market(
             fee_exponent=fee_exponent,
             source=source,  # type: ignore[arg-type]
         ),
-        history_t=np.array([t for t, _ in history], dtype=np.int64),
-        history_p=np.array([p for _, p in history], dtype=np.float64),
+        history_t=[t for t, _ in history],
+        history_p=[p for _, p in history],
         category=category,
         features=features,
     )
 
 
 def store(db: Database, *items: MarketWrite) -> None:
-    write_markets(db, list(items))
+    """Through the one market writer, as `pmtui import` stores them (categorized, file categories kept)."""
+    write_markets(db, list(items), categorize=store_categorizer(), keep_missing=True)
 
 
 class BuyYes(Strategy):

@@ -29,8 +29,8 @@ def _fingerprint(options: DemoOptions) -> list[tuple[object, ...]]:
             w.market.resolution,
             w.market.end_date,
             w.category,
-            tuple(w.history_t.tolist()),
-            tuple(w.history_p.tolist()),
+            tuple(w.history_t),
+            tuple(w.history_p),
         )
         for w in data.writes
     ]

@@ -87,10 +87,13 @@ def test_history_format_import(db: Database, history_file: Path) -> None:
     assert "price_history" in report.bad_lines[2].reason
     rows = {
         r[0]: r[1:]
-        for r in db.execute("SELECT id, resolution, winner, category, source, closed_time FROM markets")
+        for r in db.execute(
+            "SELECT id, resolution, winner, category, source, closed_time, category_source FROM markets"
+        )
     }
-    assert rows["h1"] == ("resolved", 0, "Weather", "import", 1720152000)
-    assert rows["h2"][:3] == ("void", None, None)  # no category in the file: left for the taxonomy
+    assert rows["h1"] == ("resolved", 0, "Weather", "import", 1720152000, "file")
+    assert rows["h2"][:3] == ("void", None, "Sports/NBA")  # no category in the file: the rules' one
+    assert rows["h2"][5] == "rules"
     assert rows["h3"][:3] == ("resolved", 1, "Crypto/BTC-Price")
     points = db.execute("SELECT t, p FROM prices WHERE token_id = 'pmtui:h1:0' ORDER BY t").fetchall()
     assert [tuple(p) for p in points] == [(1719900000, 0.3), (1720000000, 0.45), (1720100000, 0.8)]

@@ -32,6 +32,9 @@ from pmtui.config import load_settings
 from pmtui.fakes.polymarket_data import generate_markets, load_recorded
 from pmtui.fakes.polymarket_server import FakePolymarket
 from pmtui.store import connect
+from pmtui.taxonomy.categorize import store_categorizer
+
+CATEGORIZE = store_categorizer()
 
 RECORDED = Path(__file__).resolve().parents[1] / "data" / "polymarket"
 PAGE = 100
@@ -68,7 +71,7 @@ def bench_upsert(n: int, workdir: Path) -> None:
         batch = parse_markets(raws[first : first + PAGE])
         parse_seconds += time.perf_counter() - t0
         parse_cpu += time.process_time() - c0
-        result = store_batch(db, batch, source="bench")
+        result = store_batch(db, batch, source="bench", categorize=CATEGORIZE)
         stored += len(result.new) + len(result.updated)
     total, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     count = db.conn.execute("SELECT count(*) FROM markets").fetchone()[0]

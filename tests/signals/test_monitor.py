@@ -31,7 +31,7 @@ from pmtui.paper.ledger import check_ledger
 from pmtui.paths import default_config_file
 from pmtui.signals import queue as review
 from pmtui.signals.monitor import JOB, BackgroundMonitor, CycleReport, Monitor
-from pmtui.store import connect, integrity_ok
+from pmtui.store import connect, integrity_ok, write_tx
 
 TOKEN = "7012345678:AAHmonitorTOKEN-x9Yz_qwertyuiopasdfgh"
 
@@ -111,10 +111,22 @@ def test_a_price_move_creates_a_signal_and_the_resolution_expires_it(
     assert [s["status"] for s in signals_of(db, market_id)] == ["pending"]  # one live signal, kept
     assert proposed["id"] not in unchanged.new_signal_ids
 
+    with write_tx(db):  # as if an older pmtui had stored it without a category
+        db.execute(
+            "UPDATE markets SET category = NULL, cluster_id = NULL, taxonomy_key = NULL WHERE id = ?",
+            [market_id],
+        )
     fake_polymarket.resolve(market_id, winner=1)
     resolved = cycle(settings)
     assert resolved.ok, resolved.error
     assert resolved.markets_resolved == 1 and resolved.signals_expired >= 1
+    # The monitor stored the resolution through the one writer: categorized with it (issue 12.9).
+    assert (
+        db.execute(
+            "SELECT category IS NOT NULL AND cluster_id IS NOT NULL FROM markets WHERE id = ?", [market_id]
+        ).fetchone()[0]
+        == 1
+    )
     [after] = signals_of(db, market_id)
     assert (after["status"], after["status_reason"]) == ("expired", "market resolved")
     decision = db.execute(

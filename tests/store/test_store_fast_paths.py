@@ -120,3 +120,32 @@ def test_migration_0007_keeps_stored_markets_searchable(tmp_path: Path) -> None:
     )
     assert sorted(search("ether")) == ["a", "b"]
     assert db.execute("INSERT INTO markets_fts(markets_fts) VALUES ('integrity-check')") is not None
+
+
+def test_migration_0008_keeps_search_and_reindexes_only_real_question_changes(tmp_path: Path) -> None:
+    from pmtui.store.schema import migrations
+
+    path = tmp_path / "old.sqlite"
+    old = connect(path, migrate=False)
+    migrations.apply(old, stop_before="0008_one_market_writer")
+    old.conn.execute(
+        "INSERT INTO markets (id, question, event_title, outcomes_json, token_ids_json, content_hash, "
+        "first_seen, updated_at) VALUES ('a', 'Will Bitcoin reach $1m?', 'Bitcoin targets', '[]', '[]', "
+        "'h', 0, 0)"
+    )
+    old.close()
+    db = connect(path)
+    assert db.execute("SELECT taxonomy_key FROM markets WHERE id = 'a'").fetchone()[0] is None
+
+    def search(words: str) -> list[str]:
+        sql = "SELECT m.id FROM markets_fts f JOIN markets m ON m.rowid = f.rowid WHERE markets_fts MATCH ?"
+        return [r[0] for r in db.execute(sql, [words]).fetchall()]
+
+    assert search("bitcoin targ*") == ["a"]
+    segments = db.execute("SELECT COUNT(*) FROM markets_fts_data").fetchone()[0]
+    # An upsert names the question in its SET list even when only a price changed: no re-indexing.
+    db.conn.execute("UPDATE markets SET question = question, event_title = event_title, yes_price = 0.4")
+    assert db.execute("SELECT COUNT(*) FROM markets_fts_data").fetchone()[0] == segments
+    db.conn.execute("UPDATE markets SET question = 'Will Ether flip?' WHERE id = 'a'")
+    assert search("question:bitcoin") == [] and search("ether") == ["a"]
+    db.conn.execute("INSERT INTO markets_fts(markets_fts) VALUES ('integrity-check')")

@@ -14,10 +14,17 @@ from sqlite_utils import Database
 
 from pmtui.collect.ingest import parse_markets, store_batch
 from pmtui.fakes.polymarket_data import load_recorded
-from pmtui.polymarket.models import PricePoint
+from pmtui.polymarket.models import Market, PricePoint
 from pmtui.polymarket.parsing import parse_gamma_market
 from pmtui.store import connect, integrity_ok, write_tx
-from pmtui.store.markets import set_watched, upsert_events, upsert_markets, upsert_tags
+from pmtui.store.markets import (
+    MarketWrite,
+    WriteResult,
+    set_watched,
+    upsert_events,
+    upsert_tags,
+    write_markets,
+)
 from pmtui.store.ops import (
     MAX_PAYLOAD,
     api_health,
@@ -30,6 +37,9 @@ from pmtui.store.ops import (
     start_job_run,
 )
 from pmtui.store.prices import Quote, insert_price_points, latest_point_time, upsert_quotes
+from pmtui.taxonomy.categorize import store_categorizer
+
+CATEGORIZE = store_categorizer()
 
 
 @pytest.fixture
@@ -42,13 +52,17 @@ def raws(recorded_data: Path) -> list[dict[str, Any]]:
     return load_recorded(recorded_data)
 
 
+def upsert_markets(db: Database, markets: list[Market]) -> WriteResult:
+    return write_markets(db, [MarketWrite(m) for m in markets], categorize=CATEGORIZE)
+
+
 def market_rows(db: Database) -> list[tuple[Any, ...]]:
     return [tuple(r) for r in db.execute("SELECT * FROM markets ORDER BY id").fetchall()]
 
 
 def test_upsert_counts_and_idempotence(db: Database, raws: list[dict[str, Any]]) -> None:
     batch = parse_markets(raws)
-    first = store_batch(db, batch, source="test")
+    first = store_batch(db, batch, source="test", categorize=CATEGORIZE)
     assert len(first.new) == 1587 and not first.updated and first.unchanged == 0
     assert (
         len(first.resolved)
@@ -56,7 +70,7 @@ def test_upsert_counts_and_idempotence(db: Database, raws: list[dict[str, Any]])
     )
     before = market_rows(db)
     changes = db.conn.total_changes
-    again = store_batch(db, parse_markets(raws), source="test")
+    again = store_batch(db, parse_markets(raws), source="test", categorize=CATEGORIZE)
     assert (again.new, again.updated, again.unchanged, again.resolved) == ([], [], 1587, [])
     assert db.conn.total_changes == changes  # nothing written at all
     assert market_rows(db) == before
@@ -89,18 +103,23 @@ def test_columns_owned_by_others_are_never_overwritten(db: Database, raws: list[
             [raw["id"]],
         )
     set_watched(db, [str(raw["id"])])
-    changed = dict(raw, question=raw["question"] + " (edited)")
-    assert upsert_markets(db, [parse_gamma_market(changed)]).updated == [str(raw["id"])]
-    row = db.execute(
-        "SELECT category, cluster_id, features_json, watched, history_fetched_at, question FROM markets WHERE id = ?",
-        [raw["id"]],
-    ).fetchone()
-    assert row[:5] == ("Crypto/BTC-Price", "c1", '{"asset": "BTC"}', 1, 123)
-    assert row[5].endswith("(edited)")
+    columns = "SELECT category, cluster_id, features_json, watched, history_fetched_at, question, yes_price FROM markets WHERE id = ?"
+    # A price change: the taxonomy does not run, so its columns stay as stored (here: set by hand).
+    repriced = dict(raw, outcomePrices='["0.123", "0.877"]')
+    assert upsert_markets(db, [parse_gamma_market(repriced)]).categorized == 0
+    row = db.execute(columns, [raw["id"]]).fetchone()
+    assert row[:5] == ("Crypto/BTC-Price", "c1", '{"asset": "BTC"}', 1, 123) and row[6] == 0.123
+    # A new question: the writer recategorizes; watched and history_fetched_at are still not its own.
+    changed = dict(repriced, question=raw["question"] + " (edited)")
+    result = upsert_markets(db, [parse_gamma_market(changed)])
+    assert result.updated == [str(raw["id"])] and result.categorized == 1
+    row = db.execute(columns, [raw["id"]]).fetchone()
+    assert row[3:5] == (1, 123) and row[5].endswith("(edited)")
+    assert (row[0], row[1]) == CATEGORIZE(parse_gamma_market(changed), None)[:2]
 
 
 def test_tokens_are_text_and_fts_follows_questions(db: Database, raws: list[dict[str, Any]]) -> None:
-    store_batch(db, parse_markets(raws), source="test")
+    store_batch(db, parse_markets(raws), source="test", categorize=CATEGORIZE)
     token, kind = db.execute(
         "SELECT token_id, typeof(token_id) FROM tokens WHERE market_id = '1237864' AND outcome_index = 0"
     ).fetchone()
@@ -134,7 +153,12 @@ def test_events_and_tags_write_only_changes(db: Database, raws: list[dict[str, A
 def test_bad_records_go_to_errors_and_the_rest_is_stored(db: Database, raws: list[dict[str, Any]]) -> None:
     broken = {k: v for k, v in raws[1].items() if k != "question"}
     junk = ["not an object", {**raws[2], "outcomePrices": "[oops"}]
-    result = store_batch(db, parse_markets([raws[0], broken, *junk, raws[3]]), source="gamma:/markets/keyset")
+    result = store_batch(
+        db,
+        parse_markets([raws[0], broken, *junk, raws[3]]),
+        source="gamma:/markets/keyset",
+        categorize=CATEGORIZE,
+    )
     assert len(result.new) == 2
     rows = db.execute("SELECT source, kind, record_id, payload FROM errors ORDER BY id").fetchall()
     assert [(r[0], r[1], r[2]) for r in rows] == [
@@ -225,3 +249,32 @@ def test_threads_opening_one_new_file_at_once_all_succeed(tmp_path: Path) -> Non
         for thread in threads:
             thread.join()
     assert errors == []
+
+
+def test_the_taxonomy_runs_only_when_what_it_reads_changed(db: Database, raws: list[dict[str, Any]]) -> None:
+    calls: list[str] = []
+
+    def counting(market: Market, stated: str | None) -> tuple[str, str, str]:
+        calls.append(market.id)
+        return CATEGORIZE(market, stated)
+
+    markets = parse_markets(raws).markets
+    first = write_markets(db, [MarketWrite(m) for m in markets], categorize=counting)
+    assert sorted(calls) == sorted(m.id for m in markets) and first.categorized == len(markets)
+
+    calls.clear()
+    repriced = [dataclasses.replace(m, volume=(m.volume or 0) + 1, best_bid=0.01) for m in markets]
+    again = write_markets(db, [MarketWrite(m) for m in repriced], categorize=counting)
+    assert len(again.updated) == len(markets) and calls == [] and again.categorized == 0
+
+    a, b, c, d, e, *rest = repriced
+    edited = [
+        dataclasses.replace(a, question=a.question + " (edited)"),
+        dataclasses.replace(b, tags=[*b.tags, "new-tag"]),
+        dataclasses.replace(c, event_slug=f"{c.event_slug}-moved"),
+        dataclasses.replace(d, end_date=(d.end_date or 0) + 86400),
+        dataclasses.replace(e, series_slug="another-series"),
+        *rest,
+    ]
+    write_markets(db, [MarketWrite(m) for m in edited], categorize=counting)
+    assert calls == [a.id, b.id, c.id, d.id, e.id]

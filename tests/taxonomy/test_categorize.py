@@ -16,7 +16,7 @@ from pmtui.backtest.importer import import_file
 from pmtui.fakes.polymarket_data import read_json
 from pmtui.fakes.polymarket_server import FakePolymarket
 from pmtui.paths import default_config_file
-from pmtui.store import connect
+from pmtui.store import connect, write_tx
 from pmtui.taxonomy.categorize import Categorized, categorize_market, categorize_store
 from pmtui.taxonomy.clusters import cluster_id
 from tests.collect.collect_helpers import pmtui
@@ -63,14 +63,30 @@ def test_categorize_market_gives_category_cluster_and_features() -> None:
     assert kept.category == "Weather/Rain"
 
 
+TAXONOMY = (
+    "SELECT id, category, category_source, cluster_id, features_json, taxonomy_key FROM markets ORDER BY id"
+)
+
+
+def forget_categories(db: Database) -> None:
+    """As a store written by an older pmtui (or a killed job of one) looks: no taxonomy columns."""
+    with write_tx(db):
+        db.execute(
+            "UPDATE markets SET category = NULL, category_source = NULL, cluster_id = NULL, "
+            "features_json = '{}', taxonomy_key = NULL"
+        )
+
+
 def test_categorize_store_fills_every_market_and_a_second_run_writes_nothing(
     db: Database, recorded_data: Path
 ) -> None:
-    import_file(db, recorded_data / MIXED)
+    import_file(db, recorded_data / MIXED)  # categorized as stored, by the market writer
+    written = [tuple(r) for r in db.execute(TAXONOMY)]
+    forget_categories(db)
     total = db.execute("SELECT count(*) FROM markets").fetchone()[0]
-    assert db.execute("SELECT count(*) FROM markets WHERE category IS NOT NULL").fetchone()[0] == 0
 
     counts = categorize_store(db)
+    assert [tuple(r) for r in db.execute(TAXONOMY)] == written  # the writer and this agree, key included
     assert sum(counts.values()) == total
     assert list(counts.values()) == sorted(counts.values(), reverse=True)  # biggest category first
     rows = db.execute(
@@ -94,6 +110,7 @@ def test_categorize_store_fills_every_market_and_a_second_run_writes_nothing(
 
 def test_categorize_store_touches_only_the_given_ids(db: Database, recorded_data: Path) -> None:
     import_file(db, recorded_data / MIXED)
+    forget_categories(db)
     counts = categorize_store(db, ["613101", "1340471", "no-such-market"])
     assert counts == {"Crypto/BTC-Price": 1, "Crypto/BTC-UpDown": 1}
     assert db.execute("SELECT count(*) FROM markets WHERE category IS NOT NULL").fetchone()[0] == 2
@@ -111,8 +128,7 @@ def test_a_category_the_import_file_states_wins(db: Database, tmp_path: Path) ->
         + "\n"
     )
     report = import_file(db, path)
-    assert report.market_ids == ["h1", "h2"]
-    categorize_store(db, report.market_ids)
+    assert report.records == 2
     rows = {r[0]: r[1:] for r in db.execute("SELECT id, category, category_source, cluster_id FROM markets")}
     assert rows["h1"][:2] == ("My/Bets", "file")
     assert rows["h2"][:2] == ("Crypto/BTC-Price", "rules")

@@ -1,4 +1,4 @@
-"""Each category on hand-written questions, the tie-breaks of taxonomy.md and the traps of the old
+"""Each category on hand-written questions, the tie-breaks of docs/taxonomy.md and the traps of the old
 regexes ("sol"/"ada" as words, every Trump question under one heading, "DOGE" the department)."""
 
 from __future__ import annotations

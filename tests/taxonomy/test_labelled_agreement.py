@@ -1,5 +1,5 @@
 """Agreement with hand labels: tests/taxonomy/labels.csv holds real recorded markets (ids only) that
-were labelled by reading each question (and its event) against the taxonomy in README.md (Taxonomy), not by
+were labelled by reading each question (and its event) against the taxonomy in docs/taxonomy.md, not by
 copying the classifier. Targets (issue 3): >= 95% on the top level, >= 90% on the subs."""
 
 from __future__ import annotations

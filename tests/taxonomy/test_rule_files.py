@@ -158,10 +158,10 @@ def test_default_rules_are_cached_until_reset() -> None:
     assert "darts" in default_rules().names()
 
 
-def test_the_readme_example_is_a_valid_user_file() -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    start = readme.index("```toml\n# ~/.config/pmtui/taxonomy.toml")
-    example = readme[start + len("```toml\n") : readme.index("```", start + 8)]
+def test_the_documented_example_is_a_valid_user_file() -> None:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "taxonomy.md").read_text(encoding="utf-8")
+    start = page.index("```toml\n# ~/.config/pmtui/taxonomy.toml")
+    example = page[start + len("```toml\n") : page.index("```", start + 8)]
     write_user_rules(example)
     rules = load_rules()
     assert classify("Will Luke Littler hit a nine-darter at the PDC final?", rules=rules) == "Sports/Darts"

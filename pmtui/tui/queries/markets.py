@@ -14,8 +14,6 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from pmtui.store import write_tx
-
 SORT_COLUMNS: dict[str, tuple[str, str, bool]] = {
     # key: (label, SQL expression, descending by default). Expressions are ours, never user text.
     "volume_24h": ("24h volume", "m.volume_24h", True),
@@ -145,13 +143,6 @@ def refresh_rows(db: Database, ids: list[str]) -> list[MarketRow]:
         return []
     sql = f"SELECT {_ROW_COLUMNS} FROM markets m WHERE m.id IN (SELECT value FROM json_each(?))"
     return [MarketRow.from_sql(r) for r in db.execute(sql, [json.dumps(ids)]).fetchall()]
-
-
-def set_watched(db: Database, market_id: str, watched: bool) -> bool:
-    """Mark or unmark a market as watched; False when the market does not exist."""
-    with write_tx(db):
-        cursor = db.execute("UPDATE markets SET watched = ? WHERE id = ?", [int(watched), market_id])
-    return cursor.rowcount == 1
 
 
 def category_counts(db: Database, *, include_closed: bool = False) -> list[tuple[str, int]]:

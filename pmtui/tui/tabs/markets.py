@@ -38,7 +38,6 @@ from pmtui.tui.queries.markets import (
     load_page,
     market_detail,
     refresh_rows,
-    set_watched,
 )
 from pmtui.tui.tabs.base import TabView
 from pmtui.tui.widgets.chart import Chart
@@ -532,8 +531,10 @@ class MarketsTab(TabView):
         )
 
     def _write_watch(self, market_id: str, watched: bool) -> None:
+        from pmtui.store.markets import set_watched
+
         with open_store(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
-            if set_watched(db, market_id, watched):
+            if set_watched(db, [market_id], watched):
                 self.post_message(WatchChanged(market_id, watched))
 
     @on(WatchChanged)
