@@ -127,7 +127,9 @@ def backtest(
 
 
 @backtest.command("runs")
-@click.option("--limit", type=int, default=20, show_default=True, help="How many recent runs.")
+@click.option(
+    "--limit", type=click.IntRange(1, 100_000), default=20, show_default=True, help="How many recent runs."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @pass_app
 def runs(app: AppContext, limit: int, as_json: bool) -> None:

@@ -170,11 +170,11 @@ def _split(document: dict[str, Any], width: int) -> list[Table]:
 
 def _calibration(document: dict[str, Any]) -> Table:
     brier = document.get("brier")
-    title = (
-        f"Calibration of YES prices at decision time (Brier {brier:.4f}, n={document.get('brier_n', 0):,})"
-    )
+    title = "Calibration"
+    if brier is not None:  # None when no market had a price and an outcome (nothing to backtest)
+        title = f"Calibration of YES prices at decision time (Brier {brier:.4f}, n={document.get('brier_n') or 0:,})"
     table = Table(
-        title=title if brier is not None else "Calibration",
+        title=title,
         title_justify="left",
         header_style="bold",
         box=box.SIMPLE_HEAD,
@@ -216,6 +216,12 @@ def _header(document: dict[str, Any]) -> Text:
         f"\n{markets['considered']:,} resolved markets considered, {markets['with_price']:,} with a usable price "
         "at decision time"
     )
+    if not markets["considered"]:
+        text.append(
+            "\nNothing to backtest: no resolved market matches (the store, the category and the dates "
+            "decide which). Fill the store with `pmtui collect`, `pmtui import FILE` or `pmtui demo`.",
+            style="bold yellow",
+        )
     return text
 
 
