@@ -485,3 +485,35 @@ def m0008_one_market_writer(db: Database) -> None:
         END
         """,
     )
+
+
+@migrations(name="0009_alerts_uncertain")
+def m0009_alerts_uncertain(db: Database) -> None:
+    # An alert sent without an answer (a read timeout, a dropped connection) may have been delivered:
+    # status 'uncertain' keeps it out of the automatic retries (pmtui/alerts/sender.py). SQLite
+    # cannot change a CHECK constraint in place, so the table is rebuilt with the same columns.
+    _run(
+        db,
+        """
+        CREATE TABLE alerts_outbox_new (
+            id INTEGER PRIMARY KEY,
+            created INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            dedupe_key TEXT UNIQUE,
+            text TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'sent', 'failed', 'uncertain')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt INTEGER NOT NULL,
+            sent_at INTEGER,
+            last_error TEXT
+        );
+        INSERT INTO alerts_outbox_new (id, created, kind, dedupe_key, text, status, attempts, next_attempt,
+            sent_at, last_error)
+        SELECT id, created, kind, dedupe_key, text, status, attempts, next_attempt, sent_at, last_error
+        FROM alerts_outbox;
+        DROP TABLE alerts_outbox;
+        ALTER TABLE alerts_outbox_new RENAME TO alerts_outbox;
+        CREATE INDEX idx_alerts_outbox_due ON alerts_outbox(status, next_attempt)
+        """,
+    )
