@@ -301,7 +301,12 @@ def load_settings(path: Path | None = None) -> Settings:
         except UnicodeDecodeError:
             raise ConfigError(path, "(file)", "is not UTF-8 text") from None
     elif "PMTUI_CONFIG" in os.environ:
-        raise ConfigError(path, "(file)", "does not exist (named by PMTUI_CONFIG)")
+        raise ConfigError(
+            path,
+            "(file)",
+            "does not exist (named by PMTUI_CONFIG): create it (empty is fine) or unset PMTUI_CONFIG; "
+            "`pmtui info` shows every path",
+        )
     # Before any value is read: a file holding a token, of whatever type, must be private.
     _refuse_world_readable_token(raw, path)
     settings = settings_from_mapping(raw, path)

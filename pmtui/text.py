@@ -158,3 +158,14 @@ def strip_controls(text: str, *, newlines: bool = False) -> str:
     """`text` without the zero-width characters a terminal would act on (see `_CONTROLS`); with
     `newlines`, line breaks stay (Rich renders them as text segments)."""
     return (_CONTROLS_BUT_NEWLINE if newlines else _CONTROLS).sub("", text)
+
+
+_RAW_IN_JSON = re.compile(rb"\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8e\x8f\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
+"""C1 controls and bidi controls as UTF-8 bytes: a JSON encoder that writes non-ASCII as is
+(ensure_ascii off, msgspec) leaves them raw; C0 controls it always escapes."""
+
+
+def json_terminal_safe(data: bytes) -> bytes:
+    """UTF-8 JSON text with C1 and bidi controls written as \\uXXXX escapes: the same JSON value,
+    nothing a terminal would obey. Only string contents can hold them, so the escape is exact."""
+    return _RAW_IN_JSON.sub(lambda m: b"\\u%04x" % ord(m.group().decode("utf-8")), data)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import click
 
-from pmtui.cli.common import AppContext, echo, echo_json, fail, one_line, pass_app
+from pmtui.cli.common import AppContext, echo, echo_json, fail, one_line, pass_app, stop_on_signals
 
 
 @click.group()
@@ -157,10 +157,11 @@ def run_command(app: AppContext, once: bool, as_json: bool) -> None:
                 echo(f"error: {report.error}")
         return
     echo("sending alerts; Ctrl-C to stop", err=True)
-    try:
-        sender.run()
-    except KeyboardInterrupt:
-        sender.close()
+    with stop_on_signals():
+        try:
+            sender.run()
+        except KeyboardInterrupt:
+            sender.close()
 
 
 COMMANDS = [alerts]

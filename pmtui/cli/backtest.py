@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from pmtui.cli.common import AppContext, cell, console, echo, echo_json, fail, pass_app
+from pmtui.cli.common import AppContext, console, echo, echo_json, fail, pass_app
 
 
 @click.group(invoke_without_command=True)
@@ -143,24 +143,9 @@ def runs(app: AppContext, limit: int, as_json: bool) -> None:
     if not found:
         echo("no stored backtest runs (run `pmtui backtest --strategy NAME`)")
         return
-    from rich.table import Table
-    from rich.text import Text
+    from pmtui.cli.backtest_view import runs_table
 
-    table = Table(header_style="bold")
-    for header in ("Run", "Created (UTC)", "Horizon", "Strategies (trades)", "Data", "Seconds", "Label"):
-        table.add_column(header)
-    for r in found:
-        summary = r.to_json()
-        table.add_row(
-            cell(r.run_id),
-            summary["created"][:19].replace("T", " "),
-            cell(r.horizon or ""),
-            cell(", ".join(f"{name} ({r.trades.get(name, 0):,})" for name in r.strategies)),
-            Text("GENERATED", style="bold red") if r.generated_data else "real",
-            "" if r.duration_s is None else f"{r.duration_s:.2f}",
-            cell(r.label or ""),
-        )
-    console(piped_width=None).print(table)
+    console(piped_width=None).print(runs_table(found))
 
 
 @backtest.command("show")

@@ -7,16 +7,22 @@ Everything that came from the store (categories, strategy descriptions, error li
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console, Group
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from pmtui.cli.common import cell as untrusted
-from pmtui.cli.common import console
+from pmtui.cli.common import console as safe_console
+from pmtui.text import terminal_safe
+
+if TYPE_CHECKING:
+    from pmtui.backtest.runs import RunSummary
 
 TOO_FEW = "⚠ too few trades"
 
@@ -251,6 +257,35 @@ def render(document: dict[str, Any], *, width: int = 100, categories: int = 12) 
     return Group(*parts)
 
 
-def print_document(document: dict[str, Any], out: Console | None = None) -> None:
-    out = out or console(piped_width=None)
-    out.print(render(document, width=out.width))
+def print_document(document: dict[str, Any], console: Console | None = None) -> None:
+    console = console or safe_console(piped_width=None)
+    console.print(render(document, width=console.width))
+
+
+def runs_table(runs: Sequence[RunSummary]) -> Group:
+    """`pmtui backtest runs`: two lines per stored run, the facts then the strategies (and label).
+
+    The run id is what `show` and `export` take, so it leads its line in full at any width and when
+    piped; only the strategies line wraps (indented under its run).
+    """
+    ids = [terminal_safe(r.run_id) for r in runs]
+    id_width = max(len("Run"), *(len(run_id) for run_id in ids))
+    header = Text(f"{'Run':<{id_width}}  {'Created UTC':<16}  {'Horizon':<7}  Data  Secs", style="bold")
+    header.no_wrap = True
+    lines: list[Any] = [header]
+    for r, run_id in zip(runs, ids, strict=True):
+        created = r.to_json()["created"][:16].replace("T", " ")
+        line = Text(f"{run_id:<{id_width}}  {created:<16}  ")
+        line.append(f"{terminal_safe(r.horizon or ''):<7}  ")
+        line.append(
+            "demo" if r.generated_data else "real", style="bold black on yellow" if r.generated_data else ""
+        )
+        line.append("  " + ("" if r.duration_s is None else f"{r.duration_s:>4.1f}"))
+        line.no_wrap = True
+        lines.append(line)
+        detail = untrusted(", ".join(f"{name} ({r.trades.get(name, 0):,})" for name in r.strategies), "dim")
+        if r.label:
+            detail.append(" · label: ")
+            detail.append(untrusted(r.label))
+        lines.append(Padding(detail, (0, 0, 0, 2), expand=False))
+    return Group(*lines)

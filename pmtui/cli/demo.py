@@ -6,6 +6,12 @@ import click
 
 from pmtui.cli.common import AppContext, echo, echo_json, fail, pass_app
 
+NEXT_HINT = (
+    "These markets are made up and labelled 'demo' everywhere. "
+    "Next: `pmtui --offline` for the tour (no collector going online), or `pmtui backtest`."
+)
+"""`--offline`: a plain `pmtui` would also start the collector and show the API unreachable."""
+
 
 @click.command()
 @click.option(
@@ -45,7 +51,7 @@ def demo(
     Every generated market has source 'demo' and an id starting with `demo<seed>-`; every screen and
     every backtest over them says so. Question families mirror real ones: BTC price ladders, hourly
     "Bitcoin Up or Down" windows, temperature and tweet-count buckets, matches, elections, Fed
-    decisions and "by date" events. Try: `pmtui demo && pmtui`.
+    decisions and "by date" events. Try: `pmtui demo && pmtui --offline`.
     """
     from pmtui.demo.generate import DemoOptions, write_demo
     from pmtui.taxonomy.categorize import store_categorizer
@@ -70,7 +76,7 @@ def demo(
         f"{report.price_points:,} price points (seed {seed}, bias {bias:g}); "
         f"{report.inserted:,} new, {report.updated:,} updated, {report.unchanged:,} unchanged"
     )
-    echo("These markets are made up and labelled 'demo' everywhere. Next: pmtui backtest, or pmtui")
+    echo(NEXT_HINT)
 
 
 COMMANDS = [demo]

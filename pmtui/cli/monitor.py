@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from pmtui.cli.common import AppContext, echo, echo_json, pass_app
+from pmtui.cli.common import AppContext, echo, echo_json, pass_app, stop_on_signals
 
 
 @click.command("monitor")
@@ -48,10 +48,11 @@ def monitor_command(app: AppContext, aggressive: bool, once: bool, as_json: bool
                 sys.exit(1)
             return
         echo(f"monitoring {settings.database.path} every {monitor.interval:g} s (Ctrl-C to stop)", err=True)
-        try:
-            asyncio.run(monitor.run_forever(asyncio.Event()))
-        except KeyboardInterrupt:
-            echo("stopped", err=True)
+        with stop_on_signals():
+            try:
+                asyncio.run(monitor.run_forever(asyncio.Event()))
+            except KeyboardInterrupt:
+                echo("stopped", err=True)
 
 
 COMMANDS = [monitor_command]

@@ -58,6 +58,7 @@ from pmtui.fakes.polymarket_data import (
     load_recorded,
     make_fake,
     pg_time,
+    settlement_payout,
 )
 from pmtui.polymarket.endpoints import APIS, endpoint_name, limit_groups
 
@@ -761,10 +762,20 @@ class FakePolymarket:
             points = curve_points(found[0], found[1], lo, hi - 1 if end > 0 else hi, bucket, now)
         page = points[offset : offset + limit]
         more = offset + limit < len(points)
+        rows = [{"timestamp": p["t"], "price": p["p"], "resolution_seconds": bucket} for p in page]
+        if rows and not more and found is not None:
+            # Like the real route: a settled market's series ends with its on-chain payout (0, 1, or
+            # a fraction for a void) as an exact point one bucket edge past the last row, whenever it
+            # was really settled (docs/polymarket-api.md, "Price history").
+            payout = settlement_payout(found[0], found[1])
+            if payout is not None and hi >= found[0].life(now)[1]:
+                rows.append(
+                    {"timestamp": rows[-1]["timestamp"] + bucket, "price": payout, "resolution_seconds": 0}
+                )
         return _Reply(
             200,
             {
-                "data": [{"timestamp": p["t"], "price": p["p"], "resolution_seconds": bucket} for p in page],
+                "data": rows,
                 "pagination": {
                     "limit": limit,
                     "offset": offset,

@@ -1,12 +1,13 @@
 """The Polymarket client: httpx (async), every request under the shared rate limiter, bounded retries.
 
-    async with PolymarketClient(settings, db_path=settings.database.path) as client:
+    async with PolymarketClient(settings, call_log=ApiCallLog(settings.database.path)) as client:
         async for page in client.iter_markets(closed=False):
             ...  # page.items: raw Gamma dicts; page.next_cursor: where to resume
 
 Base URLs come from settings (`PMTUI_GAMMA_URL` ...) and may carry a path prefix (a proxy, or the
 fake server's `/gamma`). Every request first takes a slot from the `RateLimiter` (shared with other
-workers and processes), is logged to `api_calls` (off the hot path, `ApiCallLog`), and is retried
+workers and processes), is handed to `call_log` (the store's `ApiCallLog` writes the `api_calls` table
+off the hot path; the client itself never touches the database), and is retried
 when that is safe: all our requests are reads (GETs, and the read-only batch POSTs `/books`,
 `/midpoints`), so 429/5xx, timeouts, connection errors and unreadable bodies (truncated JSON, a
 Cloudflare HTML page) are retried up to `api.max_retries` times, waiting what the server asked
@@ -29,9 +30,8 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
@@ -40,9 +40,8 @@ from tenacity.wait import wait_base, wait_random_exponential
 from pmtui.config import Settings
 from pmtui.polymarket.endpoints import endpoint_name, limit_groups
 from pmtui.polymarket.limiter import RateLimiter
-from pmtui.polymarket.models import BookTop, PricePoint, Tag
+from pmtui.polymarket.models import ApiCall, BookTop, PricePoint, Tag
 from pmtui.polymarket.parsing import BadRecord, parse_book, parse_float, parse_history, parse_tag, parse_time
-from pmtui.store.api_log import ApiCall, ApiCallLog
 
 log = logging.getLogger(__name__)
 
@@ -111,14 +110,22 @@ class Page:
     """The `after_cursor` that fetched this page (None for the first page)."""
 
 
+class CallRecorder(Protocol):
+    """Where the client reports each request (`pmtui.store.api_log.ApiCallLog` in the app)."""
+
+    def record(self, call: ApiCall) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class PolymarketClient:
     """Async client for Gamma, CLOB and the Data API. One per asyncio loop (it owns an httpx pool)."""
 
     def __init__(
         self,
         settings: Settings,
-        db_path: Path | str | None = None,
         *,
+        call_log: CallRecorder | None = None,
         limiter: RateLimiter | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
@@ -131,7 +138,8 @@ class PolymarketClient:
         }
         self._own_limiter = limiter is None
         self.limiter = limiter or RateLimiter(settings.limits)
-        self._calls_log = ApiCallLog(db_path) if db_path is not None else None
+        self._calls_log = call_log
+        """Hears every request; closed with the client (it is handed over)."""
         self._transport = transport
         self._http: httpx.AsyncClient | None = None
         self.calls: Counter[str] = Counter()
@@ -477,16 +485,30 @@ class PolymarketClient:
                 if not isinstance(data, Mapping) or not isinstance(data.get("data") or [], list):
                     _report(on_bad, BadRecord("bad_shape", token_id, "v2 prices-history: no data list"), data)
                     break
-                for item in data.get("data") or []:
-                    t = parse_time(item.get("timestamp")) if isinstance(item, Mapping) else None
-                    p = parse_float(item.get("price")) if isinstance(item, Mapping) else None
-                    if t is not None and p is not None and 0 <= p <= 1:
-                        points.append(PricePoint(token_id, t, p))
                 pagination = data.get("pagination")
                 cursor = pagination.get("next_cursor") if isinstance(pagination, Mapping) else None
+                rows = data.get("data") or []
+                for index, item in enumerate(rows):
+                    t = parse_time(item.get("timestamp")) if isinstance(item, Mapping) else None
+                    p = parse_float(item.get("price")) if isinstance(item, Mapping) else None
+                    if t is None or p is None or not 0 <= p <= 1:
+                        continue
+                    last_row = not cursor and index == len(rows) - 1
+                    if last_row and _is_settlement(item, t, points[-1].t if points else None, bucket):
+                        continue
+                    points.append(PricePoint(token_id, t, p))
                 if not cursor:
                     break
         return points
+
+
+def _is_settlement(item: Mapping[str, Any], t: int, previous_t: int | None, bucket: int) -> bool:
+    """Data API v2 ends a settled market's series with its on-chain payout (1, 0, or a fraction for a
+    void) as an exact point (`resolution_seconds` 0) one bucket edge past the last row. It is the
+    outcome, not a price: kept, a backtest would read the result as the last price before its
+    decision (docs/polymarket-api.md, "Price history"). A real last tick lies between bucket edges."""
+    exact = item.get("resolution_seconds") == 0
+    return exact and (previous_t is None or t - previous_t == bucket)
 
 
 def _stitch(points: Iterable[PricePoint], start: int, end: int) -> list[PricePoint]:

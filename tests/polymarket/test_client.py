@@ -23,6 +23,7 @@ from pmtui.polymarket.client import (
 )
 from pmtui.polymarket.parsing import BadRecord
 from pmtui.store import connect
+from pmtui.store.api_log import ApiCallLog
 
 
 def settings_with(**api: object) -> Settings:
@@ -43,7 +44,7 @@ async def test_keyset_walk_never_sends_offset(fake_polymarket: FakePolymarket, t
     settings = load_settings()
     seen: list[str] = []
     cursors: list[str | None] = []
-    async with PolymarketClient(settings, db_path=tmp_path / "db.sqlite") as client:
+    async with PolymarketClient(settings, call_log=ApiCallLog(tmp_path / "db.sqlite")) as client:
         for closed in (False, True):
             async for page in client.iter_markets(closed=closed):
                 seen += [str(m["id"]) for m in page.items]
@@ -124,9 +125,33 @@ async def test_history_fallbacks(fake_polymarket: FakePolymarket) -> None:
         assert await client.get_price_history(token, end - 86400, end) == []
 
 
+async def test_data_api_settlement_point_is_not_a_price(fake_polymarket: FakePolymarket) -> None:
+    """Data API v2 ends a settled market's series with its payout (1, 0, or 0.5 for a void) one bucket
+    past the last trade. That is the outcome, not a price anyone could trade at before it: a backtest
+    reading it as the last price before its decision would see the future."""
+    now = int(time.time())
+    market = next(
+        m
+        for m in fake_polymarket.markets()
+        if m.expected()[0] == "resolved" and m.token_ids and m.life(now)[1] < now
+    )
+    token, end = market.token_ids[0], market.life(now)[1]
+    fake_polymarket.set_history_mode(market.id, "data_only")
+    window = {"token_id": token, "start": end - 5 * 86400, "end": end + 5 * 86400, "bucket_seconds": 3600}
+    raw = httpx.get(fake_polymarket.env()["PMTUI_DATA_URL"] + "/v2/prices-history", params=window).json()[
+        "data"
+    ]
+    settlement = raw[-1]
+    assert settlement["resolution_seconds"] == 0 and settlement["price"] in (0.0, 1.0)  # what the API sends
+    async with PolymarketClient(load_settings()) as client:
+        points = await client.get_price_history(token, window["start"], window["end"], fidelity=60)
+    assert points and client.calls["data:/v2/prices-history"] >= 1
+    assert [p.t for p in points] == [row["timestamp"] for row in raw[:-1]]  # every trade, not the payout
+
+
 async def test_429_retry_after_is_honoured(fake_polymarket: FakePolymarket, tmp_path: Path) -> None:
     fake_polymarket.set_faults(FaultRule("429", "gamma:/markets/keyset", every=4, retry_after=1))
-    async with PolymarketClient(load_settings(), db_path=tmp_path / "db.sqlite") as client:
+    async with PolymarketClient(load_settings(), call_log=ApiCallLog(tmp_path / "db.sqlite")) as client:
         started = time.monotonic()
         pages = [page async for page in client.iter_markets(closed=False)]
         elapsed = time.monotonic() - started
@@ -156,7 +181,7 @@ async def test_5xx_and_truncated_json_are_retried(fake_polymarket: FakePolymarke
         FaultRule("5xx", "gamma:/markets/keyset", every=2), FaultRule("truncated", "clob:/books", every=2)
     )
     tokens = next(m for m in fake_polymarket.markets() if m.has_book).token_ids
-    async with PolymarketClient(load_settings(), db_path=tmp_path / "db.sqlite") as client:
+    async with PolymarketClient(load_settings(), call_log=ApiCallLog(tmp_path / "db.sqlite")) as client:
         pages = [page async for page in client.iter_markets(closed=False)]
         await client.get_books(tokens)
         books = await client.get_books(tokens)
@@ -188,7 +213,9 @@ async def test_4xx_is_not_retried(fake_polymarket: FakePolymarket) -> None:
 async def test_offline_raises_api_unavailable_and_logs_null_status(
     fake_polymarket: FakePolymarket, tmp_path: Path
 ) -> None:
-    async with PolymarketClient(settings_with(max_retries=1), db_path=tmp_path / "db.sqlite") as client:
+    async with PolymarketClient(
+        settings_with(max_retries=1), call_log=ApiCallLog(tmp_path / "db.sqlite")
+    ) as client:
         fake_polymarket.go_offline("refuse")
         with pytest.raises(ApiUnavailable) as refused:
             await client.get_tags()

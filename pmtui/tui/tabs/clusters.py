@@ -24,11 +24,11 @@ from textual.widgets.tree import NodeID, TreeNode
 from pmtui.taxonomy.ladder import Flag, consistency_flags, ladder, level_text
 from pmtui.tui import formatting as fmt
 from pmtui.tui.context import TuiContext
+from pmtui.tui.elide import fit_column
 from pmtui.tui.messages import ClusterMembersLoaded, ClusterPageLoaded, ClusterTreeLoaded
 from pmtui.tui.queries import open_store
 from pmtui.tui.queries.clusters import (
     ClusterMarket,
-    ClusterSummary,
     category_counts,
     cluster_markets,
     clusters_in,
@@ -65,6 +65,11 @@ class ClustersTab(TabView):
         self._pane_cluster: str | None = None
         self._pane_market: str | None = None
         self._pane_timer: Timer | None = None
+        self._pane_shown: (
+            tuple[str | None, list[ClusterMarket], list[Flag] | None, dict[str, str] | None] | None
+        ) = None
+        """What the pane shows (to lay it out again at a new width)."""
+        self._pane_width = 0
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -111,11 +116,12 @@ class ClustersTab(TabView):
         if not message.counts:
             tree.root.add_leaf(Text("no markets stored yet", style="dim"), NodeRef("note", ""))
             return
+        room = self._label_room(depth=1)
         for item in message.counts:
-            label = counted(
-                fmt.literal(item.category, style="bold"),
-                f"{fmt.plural(item.clusters, 'cluster')} · {fmt.plural(item.markets, 'market')}",
-            )
+            count = f"{fmt.plural(item.clusters, 'cluster')} · {fmt.plural(item.markets, 'market')}"
+            if len(item.category) + 2 + len(count) > room:  # a narrow tree: the numbers alone
+                count = f"{item.clusters:,} · {item.markets:,}"
+            label = counted(fmt.literal(item.category, style="bold"), count)
             tree.root.add(label, NodeRef("category", item.category), allow_expand=True)
         tree.cursor_line = 0
 
@@ -144,15 +150,26 @@ class ClustersTab(TabView):
         node = self._node(message.node_id)
         if node is None:
             return
-        for cluster in message.page.clusters:
-            self._add_cluster(node, cluster)
+        room = self._label_room(depth=2)
+        sizes = [f"  {cluster.size}" for cluster in message.page.clusters]
+        labels = [cluster.label for cluster in message.page.clusters]
+        fitted = fit_column(labels, max(12, room - max((len(s) for s in sizes), default=0)))
+        for cluster, label in zip(message.page.clusters, fitted, strict=True):
+            node.add(
+                counted(label, f"{cluster.size}"),
+                NodeRef("cluster", cluster.cluster_id, cluster.cluster_id),
+                allow_expand=True,
+            )
         hidden = message.page.total - len(message.page.clusters)
         if hidden > 0:
             node.add_leaf(Text(f"… {hidden:,} smaller clusters not shown", style="dim"), NodeRef("note", ""))
 
-    def _add_cluster(self, parent: TreeNode[NodeRef], cluster: ClusterSummary) -> None:
-        label = counted(fmt.clip(fmt.literal(cluster.label), 60), f"{cluster.size}")
-        parent.add(label, NodeRef("cluster", cluster.cluster_id, cluster.cluster_id), allow_expand=True)
+    def _label_room(self, depth: int) -> int:
+        """Cells a label has at `depth` (1 = categories) before the tree must scroll sideways: the
+        tree's width less the guides and the expand arrow in front of it, and the scrollbar."""
+        tree = self.family_tree
+        width = tree.scrollable_content_region.width or tree.size.width or 60
+        return width - tree.guide_depth * (depth - 1) - 2 - 1
 
     def _read_members(self, cluster_id: str, node_id: int | None) -> None:
         with open_store(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
@@ -172,11 +189,11 @@ class ClustersTab(TabView):
         if message.node_id is not None:
             node = self._node(message.node_id)
             if node is not None:
-                for market in message.markets:
-                    label = Text.assemble(
-                        fmt.clip(fmt.literal(market.question), 70),
-                        ("  " + fmt.cents(market.yes_price), "dim"),
-                    )
+                prices = ["  " + fmt.cents(market.yes_price) for market in message.markets]
+                room = self._label_room(depth=3) - max((len(p) for p in prices), default=0)
+                questions = fit_column([m.question for m in message.markets], max(12, room))
+                for market, question, price in zip(message.markets, questions, prices, strict=True):
+                    label = Text.assemble(question, (price, "dim"))
                     node.add_leaf(label, NodeRef("market", market.id, message.cluster_id))
             return
         if message.cluster_id == self._pane_cluster:
@@ -218,6 +235,12 @@ class ClustersTab(TabView):
             exclusive=True,
         )
 
+    def on_resize(self) -> None:
+        # The pane's columns are laid out for its width (also when the tab is first shown).
+        width = self.query_one("#cluster-pane").content_region.width
+        if self._pane_shown is not None and width != self._pane_width:
+            self._show_pane(*self._pane_shown)
+
     def _show_pane(
         self,
         cluster_id: str | None,
@@ -225,6 +248,8 @@ class ClustersTab(TabView):
         flags: list[Flag] | None = None,
         levels: dict[str, str] | None = None,
     ) -> None:
+        self._pane_shown = (cluster_id, markets, flags, levels)
+        self._pane_width = self.query_one("#cluster-pane").content_region.width
         title = self.query_one("#cluster-title", Static)
         summary = self.query_one("#cluster-summary", Static)
         flags_view = self.query_one("#cluster-flags", Static)
@@ -259,12 +284,14 @@ class ClustersTab(TabView):
         least = 8 if level_width else 16
         question_width = max(least, width - 9 - 6 * prices - level_width - 2 * len(columns) - 1)
         flagged = {market_id for flag in flags or [] for market_id in flag.market_ids}
-        for market in markets:
-            question = fmt.literal(market.group_item_title or market.question)
-            if market.source == "demo":
-                question = Text.assemble(("DEMO", "bold black on yellow"), " ", question)
+        questions = fit_column(
+            [market.group_item_title or market.question for market in markets],
+            question_width,
+            ["DEMO" if market.source == "demo" else None for market in markets],
+        )
+        for market, question in zip(markets, questions, strict=True):
             cells = {
-                "question": fmt.clip(question, question_width),
+                "question": question,
                 "level": fmt.right(fmt.clip(fmt.literal(levels.get(market.id, "")), level_width)),
                 "yes": Text(
                     fmt.cents(market.yes_price),

@@ -9,6 +9,7 @@ the cells that differ with `update_cell` on the market id, so neither the cursor
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import ClassVar
@@ -25,6 +26,7 @@ from textual.worker import Worker, WorkerState
 from pmtui.text import terminal_safe
 from pmtui.tui import formatting as fmt
 from pmtui.tui.context import TuiContext
+from pmtui.tui.elide import badged, fit_column
 from pmtui.tui.messages import MarketDetailLoaded, MarketRowsRefreshed, MarketsPageLoaded, WatchChanged
 from pmtui.tui.queries import open_store
 from pmtui.tui.queries.markets import (
@@ -74,14 +76,27 @@ WIDE = 110
 MIN_QUESTION = 20
 
 
+DEMO_BADGE = "DEMO"
+
+
+def question_cell(row: MarketRow) -> Text:
+    """The question as literal Text, after a DEMO badge for generated data."""
+    return badged(row.question, DEMO_BADGE if row.demo else None)
+
+
+def fit_questions(rows: Sequence[MarketRow], width: int) -> dict[str, Text]:
+    """Each row's question cell in `width` cells: whole, cut at the end, or elided in the middle where
+    rows of one family would otherwise read the same (`pmtui.tui.elide`)."""
+    badges = [DEMO_BADGE if row.demo else None for row in rows]
+    cells = fit_column([row.question for row in rows], width, badges)
+    return {row.id: cell for row, cell in zip(rows, cells, strict=True)}
+
+
 def row_cells(row: MarketRow, now: float) -> dict[str, Text]:
     """The cells of one market, by column key. Questions are literal Text (never markup)."""
-    question = fmt.literal(row.question)
-    if row.demo:
-        question = Text.assemble(("DEMO", "bold black on yellow"), " ", question)
     return {
         "watch": Text("★", style="bold yellow") if row.watched else Text(" "),
-        "question": question,
+        "question": question_cell(row),
         "category": fmt.literal(row.category or "Other", style="dim"),
         "yes": Text(fmt.cents(row.yes_price), justify="right"),
         "change": fmt.right(fmt.signed_cents(row.change_24h)),
@@ -140,7 +155,8 @@ def detail_facts(detail: MarketDetail, now: float) -> Text:
         lines.append(Text("GENERATED DEMO DATA (not a real market)", style="bold black on yellow"))
     fact("Category", fmt.literal(detail.category or "uncategorized"))
     if detail.cluster_id:
-        fact("Cluster", Text.assemble(fmt.literal(detail.cluster_id), f" ({detail.cluster_size} markets)"))
+        size = fmt.plural(detail.cluster_size, "market")
+        fact("Cluster", Text.assemble(fmt.literal(detail.cluster_id), f" ({size})"))
     if detail.event_title and detail.event_title != detail.question:
         fact("Event", fmt.literal(detail.event_title))
     status = "open"
@@ -153,7 +169,8 @@ def detail_facts(detail: MarketDetail, now: float) -> Text:
     fact("Status", fmt.literal(status))
     closes = fmt.utc_date(detail.end_date)
     if detail.end_date and not detail.closed:
-        closes += f" (in {fmt.time_to_close(detail.end_date, now).plain})"
+        left = detail.end_date - now
+        closes += f" (in {fmt.span(left)})" if left > 0 else f" (ended {fmt.span(-left)} ago, not closed yet)"
     fact("Closes", closes)
     fact("Volume", f"{fmt.money(detail.volume)} total, {fmt.money(detail.volume_24h)} 24h")
     fact("Liquidity", fmt.money(detail.liquidity))
@@ -297,11 +314,12 @@ class MarketsTab(TabView):
             table.add_column(self._header(column), width=width, key=column.key)
         now = self.ctx.now()
         keys = [c.key for c in self._columns()]
+        questions = fit_questions(page.rows, self._question_width)
         for row in page.rows:
             cells = row_cells(row, now)
             self._cells[row.id] = cells
             clipped = dict(cells)
-            clipped["question"] = fmt.clip(cells["question"], self._question_width)
+            clipped["question"] = questions[row.id]
             clipped["category"] = fmt.clip(cells["category"], 16)
             table.add_row(*[clipped[k] for k in keys], key=row.id)
         if keep is None or not table.move_to_key(keep):
@@ -324,7 +342,7 @@ class MarketsTab(TabView):
         flt = page.filter
         parts: list[Text | str] = []
         shown = len(page.rows)
-        parts.append(Text(f"{shown:,} of {page.total:,} markets", style="bold"))
+        parts.append(Text(f"{shown:,} of {fmt.plural(page.total, 'market')}", style="bold"))
         if shown < page.total:
             parts.append(Text(" (m: more)", style="dim"))
         parts.append(f" · {'open + closed' if flt.include_closed else 'open'}")

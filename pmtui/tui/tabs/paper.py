@@ -19,12 +19,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import ContentSwitcher, Static
 
+from pmtui.money import MICROS, usd
 from pmtui.paper.forward import BacktestSide, ForwardRow, LiveSide
 from pmtui.paper.models import Position
 from pmtui.paper.portfolio import MarkedPosition, PnlGroup
 from pmtui.paper.summary import PaperSummary
 from pmtui.tui import formatting as fmt
 from pmtui.tui.context import TuiContext
+from pmtui.tui.elide import fit_column
 from pmtui.tui.messages import PaperLoaded, PositionClosed
 from pmtui.tui.queries import open_store
 from pmtui.tui.queries.paper import close_at_bid, load_paper
@@ -34,7 +36,7 @@ from pmtui.tui.widgets.modals import ConfirmModal
 from pmtui.tui.widgets.table import VimTable
 
 WIDE = 110
-MICROS = 1_000_000
+
 
 VIEWS: dict[str, tuple[str, str]] = {
     # view id: (key, title)
@@ -91,8 +93,8 @@ CLOSED_COLUMNS = [
 FORWARD_COLUMNS = [
     Column("strategy", "Strategy", 0),
     Column("n", "n", 8, right=True),
-    Column("win", "Win rate [95%]", 14, right=True),
-    Column("ret", "Mean return [95%]", 17, right=True),
+    Column("win", "Win [95%]", 14, right=True),
+    Column("ret", "Return [95%]", 17, right=True),
     Column("pnl", "P&L", 9, right=True, wide_only=True),
     Column("verdict", "Verdict", 20, narrow=14),
 ]
@@ -117,22 +119,22 @@ GROUP_COLUMNS = [
 # --- cell text (pure) -------------------------------------------------------------------------------
 
 
-def dollars(micros: int | None) -> str:
-    return fmt.DASH if micros is None else fmt.money_exact(micros / MICROS)
-
-
 def signed_dollars(micros: int | None) -> Text:
     """A P&L in dollars, green up / red down."""
     if micros is None:
         return Text(fmt.DASH, style="dim")
     if micros == 0:
         return Text("$0.00", style="dim")
-    sign, style = ("+", "green") if micros > 0 else ("-", "red")
-    return Text(f"{sign}${abs(micros) / MICROS:,.2f}", style=style)
+    return Text(usd(micros, signed=True), style="green" if micros > 0 else "red")
 
 
 def shares(micros: int) -> str:
     return f"{micros / MICROS:,.2f}"
+
+
+def market_label(position: Position) -> tuple[str, str | None]:
+    """The question (or the id when unknown) and the badge of generated (demo) markets."""
+    return position.question or position.market_id, "DEMO" if position.market_source == "demo" else None
 
 
 def market_text(position: Position) -> Text:
@@ -221,7 +223,7 @@ def summary_line(summary: PaperSummary) -> Text:
     """Cash, equity and P&L in one line, with what needs attention."""
     parts: list[Text | str] = [
         Text("Paper book", style="bold"),
-        f" · equity {dollars(summary.equity_micros)} · cash {dollars(summary.cash_micros)}",
+        f" · equity {usd(summary.equity_micros)} · cash {usd(summary.cash_micros)}",
         " · realized ",
         signed_dollars(summary.realized_micros),
         " · unrealized ",
@@ -230,7 +232,7 @@ def summary_line(summary: PaperSummary) -> Text:
     ]
     if not summary.started:
         parts.append(
-            Text(f" · not started: {dollars(summary.deposits_micros)} bankroll on first fill", style="dim")
+            Text(f" · not started: {usd(summary.deposits_micros)} bankroll on first fill", style="dim")
         )
     if summary.awaiting_settlement:
         parts.append(Text(f" · {summary.awaiting_settlement} to settle (pmtui paper settle)", style="yellow"))
@@ -252,7 +254,7 @@ def position_cells(marked: MarkedPosition) -> dict[str, Text]:
         "outcome": fmt.literal(p.outcome),
         "strategy": fmt.literal(p.strategy),
         "shares": Text(shares(p.shares_micros), justify="right"),
-        "cost": Text(dollars(p.cost_micros), justify="right"),
+        "cost": Text(usd(p.cost_micros), justify="right"),
         "mark": mark_text(marked),
         "pnl": fmt.right(signed_dollars(marked.unrealized_micros)),
     }
@@ -266,8 +268,8 @@ def closed_cells(p: Position) -> dict[str, Text]:
         "outcome": fmt.literal(p.outcome),
         "strategy": fmt.literal(p.strategy),
         "result": Text(p.result or fmt.DASH, style=result_style),
-        "cost": Text(dollars(p.cost_micros), justify="right"),
-        "proceeds": Text(dollars(p.proceeds_micros), justify="right"),
+        "cost": Text(usd(p.cost_micros), justify="right"),
+        "proceeds": Text(usd(p.proceeds_micros), justify="right"),
         "pnl": fmt.right(signed_dollars(p.realized_micros)),
         "closed": Text(fmt.utc_date(p.closed_t).removesuffix(" UTC"), style="dim"),
     }
@@ -399,11 +401,13 @@ class PaperTab(TabView):
             self.positions,
             POSITION_COLUMNS,
             [(str(m.position.id), position_cells(m)) for m in summary.open],
+            [market_label(m.position) for m in summary.open],
         )
         self._fill(
             self.query_one("#paper-closed", VimTable),
             CLOSED_COLUMNS,
             [(str(p.id), closed_cells(p)) for p in summary.closed],
+            [market_label(p) for p in summary.closed],
         )
         forward_rows: list[tuple[str, dict[str, Text]]] = []
         for row in summary.forward:
@@ -417,14 +421,32 @@ class PaperTab(TabView):
         self._draw_views()
 
     def _fill(
-        self, table: VimTable, columns: Sequence[Column], rows: list[tuple[str, dict[str, Text]]]
+        self,
+        table: VimTable,
+        columns: Sequence[Column],
+        rows: list[tuple[str, dict[str, Text]]],
+        labels: list[tuple[str, str | None]] | None = None,
     ) -> None:
         """Show `rows` in `table`. The same rows as last time update in place (cursor and scroll
-        stay); otherwise the table is rebuilt with the cursor kept on its row when it still exists."""
+        stay); otherwise the table is rebuilt with the cursor kept on its row when it still exists.
+        `labels` ((text, badge) per row) are fitted into the flexible column (`pmtui.tui.elide`)."""
         shown = [c for c in columns if self._wide or not c.wide_only]
-        fixed = sum(c.width_at(self._wide) + 2 for c in shown if c.width)
+        # Each fixed column as wide as its widest cell, up to its width; the flexible one gets the rest.
+        widths = {
+            c.key: min(
+                c.width_at(self._wide), max([len(c.label), *(cells[c.key].cell_len for _, cells in rows)])
+            )
+            for c in shown
+            if c.width
+        }
+        fixed = sum(width + 2 for width in widths.values())
         flex = max(12, (table.size.width or self._width) - fixed - 3)
-        widths = {c.key: c.width_at(self._wide) or flex for c in shown}
+        widths = {c.key: widths.get(c.key, flex) for c in shown}
+        if labels is not None:
+            key = next(c.key for c in shown if not c.width)
+            fitted = fit_column([text for text, _ in labels], flex, [badge for _, badge in labels])
+            for (_, cells), cell in zip(rows, fitted, strict=True):
+                cells[key] = cell
         fingerprint = (tuple(key for key, _ in rows), tuple(widths.items()))
         clip = partial(self._clip, widths)
         table_id = table.id or ""
@@ -495,12 +517,12 @@ class PaperTab(TabView):
         p = marked.position
         lines = [
             p.question or p.market_id,
-            f"{p.outcome} · {shares(p.shares_micros)} shares · cost {dollars(p.cost_micros)}",
+            f"{p.outcome} · {shares(p.shares_micros)} shares · cost {usd(p.cost_micros)}",
         ]
         if marked.mark is not None and marked.mark.source == "bid":
             pnl = signed_dollars(marked.unrealized_micros).plain
             lines.append(
-                f"Best bid {fmt.cents(marked.mark.price)}: about {dollars(marked.value_micros)} "
+                f"Best bid {fmt.cents(marked.mark.price)}: about {usd(marked.value_micros)} "
                 f"after the taker fee ({pnl})"
             )
         else:
@@ -533,7 +555,7 @@ class PaperTab(TabView):
             price = fmt.cents(position.mark_price)
             pnl = signed_dollars(position.realized_micros).plain
             self.app.notify(
-                f"Closed #{position.id} at {price}: proceeds {dollars(position.proceeds_micros)}, P&L {pnl}",
+                f"Closed #{position.id} at {price}: proceeds {usd(position.proceeds_micros)}, P&L {pnl}",
                 timeout=5,
                 markup=False,
             )

@@ -18,10 +18,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
+from pmtui.money import usd
 from pmtui.signals import queue as review
 from pmtui.signals.store import SignalRow
 from pmtui.tui import formatting as fmt
 from pmtui.tui.context import TuiContext
+from pmtui.tui.elide import badged, fit_column
 from pmtui.tui.messages import DecisionsMade, SignalsLoaded
 from pmtui.tui.queries import open_store
 from pmtui.tui.tabs.base import TabView
@@ -48,12 +50,12 @@ class Decision:
     t: float
 
 
-def win_estimate(signal: SignalRow) -> Text:
+def win_estimate(signal: SignalRow, *, short: bool = False) -> Text:
     """Estimated win probability with its sample size; unvalidated strategies say so."""
     n = signal.est_source.get("n")
     size = f" n={n}" if n is not None else ""
     if not signal.validated or signal.est_win_prob is None:
-        return Text(f"unvalidated{size}", style="yellow")
+        return Text(f"{'unval.' if short else 'unvalidated'}{size}", style="yellow")
     return Text(f"{fmt.percent(signal.est_win_prob, 0)}{size}")
 
 
@@ -64,10 +66,62 @@ def edge_text(edge: float | None) -> Text:
 
 
 def strategy_text(signal: SignalRow) -> Text:
-    text = fmt.literal(signal.strategy)
-    if signal.source == "demo":
-        text = Text.assemble(("DEMO", "bold black on yellow"), " ", text)
-    return text
+    """The strategy name; signals on generated data say DEMO first."""
+    return badged(signal.strategy, "DEMO" if signal.source == "demo" else None)
+
+
+def signal_cells(signal: SignalRow, now: float, *, marked: bool, short: bool = False) -> dict[str, Text]:
+    """One queue row by column key, unfitted (the market and strategy are fitted per table);
+    `short` words for a narrow terminal."""
+    return {
+        "mark": Text("✓" if marked else " ", style="bold green"),
+        "market": fmt.literal(signal.question),
+        "strategy": strategy_text(signal),
+        "buy": fmt.literal(signal.outcome),
+        "price": Text(fmt.cents(signal.price), justify="right"),
+        "win": win_estimate(signal, short=short),
+        "edge": fmt.right(edge_text(signal.edge)),
+        "stake": Text(usd(signal.stake_micros), justify="right"),
+        "status": status_text(signal, now, short=True),
+    }
+
+
+COLUMNS: list[tuple[str, str, int, int]] = [
+    # (key, heading, widest in a wide terminal, widest in a narrow one): each column is as wide as
+    # its widest cell up to that cap; the market question takes what is left (0).
+    # Below `WIDE` the edge and the expiry are left to the detail pane, for the market's sake.
+    ("mark", " ", 1, 1),
+    ("market", "Market", 0, 0),
+    ("strategy", "Strategy", 22, 10),
+    ("buy", "Buy", 10, 6),
+    ("price", "Price", 6, 6),
+    ("win", "Win est.", 18, 11),
+    ("edge", "Edge", 7, 0),
+    ("stake", "Stake", 10, 10),
+    ("status", "Expires", 14, 0),
+]
+MIN_MARKET = 16
+"""The market column is never narrower (the table scrolls sideways instead)."""
+
+
+def signal_columns(
+    view: str, wide: bool, width: int, rows: Sequence[dict[str, Text]]
+) -> list[tuple[str, str, int]]:
+    """(key, heading, width) of the queue's columns at this terminal width. Columns fit their
+    content (capped); the market question gets the width that is left. A cap of 0 drops the column."""
+    columns: list[tuple[str, str, int]] = []
+    for key, heading, wide_cap, narrow_cap in COLUMNS:
+        cap = wide_cap if wide else narrow_cap
+        if key == "status" and view != "pending":
+            heading = "Status"
+        if key == "market":
+            columns.append((key, heading, 0))
+        elif cap:
+            content = max((row[key].cell_len for row in rows), default=0)
+            columns.append((key, heading, min(cap, max(len(heading), content))))
+    # 2 cells of padding per column, 1 for the vertical scrollbar, 1 spare.
+    used = sum(w + 2 for _, _, w in columns) + 2
+    return [(k, h, w or max(MIN_MARKET, width - used)) for k, h, w in columns]
 
 
 def status_text(signal: SignalRow, now: float, *, short: bool = False) -> Text:
@@ -104,9 +158,11 @@ def signal_detail(signal: SignalRow, now: float) -> Text:
         line.append(Text(f"unvalidated ({reason}): sized at zero", style="yellow"))
     line.append(" · edge ")
     line.append(edge_text(signal.edge))
-    line.append(f" · Kelly stake {fmt.money_exact(signal.stake_micros / 1e6)}")
+    line.append(f" · Kelly stake {usd(signal.stake_micros)}")
     parts.append(line)
-    parts.append(Text.assemble(("Why ", "dim"), fmt.literal(signal.rationale)))
+    parts.append(
+        Text.assemble(("Why ", "dim"), fmt.literal(signal.strategy), ": ", fmt.literal(signal.rationale))
+    )
     status = Text.assemble(("Status ", "dim"), status_text(signal, now))
     if signal.status_reason and signal.status != "pending":
         status.append(" · ")
@@ -208,30 +264,23 @@ class SignalsTab(TabView):
         table = self.table
         keep_key, keep_row = table.cursor_key, table.cursor_row
         table.clear(columns=True)
-        strategy_width = 22 if self._wide else 16
-        columns = [("mark", " ", 1), ("strategy", "Strategy", strategy_width), ("buy", "Buy", 7),
-                   ("price", "Price", 6), ("win", "Win est.", 16), ("edge", "Edge", 6),
-                   ("stake", "Stake", 8)]  # fmt: skip
-        if self._wide:
-            columns.append(("status", "Expires" if self.view == "pending" else "Status", 12))
-            used = sum(width + 2 for _, _, width in columns) + 2
-            columns.insert(1, ("market", "Market", max(16, self.size.width - used - 2)))
+        now = self.ctx.now()
+        rows = {
+            signal.id: signal_cells(signal, now, marked=signal.id in self.marked, short=not self._wide)
+            for signal in signals
+        }
+        columns = signal_columns(self.view, self._wide, self.size.width, list(rows.values()))
+        widths = {key: width for key, _, width in columns}
+        questions = fit_column([s.question for s in signals], widths["market"])
+        demo = ["DEMO" if s.source == "demo" else None for s in signals]
+        strategies = fit_column([s.strategy for s in signals], widths["strategy"], demo)
         for key, label, width in columns:
             table.add_column(Text(label), key=key, width=width)
-        widths = {key: width for key, _, width in columns}
-        now = self.ctx.now()
-        for signal in signals:
-            cells = {
-                "mark": Text("✓" if signal.id in self.marked else " ", style="bold green"),
-                "market": fmt.clip(fmt.literal(signal.question), widths.get("market", 20)),
-                "strategy": fmt.clip(strategy_text(signal), strategy_width),
-                "buy": fmt.clip(fmt.literal(signal.outcome), 7),
-                "price": Text(fmt.cents(signal.price), justify="right"),
-                "win": win_estimate(signal),
-                "edge": fmt.right(edge_text(signal.edge)),
-                "stake": Text(fmt.money_exact(signal.stake_micros / 1e6), justify="right"),
-                "status": status_text(signal, now, short=True),
-            }
+        for signal, question, strategy in zip(signals, questions, strategies, strict=True):
+            cells = rows[signal.id]
+            cells["market"] = question
+            cells["strategy"] = strategy
+            cells["buy"] = fmt.clip(cells["buy"], widths["buy"])
             table.add_row(*[cells[key] for key, _, _ in columns], key=str(signal.id))
         # A decided signal leaves the pending view: the cursor stays where it was, on the next one.
         if (keep_key is None or not table.move_to_key(keep_key)) and table.row_count:

@@ -38,7 +38,14 @@ class VimTable(DataTable[Cell]):
         """
         fixed = self.columns and all(not column.auto_width for column in self.columns.values())
         if not fixed or any(self.rows[key].auto_height for key in new_rows if key in self.rows):
+            before = [column.get_render_width(self) for column in self.columns.values()]
             super()._update_dimensions(new_rows)
+            if before != [column.get_render_width(self) for column in self.columns.values()]:
+                # Cells drawn before this measurement (a frame between `add_row` and the idle that
+                # measures, as on a resize) are cached at the old widths under the same cache key:
+                # drop them, or auto-width columns stay cut at their heading's width.
+                self._clear_caches()
+                self.refresh()
             return
         width = sum(column.get_render_width(self) for column in self.columns.values())
         header = self.header_height if self.show_header else 0
