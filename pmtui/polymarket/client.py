@@ -38,6 +38,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, sto
 from tenacity.wait import wait_base, wait_random_exponential
 
 from pmtui.config import Settings
+from pmtui.polymarket.book_events import BadEvent, BookSnapshot, parse_book_snapshot
 from pmtui.polymarket.endpoints import endpoint_name, limit_groups
 from pmtui.polymarket.limiter import RateLimiter
 from pmtui.polymarket.models import ApiCall, BookTop, PricePoint, Tag
@@ -369,6 +370,26 @@ class PolymarketClient:
                 except BadRecord as exc:
                     _report(on_bad, exc, raw)
         return tops
+
+    async def get_order_books(
+        self, token_ids: Iterable[str], *, on_bad: OnBad | None = None
+    ) -> list[BookSnapshot]:
+        """Whole books (every level) via `POST /books`, 500 tokens per call: the live books' fallback
+        while the market channel is down. Tokens without a book are simply absent."""
+        tokens = list(dict.fromkeys(str(t) for t in token_ids))
+        books: list[BookSnapshot] = []
+        for start in range(0, len(tokens), BATCH_TOKENS):
+            body = [{"token_id": t} for t in tokens[start : start + BATCH_TOKENS]]
+            data = await self.request("clob", "POST", "/books", json_body=body)
+            if not isinstance(data, list):
+                raise ApiError("clob:/books", "expected a JSON array of books", kind="bad_shape")
+            for raw in data:
+                try:
+                    books.append(parse_book_snapshot(raw))
+                except BadEvent as exc:
+                    token = raw.get("asset_id") if isinstance(raw, Mapping) else None
+                    _report(on_bad, BadRecord("bad_book", str(token) if token else None, str(exc)), raw)
+        return books
 
     async def get_midpoints(self, token_ids: Iterable[str]) -> dict[str, float]:
         """Midpoint per token via `POST /midpoints` (500 per call); tokens without a book are absent."""

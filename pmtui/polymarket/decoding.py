@@ -28,7 +28,7 @@ RECORD_FIELDS: tuple[str, ...] = (
     "bestAsk", "lastTradePrice", "oneDayPriceChange", "volume24hr", "startDate", "startDateIso",
     "endDate", "endDateIso", "closedTime", "createdAt", "active", "acceptingOrders", "enableOrderBook",
     "negRisk", "negRiskOther", "negRiskMarketID", "orderPriceMinTickSize", "orderMinSize", "tags",
-    "pmtuiGenerated",
+    "pmtuiGenerated", "resolutionSource",
     # pmtui's history format
     "end_date", "closed_time", "winner", "category", "price_history",
     # wrappers and events

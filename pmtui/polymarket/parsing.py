@@ -298,6 +298,7 @@ def parse_gamma_market(
         condition_id=opt_str(raw.get("conditionId")),
         slug=opt_str(raw.get("slug")),
         description=opt_str(raw.get("description")),
+        resolution_source=opt_str(raw.get("resolutionSource")),
         event_id=opt_str((parent or {}).get("id")),
         event_slug=opt_str((parent or {}).get("slug")),
         event_title=opt_str((parent or {}).get("title")),

@@ -92,6 +92,7 @@ API_COLUMNS: tuple[str, ...] = (
     "min_size",
     "tags_json",
     "source",
+    "resolution_source",
 )
 _TAGS_AT = API_COLUMNS.index("tags_json")
 TAXONOMY_COLUMNS: tuple[str, ...] = (
@@ -281,6 +282,7 @@ def market_row(m: Market) -> tuple[Any, ...]:
         m.min_size,
         _json_list(m.tags),
         m.source,
+        m.resolution_source,
     )
 
 

@@ -487,8 +487,36 @@ def m0008_one_market_writer(db: Database) -> None:
     )
 
 
-@migrations(name="0009_alerts_uncertain")
-def m0009_alerts_uncertain(db: Database) -> None:
+@migrations(name="0009_price_alert_state")
+def m0009_price_alert_state(db: Database) -> None:
+    # Price alerts fire once per crossing of a threshold (pmtui/alerts/price.py): whether each
+    # threshold is armed and how many times it fired live here, shared by every pmtui process.
+    _run(
+        db,
+        """
+        CREATE TABLE price_alert_state (
+            market_id TEXT NOT NULL,
+            rule TEXT NOT NULL CHECK (rule IN ('above', 'below')),
+            level REAL NOT NULL,
+            armed INTEGER NOT NULL,
+            episode INTEGER NOT NULL DEFAULT 0,
+            price REAL,
+            t INTEGER,
+            PRIMARY KEY (market_id, rule)
+        )
+        """,
+    )
+
+
+@migrations(name="0010_market_resolution_source")
+def m0010_market_resolution_source(db: Database) -> None:
+    # Gamma's `resolutionSource`, shown in the market detail beside the rules (issue 12.6). Markets
+    # stored before this read NULL until the catalogue next rewrites them.
+    _run(db, "ALTER TABLE markets ADD COLUMN resolution_source TEXT")
+
+
+@migrations(name="0011_alerts_uncertain")
+def m0011_alerts_uncertain(db: Database) -> None:
     # An alert sent without an answer (a read timeout, a dropped connection) may have been delivered:
     # status 'uncertain' keeps it out of the automatic retries (pmtui/alerts/sender.py). SQLite
     # cannot change a CHECK constraint in place, so the table is rebuilt with the same columns.

@@ -29,6 +29,8 @@ from pmtui.text import terminal_safe
 from pmtui.tui.context import TuiContext
 from pmtui.tui.help import HelpScreen, Section, binding_rows, bindings_of
 from pmtui.tui.jobs import COLLECTOR, MONITOR, BackgroundJobs
+from pmtui.tui.live import BooksChanged, FeedStatusChanged, HistoryFetched, LiveFeed, PriceAlertsFired
+from pmtui.tui.market_screen import MarketDetailScreen
 from pmtui.tui.messages import JobFinished, JobsStarted, StoreReady, StoreStatusRead
 from pmtui.tui.queries import open_store
 from pmtui.tui.queries.status import ApiUse, StoreStatus, read_api_use, read_status
@@ -96,6 +98,8 @@ class PmtuiApp(App[None]):
         self.background = BackgroundJobs(ctx.settings, self.post_message)
         """The collector (and monitor) threads; off with `ui.run_collector = false` / `--no-jobs`."""
         self._dark_theme = ctx.settings.ui.theme
+        self.live = LiveFeed(ctx.settings, self.post_message, ctx.clock)
+        """The live order books (pmtui/tui/live.py): run with the background jobs."""
         self._terminal_filter = TerminalControlFilter()
 
     def get_line_filters(self) -> Sequence[LineFilter]:
@@ -185,9 +189,73 @@ class PmtuiApp(App[None]):
                 exit_on_error=False,
                 description="Starting the background jobs",
             )
+        if self.live.enabled:
+            self.run_worker(
+                self._start_live,
+                thread=True,
+                group="live",
+                exit_on_error=False,
+                description="Starting the live order books",
+            )
 
     def _start_background(self) -> None:
         self.post_message(JobsStarted(self.background.start()))
+
+    def _start_live(self) -> None:
+        self.live.start()
+        self.call_from_thread(self.refresh_interest)
+
+    # --- live books -------------------------------------------------------------------------------
+
+    def refresh_interest(self) -> None:
+        """Re-read which markets are watched or have pending signals (their books stream)."""
+        if self.live.running:
+            self.run_worker(
+                self._read_interest,
+                thread=True,
+                group="live-interest",
+                exclusive=True,
+                exit_on_error=False,
+                description="Reading watched markets",
+            )
+
+    def _read_interest(self) -> None:
+        with open_store(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
+            watched = [
+                str(r[0]) for r in db.execute("SELECT id FROM markets WHERE watched = 1 AND closed = 0")
+            ]
+            signals = [
+                str(r[0])
+                for r in db.execute("SELECT DISTINCT market_id FROM signals WHERE status = 'pending'")
+            ]
+        self.live.set_markets("watched", watched)
+        self.live.set_markets("signals", signals)
+
+    @on(BooksChanged)
+    def _books_changed(self, message: BooksChanged) -> None:
+        self.query_one(MarketsTab).books_changed(message.tokens)
+        if isinstance(self.screen, MarketDetailScreen):
+            self.screen.books_changed(message)
+
+    @on(FeedStatusChanged)
+    def _feed_status(self, message: FeedStatusChanged) -> None:
+        self._draw_status()
+
+    @on(HistoryFetched)
+    def _history_fetched(self, message: HistoryFetched) -> None:
+        self.query_one(MarketsTab).history_fetched(message)
+        if isinstance(self.screen, MarketDetailScreen):
+            self.screen.history_fetched(message)
+
+    @on(PriceAlertsFired)
+    def _price_alerts(self, message: PriceAlertsFired) -> None:
+        for alert in message.alerts:
+            self.notify(alert.text, title="Price alert", severity="warning", timeout=12, markup=False)
+
+    def open_market(self, market_id: str) -> None:
+        """The full-screen detail of a market (`enter` on a Markets row)."""
+        detail = self.query_one(MarketsTab).detail_of(market_id)
+        self.push_screen(MarketDetailScreen(self.ctx, market_id, self.live, detail))
 
     @on(JobsStarted)
     def _jobs_started(self, message: JobsStarted) -> None:
@@ -219,6 +287,7 @@ class PmtuiApp(App[None]):
             self.notify(f"{message.signals_new} new signal(s) to review (3 Signals)", timeout=6)
         if message.job == MONITOR:
             self.query_one(PaperTab).reload()  # new marks, maybe settlements
+            self.refresh_interest()  # pending signals changed
         self._draw_status()
 
     def _check_jobs(self) -> None:
@@ -231,13 +300,14 @@ class PmtuiApp(App[None]):
 
     async def action_quit(self) -> None:
         """Stop the background jobs (each finishes its transaction), wait for them, then exit."""
-        if self.background.running:
+        if self.background.running or self.live.running:
             self.notify("Stopping background jobs…", timeout=5)
-            await asyncio.to_thread(self.background.stop)
+            await asyncio.gather(asyncio.to_thread(self.background.stop), asyncio.to_thread(self.live.stop))
         self.exit()
 
     def on_unmount(self) -> None:
         # Any other way out (ctrl+c, an exception): the threads still stop before the process ends.
+        self.live.stop(timeout=5)
         self.background.stop(timeout=10)
 
     # --- status bar -------------------------------------------------------------------------------
@@ -277,6 +347,7 @@ class PmtuiApp(App[None]):
             store=self.store_status,
             api=self.api_use,
             offline=self.offline_since is not None,
+            feed=self.live.status if self.live.running else None,
         )
         banner = self.query_one(OfflineBanner)
         if self.offline_since is not None:

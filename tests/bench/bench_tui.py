@@ -32,7 +32,7 @@ DRIVER = textwrap.dedent(
     import asyncio, json, resource, statistics, sys
     from textual import events
     sys.path.insert(0, {root!r})
-    from pmtui.config import DatabaseSettings, Settings, UiSettings
+    from pmtui.config import DatabaseSettings, LiveSettings, Settings, UiSettings
     from pmtui.store import connect
     from pmtui.tui.app import PmtuiApp
     from pmtui.tui.context import TuiContext
@@ -42,6 +42,7 @@ DRIVER = textwrap.dedent(
     settings = Settings(
         database=DatabaseSettings(path=DB),
         ui=UiSettings(run_collector=False, run_monitor=False, refresh_interval=3600),
+        live=LiveSettings(enabled=False),
     )
 
     async def wait_for(pilot, condition, timeout=10.0):

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.widgets import Static
 
 from pmtui.tui import formatting as fmt
 from pmtui.tui.queries.status import ApiUse, StoreStatus
+
+if TYPE_CHECKING:
+    from pmtui.collect.live_books import FeedStatus
 
 
 @dataclass(frozen=True)
@@ -57,8 +60,9 @@ class StatusBar(Static):
         store: StoreStatus | None,
         api: ApiUse | None,
         offline: bool,
+        feed: FeedStatus | None = None,
     ) -> None:
-        self._shown = {"now": now, "jobs": jobs, "store": store, "api": api, "offline": offline}
+        self._shown = {"now": now, "jobs": jobs, "store": store, "api": api, "offline": offline, "feed": feed}
         self._draw()
 
     def _draw(self) -> None:
@@ -137,6 +141,7 @@ def status_line(
     api: ApiUse | None,
     offline: bool,
     width: int = 10_000,
+    feed: FeedStatus | None = None,
 ) -> Text:
     """The most detailed line that fits `width` cells."""
     merged = merged_jobs(jobs, store)
@@ -145,6 +150,8 @@ def status_line(
     # wording of the rest.
     for detail, short in ((3, False), (2, False), (2, True), (1, True), (0, True)):
         line = _line(now, merged, store, api, offline, detail, short)
+        if feed is not None:
+            line = Text.assemble(feed_piece(feed, short), Text("│" if short else " │ ", style="dim"), line)
         if line.cell_len <= width:
             return line
     return line
@@ -196,6 +203,20 @@ def _line(
     if offline:
         parts.append(Text(" OFFLINE " if full else "OFFLINE", style="bold white on red"))
     return sep.join(parts)
+
+
+def feed_piece(feed: FeedStatus, short: bool = False) -> Text:
+    """The live books' state: `WS ●` streaming, `WS ✗ polling` (socket down, REST books),
+    `WS ✗ offline`, `WS ◐` connecting, `WS ○` nothing subscribed."""
+    if feed.mode == "ws":
+        return Text("WS ●", style="green")
+    if feed.mode == "polling":
+        return Text("WS ✗ polling" if not short else "WS ✗ poll", style="yellow")
+    if feed.mode == "offline":
+        return Text("WS ✗ offline" if not short else "WS ✗", style="bold red")
+    if feed.mode == "connecting":
+        return Text("WS ◐", style="cyan")
+    return Text("WS ○", style="dim")
 
 
 class OfflineBanner(Static):
