@@ -39,6 +39,7 @@ from tenacity.wait import wait_base, wait_random_exponential
 
 from pmtui.config import Settings
 from pmtui.polymarket.book_events import BadEvent, BookSnapshot, parse_book_snapshot
+from pmtui.polymarket.decoding import decode_markets_page
 from pmtui.polymarket.endpoints import endpoint_name, limit_groups
 from pmtui.polymarket.limiter import RateLimiter
 from pmtui.polymarket.models import ApiCall, BookTop, PricePoint, Tag
@@ -184,8 +185,10 @@ class PolymarketClient:
         params: Sequence[tuple[str, str | int]] | Mapping[str, str | int] | None = None,
         json_body: Any = None,
         retry: bool = True,
+        decode: Callable[[bytes], Any] | None = None,
     ) -> Any:
-        """The decoded JSON of one request, after rate limiting and retries."""
+        """The decoded JSON of one request, after rate limiting and retries. `decode`: a faster
+        decoder for a known shape (ValueError for a body it cannot read), else any JSON."""
         endpoint = endpoint_name(api, path)
         attempts = (self.api.max_retries + 1) if retry else 1
         retrying = AsyncRetrying(
@@ -198,7 +201,7 @@ class PolymarketClient:
         try:
             async for attempt in retrying:
                 with attempt:
-                    result = await self._attempt(api, method, path, endpoint, params, json_body)
+                    result = await self._attempt(api, method, path, endpoint, params, json_body, decode)
         except _Retry as exc:
             self.last_failure = time.time()
             raise exc.error from None
@@ -212,6 +215,7 @@ class PolymarketClient:
         endpoint: str,
         params: Sequence[tuple[str, str | int]] | Mapping[str, str | int] | None,
         json_body: Any,
+        decode: Callable[[bytes], Any] | None = None,
     ) -> Any:
         if self._http is None:
             raise RuntimeError("use `async with PolymarketClient(...) as client`")
@@ -248,7 +252,7 @@ class PolymarketClient:
             self.last_failure = time.time()
             raise ApiError(endpoint, message, status=status)
         try:
-            data = _decode(content)
+            data = _decode(content, decode)
         except ValueError as exc:
             self._account(started, api, endpoint, status, t0, str(exc))
             raise _Retry(ApiError(endpoint, str(exc), status=status, kind="bad_json")) from None
@@ -302,7 +306,8 @@ class PolymarketClient:
                 query.append(("closed", "true" if closed else "false"))
             if cursor:
                 query.append(("after_cursor", cursor))
-            data = await self.request("gamma", "GET", path, params=query)
+            decode = decode_markets_page if key == "markets" else None
+            data = await self.request("gamma", "GET", path, params=query, decode=decode)
             if not isinstance(data, Mapping) or not isinstance(data.get(key), list):
                 raise ApiError(
                     endpoint_name("gamma", path), f"expected an object with a {key!r} list", kind="bad_shape"
@@ -545,8 +550,9 @@ def _report(on_bad: OnBad | None, exc: BadRecord, raw: Any) -> None:
         log.warning("skipped a bad record: %s", exc)
 
 
-def _decode(content: bytes) -> Any:
-    """JSON from a response body; ValueError with a short reason for HTML pages and truncated JSON."""
+def _decode(content: bytes, decode: Callable[[bytes], Any] | None = None) -> Any:
+    """JSON from a response body (with `decode` when given); ValueError with a short reason for HTML
+    pages and truncated JSON."""
     head = content.lstrip()[:1]
     if not head:
         raise ValueError("empty response body")
@@ -554,8 +560,8 @@ def _decode(content: bytes) -> Any:
         snippet = content[:120].decode("utf-8", "replace").replace("\n", " ")
         raise ValueError(f"not JSON (an HTML page, e.g. a Cloudflare block): {snippet!r}")
     try:
-        return json.loads(content)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return decode(content) if decode is not None else json.loads(content)
+    except (ValueError, UnicodeDecodeError) as exc:
         raise ValueError(f"unreadable JSON ({len(content)} bytes, truncated?): {exc}") from None
 
 

@@ -515,8 +515,17 @@ def m0010_market_resolution_source(db: Database) -> None:
     _run(db, "ALTER TABLE markets ADD COLUMN resolution_source TEXT")
 
 
-@migrations(name="0011_alerts_uncertain")
-def m0011_alerts_uncertain(db: Database) -> None:
+@migrations(name="0011_tokens_in_markets_only")
+def m0011_tokens_in_markets_only(db: Database) -> None:
+    # A market's CLOB token ids live in markets.token_ids_json (outcome order), which is what every
+    # reader uses; the separate `tokens` table was read only by `pmtui export prices` (to name each
+    # price series' market), yet cost each market write 20-38 us: random 77-digit keys dirty a
+    # random page per token. The export now joins json_each(token_ids_json) instead.
+    _run(db, "DROP TABLE tokens")
+
+
+@migrations(name="0012_alerts_uncertain")
+def m0012_alerts_uncertain(db: Database) -> None:
     # An alert sent without an answer (a read timeout, a dropped connection) may have been delivered:
     # status 'uncertain' keeps it out of the automatic retries (pmtui/alerts/sender.py). SQLite
     # cannot change a CHECK constraint in place, so the table is rebuilt with the same columns.
