@@ -69,6 +69,17 @@ class PriceAlert:
             )
         return f"{head}\n{clean(self.question)}"
 
+    @property
+    def summary(self) -> str:
+        """One short line: the question (cut) and what happened."""
+        what = {"above": "rose above", "below": "fell below"}.get(self.kind)
+        change = (
+            f"{what} {_cents(self.reference)}"
+            if what
+            else f"moved {(self.price - self.reference) * 100:+.1f}¢"
+        )
+        return f"{clean(self.question, 48)} · {change}, now {_cents(self.price)}"
+
 
 def _cents(price: float) -> str:
     return f"{price * 100:.1f}¢"

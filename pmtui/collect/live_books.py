@@ -48,6 +48,8 @@ from pmtui.store.prices import Quote, insert_price_points, upsert_quotes
 
 log = logging.getLogger(__name__)
 
+HEARTBEAT = 30.0
+"""Seconds between two writes of every synced book's quote, changed or not (keeps `quotes.t` fresh)."""
 FALLBACK_GRACE = 2.0
 """Seconds a token may wait for its socket snapshot before the REST fallback fetches it."""
 
@@ -165,12 +167,14 @@ class LiveBooks:
         self._last_error: str | None = None
         self._last_status: FeedStatus | None = None
         self._last_point: dict[str, float] = {}
+        self._last_heartbeat = 0.0
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pmtui-live-db")
         self._db: Database | None = None
         """The store connection, only ever used on `_executor`'s thread."""
         self._active_client: PolymarketClient | None = None
         self._history_cache = HistoryCache()
         self._history_in_flight: set[str] = set()
+        self._history_tasks: set[asyncio.Task[None]] = set()
 
     # --- interest (any thread) ---------------------------------------------------------------------
 
@@ -258,6 +262,7 @@ class LiveBooks:
         try:
             await _wait_for(stop, None)
         finally:
+            tasks += list(self._history_tasks)  # fetches in flight end before their client closes
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -278,8 +283,14 @@ class LiveBooks:
         if loop is None or loop.is_closed():
             done(0, "the live books are not running")
             return
+
+        def start() -> None:
+            task = asyncio.create_task(self._history(market_id, done), name=f"live-books:history:{market_id}")
+            self._history_tasks.add(task)
+            task.add_done_callback(self._history_tasks.discard)
+
         with contextlib.suppress(RuntimeError):
-            asyncio.run_coroutine_threadsafe(self._history(market_id, done), loop)
+            loop.call_soon_threadsafe(start)
 
     async def _history(self, market_id: str, done: Callable[[int, str | None], Any]) -> None:
         client = self._active_client
@@ -406,10 +417,15 @@ class LiveBooks:
         """Write the tops of the tokens changed since the last flush; returns what was written."""
         dirty = self.state.take_dirty()
         refs = self.refs
+        now = time.time()
+        if now - self._last_heartbeat >= HEARTBEAT:
+            # A quiet book sends nothing for minutes, yet a synced socket says it is current: its
+            # quote's time moves on, so signals and the paper book do not take it for stale.
+            self._last_heartbeat = now
+            dirty |= set(refs)
         tops = self.state.tops(t for t in dirty if t in refs)
         if not tops:
             return []
-        now = time.time()
         written: list[LiveQuote] = []
         quotes: list[Quote] = []
         points: list[PricePoint] = []
@@ -424,7 +440,9 @@ class LiveBooks:
             )
             written.append(quote)
             mid = quote.mid
-            quotes.append(Quote(token, ref.market_id, top.best_bid, top.best_ask, mid, int(top.updated)))
+            # A streaming book is current now; a polled one as of its poll.
+            seen = now if top.source == "ws" else top.updated
+            quotes.append(Quote(token, ref.market_id, top.best_bid, top.best_ask, mid, int(seen)))
             if mid is not None and now - self._last_point.get(token, 0.0) >= point_every:
                 self._last_point[token] = now
                 points.append(PricePoint(token, int(now), round(mid, 6)))

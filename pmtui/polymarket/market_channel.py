@@ -37,7 +37,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from pmtui.config import LiveSettings
-from pmtui.polymarket.book_events import BookSnapshot, PriceChanges, decode_frame
+from pmtui.polymarket.book_events import BookEvent, BookSnapshot, PriceChanges, decode_frame
 from pmtui.polymarket.book_state import BookState
 
 log = logging.getLogger(__name__)
@@ -227,8 +227,18 @@ class _Connection:
         if not frame.events:
             return False
         stats.events += len(frame.events)
-        # Events for tokens no longer subscribed (in flight when we unsubscribed) are dropped.
-        wanted = [e for e in frame.events if _token_of(e) is None or _token_of(e) in self.assets]
+        # Each token's changes are taken from the one connection that carries it: a price_change
+        # covers both tokens of a market, which may ride two connections, and a lagging connection
+        # must not replay a token's older changes over the other's newer ones (or over its fresh
+        # snapshot after a reconnect). Events for tokens no longer subscribed are dropped too.
+        wanted: list[BookEvent] = []
+        for event in frame.events:
+            if isinstance(event, PriceChanges):
+                mine = [c for c in event.changes if c.token_id in self.assets]
+                if mine:
+                    wanted.append(PriceChanges(event.market, mine, event.t_ms))
+            elif getattr(event, "token_id", None) in self.assets:
+                wanted.append(event)
         channel.state.apply(wanted, "ws")
         if self._awaiting:
             self._awaiting.difference_update(e.token_id for e in wanted if isinstance(e, BookSnapshot))
@@ -237,12 +247,6 @@ class _Connection:
                 self._attempt = 0  # a session that delivered every snapshot resets the backoff
                 channel._status_changed()
         return True
-
-
-def _token_of(event: object) -> str | None:
-    if isinstance(event, PriceChanges):
-        return None
-    return getattr(event, "token_id", None)
 
 
 class MarketChannel:

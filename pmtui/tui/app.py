@@ -91,11 +91,11 @@ class PmtuiApp(App[None]):
         self.jobs: dict[str, JobState] = {}
         self.offline_since: float | None = None
         self.offline_reason: str | None = None
-        self.background = BackgroundJobs(ctx.settings, self.post_message)
+        self.live = LiveFeed(ctx.settings, self.post_message, ctx.clock)
+        """The live order books (pmtui/tui/live.py): the monitor and the book panels share its state."""
+        self.background = BackgroundJobs(ctx.settings, self.post_message, books=self.live.state)
         """The collector (and monitor) threads; off with `ui.run_collector = false` / `--no-jobs`."""
         self._dark_theme = ctx.settings.ui.theme
-        self.live = LiveFeed(ctx.settings, self.post_message, ctx.clock)
-        """The live order books (pmtui/tui/live.py): run with the background jobs."""
 
     # --- layout -----------------------------------------------------------------------------------
 
@@ -221,8 +221,21 @@ class PmtuiApp(App[None]):
 
     @on(PriceAlertsFired)
     def _price_alerts(self, message: PriceAlertsFired) -> None:
-        for alert in message.alerts:
-            self.notify(alert.text, title="Price alert", severity="warning", timeout=12, markup=False)
+        alerts = message.alerts
+        if len(alerts) <= 2:
+            for alert in alerts:
+                self.notify(alert.text, title="Price alert", severity="warning", timeout=12, markup=False)
+            return
+        # A burst (a market-wide move) is one toast, not a wall of them.
+        lines = [alert.summary for alert in alerts[:3]]
+        lines.append(f"…and {len(alerts) - 3} more" if len(alerts) > 3 else "")
+        self.notify(
+            "\n".join(line for line in lines if line),
+            title=f"{len(alerts)} price alerts",
+            severity="warning",
+            timeout=12,
+            markup=False,
+        )
 
     def open_market(self, market_id: str) -> None:
         """The full-screen detail of a market (`enter` on a Markets row)."""

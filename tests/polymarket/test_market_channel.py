@@ -274,3 +274,28 @@ async def test_rest_books_equal_the_channel_books(server: FakePolymarket) -> Non
     asks = {round(float(level["price"]), 6): float(level["size"]) for level in book["asks"]}
     assert (bids, asks) == server.channel.levels(token)
     assert bids[0.03] == 77.0
+
+
+def test_a_connection_only_applies_changes_of_the_tokens_it_carries() -> None:
+    """A price_change covers both tokens of a market; when they ride two connections, each token's
+    changes come from its own connection only, so a lagging one cannot replay older changes over a
+    newer state (or over the other connection's fresh snapshot)."""
+    from pmtui.polymarket.market_channel import _Connection
+
+    state = BookState()
+    channel = MarketChannel(LiveSettings(ws_url="ws://127.0.0.1:9/ws"), state)
+    book = {"event_type": "book", "market": "0xm", "bids": [{"price": "0.4", "size": "10"}], "asks": []}
+    state.apply(decode_frame(json.dumps([{**book, "asset_id": "yes"}, {**book, "asset_id": "no"}])).events)
+    carrying_yes = _Connection(channel, 1)
+    carrying_yes.assets = {"yes"}
+    change = {
+        "event_type": "price_change",
+        "market": "0xm",
+        "price_changes": [
+            {"asset_id": "yes", "price": "0.4", "size": "25", "side": "BUY"},
+            {"asset_id": "no", "price": "0.4", "size": "1", "side": "BUY"},  # stale for this connection
+        ],
+    }
+    assert carrying_yes._handle(json.dumps(change))
+    assert state.levels("yes") == ({0.4: 25.0}, {})
+    assert state.levels("no") == ({0.4: 10.0}, {})

@@ -242,3 +242,26 @@ async def test_the_detail_screen_says_when_live_books_are_off(make_app: AppFacto
         rules = rendered_text(screen.query_one("#md-rules"))
         assert "[bold]Yes[/]" in rules  # market text is literal
         assert "https://polymarket.com/event/bitcoin-reach-2026/market-101" in rules
+
+
+async def test_price_alerts_are_toasts_and_a_burst_is_one(make_app: AppFactory) -> None:
+    from pmtui.alerts.price import PriceAlert
+    from pmtui.tui.live import PriceAlertsFired
+
+    one = PriceAlert("101", "Will [bold]Bitcoin[/] reach $120,000?", "above", 0.61, 0.60)
+    burst = [PriceAlert(str(i), f"Market {i}", "move", 0.5 + i / 100, 0.4) for i in range(6)]
+    app = make_app()
+    async with app.run_test(size=(120, 35), notifications=True) as pilot:
+        await settle(pilot)
+        app.post_message(PriceAlertsFired([one]))
+        await settle(pilot)
+        texts = [n.message for n in app._notifications]
+        assert texts == [one.text]
+        assert "YES rose to 61.0¢ (above 60.0¢)" in texts[0] and "[bold]Bitcoin[/]" in texts[0]
+        app.post_message(PriceAlertsFired(burst))
+        await settle(pilot)
+        toasts = list(app._notifications)
+        assert len(toasts) == 2
+        assert toasts[1].title == "6 price alerts"
+        assert "Market 0 · moved +10.0¢, now 50.0¢" in toasts[1].message
+        assert "…and 3 more" in toasts[1].message
