@@ -22,7 +22,9 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from sqlite_utils import Database
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 from pmtui.config import ConfigError, Settings, load_settings
 from pmtui.logs import log_file, redact, register_secret, setup_logging

@@ -8,10 +8,12 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
-from sqlite_utils import Database
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 from pmtui.cli.common import AppContext, echo, echo_json, fail, pass_app
 from pmtui.dates import format_utc
