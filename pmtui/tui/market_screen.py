@@ -152,7 +152,9 @@ class MarketDetailScreen(Screen[None]):
             else ("" if self.feed.running else "live books are off (offline, or [live] enabled = false)")
         )
         names = [o.name for o in detail.outcomes]
-        self.query_one(BookPanel).show_tokens([] if detail.closed else detail.token_ids, names, note=note)
+        self.query_one(BookPanel).show_tokens(
+            [] if detail.closed else detail.token_ids, names, note=note, tick_size=detail.tick_size
+        )
         self._draw_chart()
 
     def _draw_chart(self) -> None:
