@@ -112,8 +112,7 @@ class MarketDetailScreen(Screen[None]):
         if self.detail is not None:
             self._show(self.detail)
         self._load()
-        if self.feed.running:
-            self.feed.fetch_history(self.market_id)
+        self.feed.fetch_history(self.market_id)
 
     def _load(self) -> None:
         self.run_worker(

@@ -531,7 +531,7 @@ class MarketsTab(TabView):
             pane = self.query_one(MarketDetailPane)
             first = pane.detail is None or pane.detail.id != message.market_id
             pane.show(message.detail, self.ctx.now())
-            if first and message.detail is not None and not message.detail.closed and self.feed.running:
+            if first and message.detail is not None and not message.detail.closed and self.feed.enabled:
                 self.feed.fetch_history(message.market_id)  # open markets: their path, on demand
 
     # --- search -----------------------------------------------------------------------------------
