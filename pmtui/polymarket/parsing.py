@@ -195,7 +195,8 @@ def decide_resolution(
 
     - Open, or closed while UMA says proposed/disputed: unresolved.
     - One outcome >= 0.99 and every other <= 0.01: that outcome won (AMM markets included).
-    - All outcomes priced equally and above zero (0.5/0.5): void (50-50, refunded).
+    - All outcomes priced equally and above zero (0.5/0.5): void, a 50-50 resolution (every share
+      of either outcome redeems for $0.50).
     - Anything else (e.g. closed AMM markets at ["0", "0"] or 0.58/0.42): unresolved, since the
       outcome cannot be read from the data and guessing would poison a backtest.
     """

@@ -179,7 +179,7 @@ def detail_facts(detail: MarketDetail, now: float) -> Text:
     if detail.resolution == "resolved" and detail.winner is not None and detail.winner < len(detail.outcomes):
         status = f"resolved: {detail.outcomes[detail.winner].name} won"
     elif detail.resolution == "void":
-        status = "resolved: void (refunded)"
+        status = "resolved 50-50 (each share pays $0.50)"
     elif detail.closed:
         status = "closed, awaiting resolution"
     fact("Status", fmt.literal(status))

@@ -66,6 +66,25 @@ def _mean_return(entry: Entry) -> Text:
     return text
 
 
+def verdict_text(entry: Entry) -> Text:
+    """ "edge" only when the whole 95% return interval is above 0. A run stored before pmtui gave
+    verdicts has none: its return interval was a t interval and cannot be trusted."""
+    verdict = entry.get("verdict")
+    if verdict is None:
+        return Text(f"{fmt.DASH} run again", style="dim")
+    if verdict == "edge":
+        return Text("edge", style="bold green")
+    return Text("no evidence", style="yellow")
+
+
+def _zero_losses(entry: Entry) -> Text:
+    """With no loss in n: the loss rate the data still allow (rule of three)."""
+    found = entry.get("zero_losses")
+    if not isinstance(found, dict) or "loss_rate_upper" not in found:
+        return Text("")
+    return Text(f"loss ≤{found['loss_rate_upper'] * 100:.1f}%", style="yellow")
+
+
 def too_few(entry: Entry, min_trades: int) -> bool:
     if "too_few_trades" in entry:
         return bool(entry["too_few_trades"])
@@ -92,6 +111,8 @@ METRICS: list[tuple[str, str, Callable[[Entry], Text]]] = [
     ("avg_cost", "Avg cost", lambda e: _plain(e.get("avg_cost"), 3)),
     ("edge", "Edge (win − cost)", lambda e: _signed(e.get("edge"))),
     ("mean_return", "Return/$1 [95% CI]", _mean_return),
+    ("verdict", "Verdict", lambda e: verdict_text(e)),
+    ("zero_losses", "0-loss bound", lambda e: _zero_losses(e)),
     ("total_pnl", "P&L $1 flat", lambda e: _signed(e.get("total_pnl"), 2)),
     ("kelly_pnl", "P&L frac. Kelly", lambda e: _signed(e.get("kelly_pnl"), 2)),
     ("max_drawdown", "Max drawdown $1", lambda e: _plain(e.get("max_drawdown"), 2)),
