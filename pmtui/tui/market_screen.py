@@ -32,7 +32,7 @@ from pmtui.tui.widgets.history import draw_history
 def rules_text(detail: MarketDetail) -> Text:
     """Rules, resolution source and URL, every piece literal (market text is untrusted)."""
     parts: list[Text] = [Text("Rules", style="bold")]
-    parts.append(fmt.literal(detail.description or "no rules text stored"))
+    parts.append(fmt.literal(detail.description or "no rules text stored", newlines=True))
     parts.append(Text())
     parts.append(
         Text.assemble(("Resolution source  ", "bold"), fmt.literal(detail.resolution_source or "not given"))
@@ -140,7 +140,7 @@ class MarketDetailScreen(Screen[None]):
 
         self.detail = detail
         now = self.ctx.now()
-        self.query_one("#md-question", Static).update(detail.question)
+        self.query_one("#md-question", Static).update(fmt.literal(detail.question))
         self.query_one("#md-facts", Static).update(detail_facts(detail, now))
         self.query_one("#md-spread", Static).update(spread_line(detail, self.feed))
         self.query_one("#md-outcomes", Static).update(outcome_lines(detail))

@@ -142,7 +142,7 @@ class MarketDetailPane(Horizontal):
             self.book.show_tokens([], [], note="")
             chart.show_empty("price history")
             return
-        question.update(detail.question)
+        question.update(fmt.literal(detail.question))
         facts.update(detail_facts(detail, now))
         outcomes.update(outcome_lines(detail))
         if detail.closed or not detail.token_ids:
