@@ -112,8 +112,7 @@ class MarketDetailScreen(Screen[None]):
         if self.detail is not None:
             self._show(self.detail)
         self._load()
-        if self.feed.running:
-            self.feed.fetch_history(self.market_id)
+        self.feed.fetch_history(self.market_id)
 
     def _load(self) -> None:
         self.run_worker(
@@ -152,7 +151,9 @@ class MarketDetailScreen(Screen[None]):
             else ("" if self.feed.running else "live books are off (offline, or [live] enabled = false)")
         )
         names = [o.name for o in detail.outcomes]
-        self.query_one(BookPanel).show_tokens([] if detail.closed else detail.token_ids, names, note=note)
+        self.query_one(BookPanel).show_tokens(
+            [] if detail.closed else detail.token_ids, names, note=note, tick_size=detail.tick_size
+        )
         self._draw_chart()
 
     def _draw_chart(self) -> None:

@@ -144,6 +144,9 @@ async def test_enter_opens_the_market_detail_with_rules_source_url_and_book(serv
         )
         bids, _ = server.channel.levels(token)  # type: ignore[misc]
         assert level_cents(max(bids), 0.01) in rendered_text(panel)
+        # Socket books carry no tick size until it changes: the market's stored one is shown.
+        assert app.live.state.view(token).tick_size is None  # type: ignore[union-attr]
+        assert f"tick {server.market(market_id).tick * 100:g}¢" in rendered_text(panel)
         assert "spread" in rendered_text(screen.query_one("#md-spread"))
         await pilot.press("o")  # the other outcome's book
         await settle(pilot)
