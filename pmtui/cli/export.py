@@ -15,7 +15,7 @@ import click
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
-from pmtui.cli.common import AppContext, echo_json, fail, pass_app
+from pmtui.cli.common import AppContext, echo, echo_json, fail, pass_app
 from pmtui.dates import format_utc
 
 MARKET_FIELDS = (
@@ -330,7 +330,7 @@ def export_command(
             echo_json(document)
         else:
             where = f"{out} ({len(months)} month folders)" if months is not None else str(out)
-            click.echo(f"wrote {count} {what} rows to {where}", err=True)
+            echo(f"wrote {count} {what} rows to {where}", err=True)
 
 
 COMMANDS = [export_command]
