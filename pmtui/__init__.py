@@ -3,31 +3,41 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from types import ModuleType
 
 __version__ = "0.1.0"
 APP_NAME = "pmtui"
 
+_HIDDEN_FROM_SQLITE_UTILS = frozenset({"pandas", "numpy"})
 
-def _import_sqlite_utils_without_pandas() -> None:
-    """Import sqlite-utils with pandas and numpy hidden from it.
+
+class _NoPandasForSqliteUtils:
+    """Import sqlite-utils with pandas and numpy hidden from it, whenever it is first imported.
 
     sqlite-utils imports pandas and numpy at import time only to map their scalar types to column
     types when it creates tables from Python values. pmtui's tables come from its migrations, so
-    that mapping is never used, but the two imports cost about half a second of every start (the
-    TUI's first screen, every CLI command). Hiding them makes sqlite-utils' own `try: import`
-    fall back; they are unhidden right after, so the backtest still imports them when it needs them.
+    that mapping is never used, but the two imports cost about half a second of every start that
+    opens the database. This finder makes them fail while a sqlite_utils module runs its top-level
+    code (sqlite-utils' own `try: import` then falls back), and only then: the backtest still
+    imports them when it needs them. It sits on sys.meta_path instead of importing sqlite-utils up
+    front, so commands that never open a database (`pmtui categorize --input`, `--help`) do not pay
+    for sqlite-utils either. A pandas already imported is left as it is.
     """
-    if "sqlite_utils" in sys.modules:
-        return
-    hidden = [name for name in ("pandas", "numpy") if name not in sys.modules]
-    for name in hidden:
-        sys.modules[name] = None  # type: ignore[assignment]  # makes `import name` raise ImportError
-    try:
-        import sqlite_utils  # noqa: F401
-    finally:
-        for name in hidden:
-            if sys.modules.get(name) is None:
-                del sys.modules[name]
+
+    @staticmethod
+    def find_spec(name: str, path: Sequence[str] | None = None, target: ModuleType | None = None) -> None:
+        if name not in _HIDDEN_FROM_SQLITE_UTILS:
+            return None
+        frame = sys._getframe(1)
+        while frame is not None:
+            if frame.f_code.co_name == "<module>" and str(frame.f_globals.get("__name__", "")).startswith(
+                "sqlite_utils"
+            ):
+                raise ModuleNotFoundError(f"No module named {name!r} (hidden from sqlite_utils)", name=name)
+            frame = frame.f_back  # type: ignore[assignment]
+        return None
 
 
-_import_sqlite_utils_without_pandas()
+if not any(isinstance(f, type) and f.__name__ == "_NoPandasForSqliteUtils" for f in sys.meta_path):
+    sys.meta_path.insert(0, _NoPandasForSqliteUtils)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from pmtui.cli.common import AppContext, echo_json, fail, pass_app
+if TYPE_CHECKING:
+    from rich.text import Text
+
+from pmtui.cli.common import AppContext, cell, console, echo, echo_json, fail, one_line, pass_app
 from pmtui.config import ConfigError
 
 
@@ -29,21 +32,22 @@ def _who() -> str:
     return os.environ.get("USER") or "cli"
 
 
-def _console() -> Any:
-    from rich.console import Console
-
-    console = Console()
-    # Piped output has no width of its own; Rich would squeeze the table into 80 columns.
-    return console if console.is_terminal else Console(width=160)
-
-
 def _table(*columns: str) -> Any:
     from rich.table import Table
 
     table = Table(header_style="bold", show_lines=False)
     for column in columns:
         wide = column in ("market", "why", "market / why")
-        table.add_column(column, overflow="fold", no_wrap=not wide, ratio=3 if wide else None)
+        # An outcome name comes from outside: a long one wraps in its own column rather than
+        # squeezing the market column away.
+        wraps = wide or column == "buy"
+        table.add_column(
+            column,
+            overflow="fold",
+            no_wrap=not wraps,
+            ratio=3 if wide else None,
+            max_width=None if wide else 24,
+        )
     return table
 
 
@@ -116,12 +120,12 @@ def signals(
 def _print_report(document: dict[str, Any]) -> None:
     from rich.text import Text
 
-    console = _console()
+    out = console()
     summary = document["dedupe_summary"]
     plan = document["next_batch_plan"]
     changes = document["queue_changes"]
     mode = "dry run: queue untouched" if document["dry_run"] else "queue updated"
-    console.print(
+    out.print(
         Text(
             f"{summary['unique_items']} markets ({summary['input_items']} in, {summary['clusters']} clusters), "
             f"{plan['markets_evaluated']} evaluated in {plan['batches_run']} batches of {plan['batch_size']}; "
@@ -131,41 +135,42 @@ def _print_report(document: dict[str, Any]) -> None:
     )
     table = _table("#", "queue", "strategy", "buy", "price", "win est", "edge", "stake $", "market / why")
     for item in document["review_queue"]:
-        # Text(...) everywhere: market questions come from strangers and must not be read as markup.
+        # cell(...) everywhere: market questions come from strangers and must be neither read as
+        # markup nor obeyed by the terminal.
         table.add_row(
-            Text(str(item["signal_id"] or "-")),
-            Text(item["queue"]),
-            Text(item["strategy"]),
-            Text(item["outcome"]),
-            Text(f"{item['price']:.3f} {item['price_source']}"),
-            Text(estimate_cell(item["estimate"])),
-            Text("-" if item["edge"] is None else f"{item['edge']:+.3f}"),
-            Text(f"{item['stake_usd']:.2f}"),
+            cell(item["signal_id"] or "-"),
+            cell(item["queue"]),
+            cell(item["strategy"]),
+            cell(item["outcome"]),
+            cell(f"{item['price']:.3f} {item['price_source']}"),
+            estimate_cell(item["estimate"]),
+            cell("-" if item["edge"] is None else f"{item['edge']:+.3f}"),
+            cell(f"{item['stake_usd']:.2f}"),
             _market_why(item["question"], item["rationale"], item["estimate"]),
         )
-    console.print(table)
+    out.print(table)
     shown, total = len(document["review_queue"]), document["review_queue_total"]
     if total > shown:
-        console.print(Text(f"showing the best {shown} of {total} proposals"))
+        out.print(Text(f"showing the best {shown} of {total} proposals"))
     if document["skipped"]:
-        console.print(Text("skipped: " + ", ".join(f"{k} {v}" for k, v in document["skipped"].items())))
-    console.print(
+        out.print(cell("skipped: " + ", ".join(f"{k} {v}" for k, v in document["skipped"].items())))
+    out.print(
         Text(f"next batch: {plan['stop_reason']}, recommended batch size {plan['recommended_batch_size']}")
     )
 
 
-def estimate_cell(estimate: dict[str, Any]) -> str:
+def estimate_cell(estimate: dict[str, Any]) -> Text:
     """p with its 95% interval and n, "validated" or not; "no backtest" without one."""
+    from rich.text import Text
+
     from pmtui.stats import chance_text
 
     p, interval = estimate.get("p"), estimate.get("p_interval")
     if p is None or not interval:
-        return "no backtest"
+        return cell("no backtest")
     verdict = "validated" if estimate.get("validated") else "not validated"
-    return (
-        f"{chance_text(p)} [{chance_text(interval[0])}–{chance_text(interval[1])}]\n"
-        f"n={estimate.get('n', 0)} {verdict}"
-    )
+    head = f"{chance_text(p)} [{chance_text(interval[0])}–{chance_text(interval[1])}]"
+    return cell(head) + Text("\n") + cell(f"n={estimate.get('n', 0)} {verdict}")
 
 
 def _estimate_line(estimate: dict[str, Any]) -> str:
@@ -187,15 +192,15 @@ def _estimate_line(estimate: dict[str, Any]) -> str:
     return f"{reason} ({', '.join(where)})"
 
 
-def _market_why(question: str, rationale: str, estimate: dict[str, Any]) -> Any:
+def _market_why(question: str, rationale: str, estimate: dict[str, Any]) -> Text:
     from rich.text import Text
 
     return Text.assemble(
-        Text(question),
+        cell(question),
         "\n",
-        Text(rationale, style="dim"),
+        cell(rationale, style="dim"),
         "\n",
-        Text(_estimate_line(estimate), style="italic"),
+        cell(_estimate_line(estimate), style="italic"),
     )
 
 
@@ -262,21 +267,20 @@ def queue_list(app: AppContext, status: str | None, strategy: str | None, as_jso
 
     table = _table("id", "status", "strategy", "buy", "price", "win est", "edge", "stake $", "market / why")
     for s in rows:
-        status = s.status if s.status == "pending" else f"{s.status}\n{s.status_reason or ''}"
         table.add_row(
-            Text(str(s.id)),
-            Text(status),
-            Text(s.strategy),
-            Text(s.outcome),
-            Text(f"{s.price:.3f}"),
-            Text(estimate_cell(s.est_source)),
-            Text("-" if s.edge is None else f"{s.edge:+.3f}"),
-            Text(f"{s.stake_micros / 1e6:.2f}"),
+            cell(s.id),
+            cell(s.status) if s.status == "pending" else cell(s.status) + Text("\n") + cell(s.status_reason),
+            cell(s.strategy),
+            cell(s.outcome),
+            cell(f"{s.price:.3f}"),
+            estimate_cell(s.est_source),
+            cell("-" if s.edge is None else f"{s.edge:+.3f}"),
+            cell(f"{s.stake_micros / 1e6:.2f}"),
             _market_why(s.question, s.rationale, s.est_source),
         )
-    _console().print(table)
+    console().print(table)
     if not rows:
-        click.echo("no signals")
+        echo("no signals")
 
 
 def _signal_output(db: Any, signal: Any, as_json: bool, extra: dict[str, Any] | None = None) -> None:
@@ -289,11 +293,12 @@ def _signal_output(db: Any, signal: Any, as_json: bool, extra: dict[str, Any] | 
         document.update(extra or {})
         echo_json(document)
         return
-    click.echo(
-        f"signal #{signal.id} {signal.status}: {signal.strategy} buy {signal.outcome} on {signal.question}"
+    echo(
+        f"signal #{signal.id} {signal.status}: {one_line(signal.strategy)} buy {one_line(signal.outcome)} "
+        f"on {one_line(signal.question)}"
     )
     if position:
-        click.echo(f"paper position #{position[0]}: {review.fill_text(db, signal.id)}")
+        echo(f"paper position #{position[0]}: {one_line(review.fill_text(db, signal.id))}")
 
 
 @queue.command("approve")
@@ -338,7 +343,7 @@ def approve_command(
         fail(f"no signal #{signal_id}")
     refreshed = None if offline else refresh_book(db, app.settings, signal.market_id)
     if refreshed is not None and not as_json:
-        click.echo(f"{refreshed}; pricing from the store", err=True)
+        echo(f"{refreshed}; pricing from the store", err=True, one_line=True)
     stake_micros = None if stake is None else to_micros(stake)
     now = int(time.time())
     if dry_run:
@@ -348,7 +353,7 @@ def approve_command(
         if as_json:
             echo_json(_plan_document(plan))
         else:
-            click.echo(("would fill: " if plan.ok else "") + plan.summary())
+            echo(("would fill: " if plan.ok else "") + plan.summary(), one_line=True)
         if not plan.ok:
             raise SystemExit(1)
         return

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import ClassVar
@@ -16,6 +16,8 @@ from typing import ClassVar
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.filter import LineFilter
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, TabbedContent, TabPane
@@ -23,6 +25,7 @@ from textual.worker import Worker, WorkerState
 
 from pmtui.paths import STYLES_DIR
 from pmtui.store import connect
+from pmtui.text import terminal_safe
 from pmtui.tui.context import TuiContext
 from pmtui.tui.help import HelpScreen, Section, binding_rows, bindings_of
 from pmtui.tui.jobs import COLLECTOR, MONITOR, BackgroundJobs
@@ -37,6 +40,7 @@ from pmtui.tui.tabs.clusters import ClustersTab
 from pmtui.tui.tabs.markets import MarketsTab
 from pmtui.tui.tabs.paper import PaperTab
 from pmtui.tui.tabs.signals import SignalsTab
+from pmtui.tui.terminal_filter import TerminalControlFilter
 from pmtui.tui.widgets.status import JobState, OfflineBanner, StatusBar
 
 log = logging.getLogger("pmtui.tui")
@@ -96,6 +100,30 @@ class PmtuiApp(App[None]):
         self.background = BackgroundJobs(ctx.settings, self.post_message, books=self.live.state)
         """The collector (and monitor) threads; off with `ui.run_collector = false` / `--no-jobs`."""
         self._dark_theme = ctx.settings.ui.theme
+        self._terminal_filter = TerminalControlFilter()
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, then ours: no line the app draws carries a terminal control sequence,
+        whatever text a widget was given (see pmtui/tui/terminal_filter.py)."""
+        return [*super().get_line_filters(), self._terminal_filter]
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification's text is terminal-safe: messages quote questions and error text."""
+        super().notify(
+            terminal_safe(message, newlines=True),
+            title=terminal_safe(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
 
     # --- layout -----------------------------------------------------------------------------------
 

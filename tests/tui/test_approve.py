@@ -18,7 +18,7 @@ from pmtui.tui.tabs.signals import SignalsTab
 from pmtui.tui.widgets.fill_modal import FillModal
 from pmtui.tui.widgets.modals import ConfirmModal
 from pmtui.tui.widgets.table import VimTable
-from tests.tui.conftest import rendered_text, settle
+from tests.tui.conftest import notified, rendered_text, settle
 from tests.tui.store_fixture import NOW, add_validating_runs, build_store
 
 AppFactory = Callable[..., PmtuiApp]
@@ -56,7 +56,7 @@ def modal_text(app: PmtuiApp) -> str:
 
 
 def messages(app: PmtuiApp) -> list[str]:
-    return [n.message for n in app._notifications]
+    return [n.message for n in notified(app)]
 
 
 async def open_signals(pilot: object) -> None:
