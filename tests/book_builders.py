@@ -42,7 +42,7 @@ def add_market(
     question: str = "Will it happen?",
     outcomes: Sequence[str] = ("Yes", "No"),
     prices: Sequence[float] = (0.5, 0.5),
-    fee_rate: float | None = None,
+    fee_rate: float | None = 0.0,
     fee_exponent: float | None = None,
     min_size: float | None = None,
     category: str | None = "Crypto/BTC-Price",

@@ -2,8 +2,10 @@
 
 Fee (docs.polymarket.com/trading/fees, CLOB V2 SDKs): fee = C × rate × (q × (1 − q))^exponent for C
 shares traded at price q, charged to the taker only, rounded to 5 decimal places of USDC (anything
-smaller is zero; the rounding mode is undocumented, we use half-up). A market without a fee schedule
-(fee_rate NULL or 0) is fee-free. Buying pays C·q + fee; selling receives C·q − fee.
+smaller is zero; the rounding mode is undocumented, we use half-up). A fee rate of 0 is fee-free; an
+unknown one (fee_rate NULL: fees on, schedule not known) is charged at the highest published rate
+(`pmtui.polymarket.fees.ASSUMED`), so an unknown fee never makes a trade look better than it is.
+Buying pays C·q + fee; selling receives C·q − fee.
 
 Shares are integer micro-shares and prices integer micro-dollars per share, so the notional of a fill
 is an exact product rounded once (half-up) to a micro-dollar.
@@ -14,6 +16,7 @@ from __future__ import annotations
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from pmtui.money import MICROS
+from pmtui.polymarket.fees import ASSUMED
 
 FEE_QUANTUM = Decimal("0.00001")
 """Polymarket rounds fees to 5 decimals of a dollar (10 micro-dollars)."""
@@ -31,7 +34,9 @@ def notional_micros(shares_micros: int, price_micros: int) -> int:
 
 def _fee_factor(price_micros: int, rate: float | None, exponent: float | None) -> Decimal:
     """rate × (q(1−q))^exponent: the fee per share in dollars before rounding; 0 when fee-free."""
-    if not rate or rate <= 0:
+    if rate is None:
+        rate, exponent = ASSUMED.rate, ASSUMED.exponent
+    if rate <= 0:
         return Decimal(0)
     q = Decimal(price_micros) / MICROS
     base = q * (1 - q)

@@ -11,8 +11,10 @@ so, and a backtest must charge what a trade would have paid when it was decided:
 
 `fee_schedule_at` answers for one market at one time; the backtest calls it at each trade's decision
 time. Live pricing and paper fills use today's schedule, which is the stored one
-(`current_fee_schedule`). A market whose schedule is unknown is charged nothing, and says so
-(`FeeSchedule.known`).
+(`current_fee_schedule`). A market that charges fees but whose schedule pmtui does not know (Gamma's
+`feesEnabled` true and no `feeSchedule`, or an imported market with no fee facts) is charged the
+highest rate Polymarket publishes, `ASSUMED_RATE`, and says so (`FeeSchedule.known` false): an
+unknown fee must never flatter an edge.
 """
 
 from __future__ import annotations
@@ -35,10 +37,13 @@ class FeeSchedule:
     rate: float
     exponent: float
     known: bool = True
-    """False when the market's schedule is unknown (charged nothing)."""
+    """False when the market's schedule is unknown and `ASSUMED` is charged instead."""
 
 
 FREE = FeeSchedule(0.0, 1.0)
+ASSUMED_RATE = 0.07
+"""The highest taker-fee rate of Polymarket's published schedules (crypto, exponent 1; 2026)."""
+ASSUMED = FeeSchedule(ASSUMED_RATE, 1.0, known=False)
 
 
 def is_fifteen_minute_crypto(fee_type: str | None, category: str | None, features: Mapping[str, Any]) -> bool:
@@ -55,9 +60,9 @@ def is_fifteen_minute_crypto(fee_type: str | None, category: str | None, feature
 
 
 def current_fee_schedule(rate: float | None, exponent: float | None) -> FeeSchedule:
-    """Today's schedule: what Gamma reports for the market (unknown → free, `known=False`)."""
+    """Today's schedule: what Gamma reports for the market (unknown → `ASSUMED`, the highest rate)."""
     if rate is None:
-        return FeeSchedule(0.0, 1.0, known=False)
+        return ASSUMED
     return FeeSchedule(max(0.0, float(rate)), 1.0 if exponent is None else float(exponent))
 
 

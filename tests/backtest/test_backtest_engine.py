@@ -141,7 +141,8 @@ def test_taker_fees_of_the_schedule_in_force(db: Database) -> None:
     assert rows["linear"]["cost"] == pytest.approx(0.4 + 0.01 + 0.07 * 0.4 * 0.6)
     assert rows["squared"]["cost"] == pytest.approx(0.4 + 0.01 + 0.07 * (0.4 * 0.6) ** 2)
     assert rows["free"]["cost"] == pytest.approx(0.41)
-    assert rows["unknown"]["cost"] == pytest.approx(0.41)
+    # Fees on but the schedule unknown: charged the highest published rate, never free.
+    assert rows["unknown"]["cost"] == pytest.approx(0.4 + 0.01 + 0.07 * 0.4 * 0.6)
 
 
 UP_DOWN_15M = {"direction": "up_down", "window_minutes": 15, "asset": "BTC"}

@@ -27,9 +27,10 @@ SHARES_100 = 100_000_000
         (0.10, 0.25, 2, 202_500),
         (0.50, 0.25, 2, 1_562_500),
         (0.99, 0.25, 2, 2_450),
-        # fee-free markets: no schedule, or a zero rate
-        (0.50, None, None, 0),
+        # a fee-free market: a zero rate
         (0.50, 0.0, 1, 0),
+        # fees on, schedule unknown: the highest published rate (0.07), never free
+        (0.50, None, None, 1_750_000),
     ],
 )
 def test_taker_fee_matches_published_examples(
@@ -57,7 +58,9 @@ def test_notional_rounds_once_half_up() -> None:
 def test_all_in_cost_adds_slippage_and_the_fee_at_the_paid_price() -> None:
     # price 0.49 + slippage 0.01 = 0.50 paid; fee/share 0.04 × 0.25 = 0.01 → 0.51
     assert all_in_cost(0.49, fee_rate=0.04, fee_exponent=1, slippage=0.01) == pytest.approx(0.51)
-    assert all_in_cost(0.30, fee_rate=None, fee_exponent=None) == pytest.approx(0.30)
+    assert all_in_cost(0.30, fee_rate=0.0, fee_exponent=1) == pytest.approx(0.30)
+    # An unknown schedule is charged the highest published rate, 0.07 x 0.3 x 0.7.
+    assert all_in_cost(0.30, fee_rate=None, fee_exponent=None) == pytest.approx(0.30 + 0.0147)
     assert fee_per_share(0.5, 0.25, 2) == pytest.approx(0.015625)
 
 

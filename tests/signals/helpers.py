@@ -31,7 +31,7 @@ def add_market(
     volume_24h: float | None = 1000.0,
     volume: float | None = 50_000.0,
     liquidity: float | None = 5_000.0,
-    fee_rate: float | None = None,
+    fee_rate: float | None = 0.0,
     fee_exponent: float | None = None,
     best_bid: float | None = None,
     best_ask: float | None = None,
