@@ -16,6 +16,7 @@ from typing import ClassVar
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, TabbedContent, TabPane
@@ -23,11 +24,20 @@ from textual.worker import Worker, WorkerState
 
 from pmtui.paths import STYLES_DIR
 from pmtui.store import connect
+from pmtui.tui import formatting as fmt
 from pmtui.tui.context import TuiContext
 from pmtui.tui.help import HelpScreen, Section, binding_rows, bindings_of
 from pmtui.tui.jobs import COLLECTOR, MONITOR, BackgroundJobs
-from pmtui.tui.messages import JobFinished, JobsStarted, StoreReady, StoreStatusRead
+from pmtui.tui.messages import (
+    CatalogProgressed,
+    JobFinished,
+    JobsStarted,
+    StoreChanged,
+    StoreReady,
+    StoreStatusRead,
+)
 from pmtui.tui.queries import open_store
+from pmtui.tui.queries.changes import API_CALLS
 from pmtui.tui.queries.status import ApiUse, StoreStatus, read_api_use, read_status
 from pmtui.tui.tabs.backtests import BacktestsTab
 from pmtui.tui.tabs.base import TabView
@@ -35,7 +45,8 @@ from pmtui.tui.tabs.clusters import ClustersTab
 from pmtui.tui.tabs.markets import MarketsTab
 from pmtui.tui.tabs.paper import PaperTab
 from pmtui.tui.tabs.signals import SignalsTab
-from pmtui.tui.widgets.status import JobState, OfflineBanner, StatusBar
+from pmtui.tui.watch import StoreWatcher
+from pmtui.tui.widgets.status import CatalogProgress, JobState, OfflineBanner, StatusBar
 
 log = logging.getLogger("pmtui.tui")
 
@@ -87,10 +98,17 @@ class PmtuiApp(App[None]):
         self.store_status: StoreStatus | None = None
         self.api_use: ApiUse | None = None
         self.jobs: dict[str, JobState] = {}
-        self.offline_since: float | None = None
-        self.offline_reason: str | None = None
+        self.job_offline_since: float | None = None
+        """A job of this app failed because the API could not be reached (cleared when one reaches it)."""
+        self.job_offline_reason: str | None = None
+        self.catalog_progress: CatalogProgress | None = None
+        """How far the running catalogue job is (None when it is not running)."""
         self.background = BackgroundJobs(ctx.settings, self.post_message)
         """The collector (and monitor) threads; off with `ui.run_collector = false` / `--no-jobs`."""
+        self.watcher = StoreWatcher(
+            ctx.store_path, busy_timeout=ctx.busy_timeout, interval=ctx.watch_interval, post=self.post_message
+        )
+        """Notices writes to the store (any process) and posts `StoreChanged`."""
         self._dark_theme = ctx.settings.ui.theme
 
     # --- layout -----------------------------------------------------------------------------------
@@ -123,8 +141,16 @@ class PmtuiApp(App[None]):
             self.query_one(f"#{tab.id}-tab", TabView).start()
         self._focus_tab(self.query_one(TabbedContent).active)
         self._start_jobs()
+        self.watcher.start()
         self.refresh_status()
         self.set_interval(float(self.ctx.settings.ui.refresh_interval), self.refresh_status)
+
+    @on(StoreChanged)
+    def _store_changed(self, message: StoreChanged) -> None:
+        for tab in TABS:
+            self.query_one(f"#{tab.id}-tab", TabView).store_changed(message.topics)
+        if message.topics & {"jobs", "markets", "quotes", API_CALLS}:
+            self.refresh_status()  # a job started or ended, prices moved, a call failed or got through
 
     # --- tabs -------------------------------------------------------------------------------------
 
@@ -163,8 +189,32 @@ class PmtuiApp(App[None]):
 
     @on(JobsStarted)
     def _jobs_started(self, message: JobsStarted) -> None:
+        # Waiting for their slot (the store shows them running once they are): the catalogue first
+        # on a new store, then each job its interval after its last run.
         for name in message.names:
-            self.jobs.setdefault(name, JobState(name, "starting"))
+            self.jobs.setdefault(name, JobState(name, "waiting", next_run=self._next_slot(name)))
+        self._draw_status()
+
+    def _next_slot(self, job: str) -> float | None:
+        """When `job` should next run, from its last recorded run and its interval (None: unknown)."""
+        recorded = self.store_status.jobs.get(job) if self.store_status else None
+        if recorded is None or recorded.finished is None:
+            return None
+        settings = self.ctx.settings
+        intervals = {
+            "catalog": settings.collect.catalog_interval,
+            "resolutions": settings.collect.resolutions_interval,
+            "snapshots": settings.collect.snapshot_interval,
+            "history": settings.collect.history_interval,
+            MONITOR: settings.monitor.interval,
+        }
+        if recorded.status != "ok":
+            return recorded.finished + float(settings.collect.failure_retry)
+        return recorded.finished + float(intervals.get(job, 0))
+
+    @on(CatalogProgressed)
+    def _catalog_progressed(self, message: CatalogProgressed) -> None:
+        self.catalog_progress = CatalogProgress(message.markets, message.pages)
         self._draw_status()
 
     @on(JobFinished)
@@ -177,20 +227,17 @@ class PmtuiApp(App[None]):
         else:
             retry = now + float(self.ctx.settings.collect.failure_retry)
             self.jobs[message.job] = JobState(message.job, "failed", now, message.error, retry)
+        if message.job == "catalog":
+            self.catalog_progress = None
         if message.unreachable:
-            if self.offline_since is None:
-                self.offline_since = now
-            self.offline_reason = message.error
+            if self.job_offline_since is None:
+                self.job_offline_since = now
+            self.job_offline_reason = message.error
         elif message.reached_api:
-            self.offline_since = None
-            self.offline_reason = None
-        if message.markets_new:
-            self.query_one(MarketsTab).markets_added()
+            self.job_offline_since = None
+            self.job_offline_reason = None
         if message.signals_new:
-            self.query_one(SignalsTab).reload()
-            self.notify(f"{message.signals_new} new signal(s) to review (3 Signals)", timeout=6)
-        if message.job == MONITOR:
-            self.query_one(PaperTab).reload()  # new marks, maybe settlements
+            self.notify(f"{fmt.plural(message.signals_new, 'new signal')} to review (3 Signals)", timeout=6)
         self._draw_status()
 
     def _check_jobs(self) -> None:
@@ -210,6 +257,7 @@ class PmtuiApp(App[None]):
 
     def on_unmount(self) -> None:
         # Any other way out (ctrl+c, an exception): the threads still stop before the process ends.
+        self.watcher.stop()
         self.background.stop(timeout=10)
 
     # --- status bar -------------------------------------------------------------------------------
@@ -241,18 +289,39 @@ class PmtuiApp(App[None]):
         self.api_use = message.api
         self._draw_status()
 
+    @property
+    def offline(self) -> tuple[float, str | None] | None:
+        """(since, why) while the API cannot be reached, else None. From the first failed call of any
+        job (the store's `api_calls`, any process) or a job of this app that failed for it; never
+        with the jobs off (`--offline`): this app tries nothing, so old failures are not news."""
+        if not self.background.enabled:
+            return None
+        seen = self.store_status.connectivity if self.store_status else None
+        candidates: list[tuple[float, str | None]] = []
+        if seen is not None and seen.offline_since is not None:
+            candidates.append((seen.offline_since, seen.reason))
+        if self.job_offline_since is not None:
+            candidates.append((self.job_offline_since, self.job_offline_reason))
+        return min(candidates, key=lambda c: c[0]) if candidates else None
+
     def _draw_status(self) -> None:
+        try:
+            bar, banner = self.query_one(StatusBar), self.query_one(OfflineBanner)
+        except NoMatches:  # a job's message arriving while the app shuts down
+            return
         now = self.ctx.now()
-        self.query_one(StatusBar).show(
+        offline = self.offline
+        bar.show(
             now=now,
             jobs=list(self.jobs.values()),
             store=self.store_status,
             api=self.api_use,
-            offline=self.offline_since is not None,
+            offline=offline is not None,
+            catalog=self.catalog_progress,
+            jobs_off=not self.background.enabled,
         )
-        banner = self.query_one(OfflineBanner)
-        if self.offline_since is not None:
-            banner.show_offline(self.offline_since, now, self.offline_reason)
+        if offline is not None:
+            banner.show_offline(offline[0], now, offline[1])
         else:
             banner.hide()
 

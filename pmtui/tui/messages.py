@@ -135,6 +135,25 @@ class JobFinished(Message):
 
 
 @dataclass
+class StoreChanged(Message):
+    """Something was written to the store (by any process): the topics whose counters moved
+    (`pmtui.tui.queries.changes`); posted by `pmtui.tui.watch.StoreWatcher`."""
+
+    topics: frozenset[str]
+
+
+@dataclass
+class CatalogProgressed(Message):
+    """The in-app catalogue job stored another page (posted from the collector's thread)."""
+
+    markets: int
+    pages: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, CatalogProgressed)
+
+
+@dataclass
 class JobsStarted(Message):
     """The background job threads are running (started in a worker)."""
 

@@ -119,7 +119,8 @@ async def test_live_data_fills_the_markets_tab_and_the_banner_follows_the_api(
         banner = app.query_one(OfflineBanner)
         await wait_until(pilot, lambda: table.row_count > 0)
         assert not banner.display
-        assert app.jobs["catalog"].state == "idle" and app.jobs["catalog"].last_run is not None
+        await wait_until(pilot, lambda: app.jobs["catalog"].state == "idle")
+        assert app.jobs["catalog"].last_run is not None
         assert server.stats.requests  # the rows came through the API
         db = connect(settings.database.path, migrate=False)
         categorized = db.execute("SELECT count(*) FROM markets WHERE cluster_id IS NOT NULL").fetchone()[0]

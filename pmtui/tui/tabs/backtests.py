@@ -61,6 +61,8 @@ def runs_summary(run: RunSummary) -> Text:
 class BacktestsTab(TabView):
     """Tab 4: run, reopen, compare and re-run backtests."""
 
+    WATCHES = frozenset({"backtests"})
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "run", "Run backtest"),
         Binding("escape,c", "cancel", "Cancel run"),
@@ -208,6 +210,10 @@ class BacktestsTab(TabView):
         return True
 
     # --- past runs --------------------------------------------------------------------------------
+
+    def reload_changed(self) -> None:
+        if self._loaded:
+            self.reload_runs()  # a run stored by `pmtui backtest` (or this tab) appears
 
     def reload_runs(self, select: str | None = None) -> None:
         self.run_in_thread(

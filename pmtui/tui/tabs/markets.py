@@ -194,6 +194,8 @@ def outcome_lines(detail: MarketDetail) -> Text:
 class MarketsTab(TabView):
     """Tab 1: every stored market, searchable and sortable, with live prices."""
 
+    WATCHES = frozenset({"markets"})
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search"),
         Binding("c", "pick_category", "Category"),
@@ -216,6 +218,8 @@ class MarketsTab(TabView):
         self._rows: dict[str, MarketRow] = {}
         self._cells: dict[str, dict[str, Text]] = {}
         """What each visible row shows now, by column key: refreshes compare against it."""
+        self._layout: tuple[object, ...] = ()
+        """The columns, question width and sort the table was built with."""
         self._question_width = MIN_QUESTION
         self._wide = True
         self._in_flight = False
@@ -302,31 +306,58 @@ class MarketsTab(TabView):
             self._in_flight = False
 
     def _render_page(self, page: MarketPage) -> None:
+        """Show `page`. When it holds the same rows in the same order under the same columns (a reload
+        after the store changed), only the cells that differ change: cursor and scroll stay put."""
         table = self.table
-        keep = table.cursor_key
+        columns = self._columns()
+        layout = (
+            tuple(c.key for c in columns),
+            self._question_width,
+            page.filter.sort,
+            page.filter.descending,
+        )
+        same = layout == self._layout and [row.id for row in page.rows] == list(self._rows)
+        previous = self._rows.get(table.cursor_key or "")
         self._page = page
         self._rows = {row.id: row for row in page.rows}
-        self._cells = {}
+        shown = self._shown_cells(page, [c.key for c in columns])
+        if same:
+            for market_id, cells in shown.items():
+                for key, cell in cells.items():
+                    if cell != self._cells[market_id][key]:
+                        table.update_cell(market_id, key, cell)
+            self._cells = shown
+            self._update_summary()
+            if self._rows.get(table.cursor_key or "") != previous:
+                self._schedule_detail(immediate=True)
+            return
+        self._layout = layout
+        self._cells = shown
+        keep = table.cursor_key
         table.clear(columns=True)
-        for column in self._columns():
+        for column in columns:
             width = self._question_width if column.key == "question" else column.width
             table.add_column(self._header(column), width=width, key=column.key)
-        now = self.ctx.now()
-        keys = [c.key for c in self._columns()]
-        questions = fit_questions(page.rows, self._question_width)
-        for row in page.rows:
-            cells = row_cells(row, now)
-            self._cells[row.id] = cells
-            clipped = dict(cells)
-            clipped["question"] = questions[row.id]
-            clipped["category"] = fmt.clip(cells["category"], 16)
-            table.add_row(*[clipped[k] for k in keys], key=row.id)
+        for market_id, cells in shown.items():
+            table.add_row(*cells.values(), key=market_id)
         if keep is None or not table.move_to_key(keep):
             table.move_cursor(row=0)
         self._update_summary()
         # Debounced, not immediate: while the user types, pages follow each other quickly and the
         # chart should redraw once, for the page they stop on.
         self._schedule_detail()
+
+    def _shown_cells(self, page: MarketPage, keys: list[str]) -> dict[str, dict[str, Text]]:
+        """The cells of each row as the table shows them (question fitted, category cut), in column order."""
+        now = self.ctx.now()
+        questions = fit_questions(page.rows, self._question_width)
+        shown: dict[str, dict[str, Text]] = {}
+        for row in page.rows:
+            cells = row_cells(row, now)
+            cells["question"] = questions[row.id]
+            cells["category"] = fmt.clip(cells["category"], 16)
+            shown[row.id] = {key: cells[key] for key in keys}
+        return shown
 
     def _header(self, column: Column) -> Text:
         label = column.label
@@ -498,10 +529,10 @@ class MarketsTab(TabView):
     def action_reload(self) -> None:
         self._request_page()
 
-    def markets_added(self) -> None:
-        """The collector stored new markets. A page with room left reloads so they appear (the
-        cursor stays on its market); a full page keeps its rows, and `r` or the next filter shows them."""
-        if self._started and (self._page is None or len(self._page.rows) < self.filter.limit):
+    def reload_changed(self) -> None:
+        """The store changed (markets stored or updated, by any process): the page is read again;
+        unchanged rows stay as they are, so a catalogue filling an empty store shows page by page."""
+        if self._started:
             self._request_page()
 
     def action_toggle_detail(self) -> None:

@@ -179,6 +179,8 @@ def signal_detail(signal: SignalRow, now: float) -> Text:
 class SignalsTab(TabView):
     """Tab 3: pending signals best first; decide with one key."""
 
+    WATCHES = frozenset({"signals"})
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "approve", "Approve"),
         Binding("r", "reject", "Reject"),
@@ -215,7 +217,17 @@ class SignalsTab(TabView):
 
     def start(self) -> None:
         self.reload()
-        self.set_interval(float(self.ctx.settings.ui.refresh_interval), self.reload)
+        # The countdowns move and due signals expire; a hidden tab only notes it is behind.
+        self.set_interval(float(self.ctx.settings.ui.refresh_interval), self._tick)
+
+    def _tick(self) -> None:
+        if self.shown:
+            self.reload()
+        else:
+            self._stale = True
+
+    def reload_changed(self) -> None:
+        self.reload()
 
     def on_resize(self) -> None:
         # Also runs when the tab is first shown: a hidden tab has no width to lay columns out in.
