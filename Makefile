@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench snapshots-update clean
+.PHONY: run test test-fast lint typecheck unit bench snapshots-update clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check pmtui tests
 	$(BIN)/ruff format --check pmtui tests
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -26,6 +27,10 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 test: lint typecheck unit
+
+# The inner loop: unit tests only (no subprocesses, pseudo-terminals or TUI pilots), under a minute.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -q -m "not slow"
 
 bench: $(STAMP)
 	@for f in tests/bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import platformdirs
 
 from pmtui import APP_NAME
 
-# The checkout/installation root: `data/` and `styles/` sit beside the `pmtui/` package.
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SHIPPED_DATA_DIR = PROJECT_ROOT / "data"
-STYLES_DIR = PROJECT_ROOT / "styles"
+
+def _shipped_dir(name: str) -> Path:
+    """`data/` (default rules and parameters) or `styles/` (Textual CSS). They live at the top of the
+    repository; the wheel carries them inside the package as `pmtui/data` and `pmtui/styles`
+    (pyproject's force-include), read here through importlib.resources. In a source checkout, or an
+    editable install, the package has no such folder and they sit beside it instead."""
+    packaged = resources.files("pmtui") / name
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / name
+
+
+SHIPPED_DATA_DIR = _shipped_dir("data")
+STYLES_DIR = _shipped_dir("styles")
 
 
 def config_dir() -> Path:

@@ -3,7 +3,9 @@ developer's real pmtui files and no test depends on another's leftovers."""
 
 from __future__ import annotations
 
+import inspect
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -98,3 +100,27 @@ def make_fake_polymarket(
 def fake_polymarket(make_fake_polymarket: Callable[..., FakePolymarket]) -> FakePolymarket:
     """A fake Polymarket serving every recorded real market once, with this test's env pointed at it."""
     return make_fake_polymarket(recorded=True)
+
+
+# --- `make test-fast`: which tests are slow ----------------------------------------------------------
+
+# A test that starts a process (the CLI, a pseudo-terminal), drives the app (a Pilot, a snapshot) or
+# runs end to end against the fake Polymarket server is marked `slow` here, so `make test-fast`
+# (-m "not slow") keeps the unit tests only, and a new test is classified without anyone
+# remembering to mark it.
+_SLOW_CALLS = re.compile(r"\b(pmtui|run_test|snap_compare|Popen|subprocess\.run|pty\.fork)\(")
+_SLOW_FIXTURES = {"fake_polymarket", "make_fake_polymarket"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        function = getattr(item, "function", None)
+        if function is None or item.get_closest_marker("slow"):
+            continue
+        try:
+            source = inspect.getsource(function)
+        except (OSError, TypeError):
+            continue
+        slow_fixture = not _SLOW_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
+        if slow_fixture or _SLOW_CALLS.search(source) or "/tests/tui/" in str(item.path):
+            item.add_marker(pytest.mark.slow)

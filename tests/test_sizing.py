@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from pmtui.paper.sizing import MICROS, Caps, Exposure, kelly_fraction, size_stake, to_micros
+from pmtui.money import MICROS, to_micros
+from pmtui.paper.sizing import Caps, Exposure, kelly_fraction, size_stake
 
 BANK = 1000 * MICROS
 WIDE = Caps(per_market=1, per_cluster=1, per_category=1)

@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 
-MICROS = 1_000_000
+from pmtui.money import shares, usd
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
@@ -17,17 +17,6 @@ def clean(text: str, limit: int = 160) -> str:
     """One line of untrusted text: control characters to spaces, trimmed to `limit` characters."""
     flat = " ".join(_CONTROL.sub(" ", text).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
-def usd(micros: int, *, signed: bool = False) -> str:
-    value = Decimal(micros) / MICROS
-    sign = ("+" if value > 0 else "-" if value < 0 else "") if signed else ("-" if value < 0 else "")
-    return f"{sign}${abs(value):,.2f}"
-
-
-def shares(micros: int) -> str:
-    text = f"{Decimal(micros) / MICROS:,.2f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _demo(source: str) -> str:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import click
 
-from pmtui.cli.common import AppContext, echo_json, fail, pass_app
+from pmtui.cli.common import AppContext, echo_json, fail, pass_app, stop_on_signals
 
 
 @click.group()
@@ -104,10 +104,11 @@ def run_command(app: AppContext, once: bool, as_json: bool) -> None:
                 click.echo(f"error: {report.error}")
         return
     click.echo("sending alerts; Ctrl-C to stop", err=True)
-    try:
-        sender.run()
-    except KeyboardInterrupt:
-        sender.close()
+    with stop_on_signals():
+        try:
+            sender.run()
+        except KeyboardInterrupt:
+            sender.close()
 
 
 COMMANDS = [alerts]

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from pmtui.cli.common import AppContext, echo_json, fail, pass_app
+from pmtui.cli.common import AppContext, echo_json, fail, pass_app, stop_on_signals
 from pmtui.config import Settings
 
 
@@ -66,10 +66,11 @@ def _collect(settings: Settings, names: list[str], *, once: bool, as_json: bool)
 
                 scheduler.on_job_done.append(lambda result: click.echo(summary_line(result)))
                 click.echo(f"collecting into {settings.database.path} (Ctrl-C to stop)", err=True)
-            try:
-                asyncio.run(scheduler.run_forever(asyncio.Event(), only=names))
-            except KeyboardInterrupt:
-                click.echo("stopped", err=True)
+            with stop_on_signals():
+                try:
+                    asyncio.run(scheduler.run_forever(asyncio.Event(), only=names))
+                except KeyboardInterrupt:
+                    click.echo("stopped", err=True)
             return
     if as_json:
         echo_json(summary.to_dict())

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import Any, NoReturn
 
 import click
@@ -79,3 +81,25 @@ def _json_default(value: Any) -> Any:
 
 
 pass_app = click.make_pass_decorator(AppContext)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """Let SIGINT and SIGTERM stop a long-running headless command the way Ctrl-C does (the command
+    catches KeyboardInterrupt, finishes the transaction in progress and says "stopped").
+
+    SIGINT is set back to Python's handler because a non-interactive shell starts background jobs
+    with SIGINT ignored, and Python then never raises KeyboardInterrupt; SIGTERM is what `kill`,
+    `timeout` and service managers send. Both handlers are restored on the way out."""
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import sys
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -14,6 +14,7 @@ import click
 from sqlite_utils import Database
 
 from pmtui.cli.common import AppContext, echo_json, fail, pass_app
+from pmtui.dates import format_utc
 
 MARKET_FIELDS = (
     "id",
@@ -42,7 +43,9 @@ BATCH = 5_000
 
 
 def _iso(t: int | None) -> str | None:
-    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if t is not None else None
+    """ISO 8601 UTC; None for a stored value that is no date at all (e.g. `1e20` in a store written
+    before dates were checked): the export goes on instead of stopping half-way."""
+    return format_utc(t, "%Y-%m-%dT%H:%M:%SZ") or None
 
 
 def market_records(db: Database) -> Iterator[dict[str, Any]]:
@@ -203,6 +206,12 @@ def export_command(
     """
     if fmt == "parquet" and out is None:
         fail("--format parquet needs --out FILE", code=2)
+    if fmt == "parquet" and importlib.util.find_spec("pyarrow") is None:
+        # pyarrow is an optional extra: it is large, and only Parquet export needs it.
+        fail(
+            "Parquet export needs pyarrow: pip install 'pmtui[parquet]' (or pipx inject pmtui pyarrow)",
+            code=2,
+        )
     if as_json and out is None:
         fail("--json reports on a written file: give --out FILE", code=2)
     if market_ids and what != "prices":

@@ -18,10 +18,11 @@ SHOW_BAD_LINES = 20
 def import_command(app: AppContext, file: Path, as_json: bool) -> None:
     """Import markets (and price history) from FILE.
 
-    FILE is a JSON array of Gamma market or event objects, a keyset page, JSONL with one market a
-    line, or pmtui's history format (see the README); plain or .gz. Bad lines are reported with
-    their line number and skipped; the rest is imported. Importing the same file again changes
-    nothing.
+    FILE is JSONL with one market a line (Gamma objects or pmtui's history format, see the README),
+    a JSON array of Gamma market or event objects, or a keyset page; plain or .gz. It is read as it
+    goes, so its size does not matter. Bad lines are reported with their line number and skipped;
+    the rest is imported. A market id on several lines: the last line wins, and each repeat is
+    reported. Importing the same file again changes nothing.
     """
     from pmtui.backtest.importer import import_file
     from pmtui.taxonomy.categorize import store_categorizer
@@ -49,6 +50,13 @@ def import_command(app: AppContext, file: Path, as_json: bool) -> None:
         f"{counts.inserted:,} inserted, {counts.updated:,} updated, "
         f"{counts.unchanged:,} unchanged; {counts.price_points:,} price points written"
     )
+    for repeat in report.repeated[:SHOW_BAD_LINES]:
+        click.echo(
+            f"line {repeat.line}: market {repeat.record_id} was already on line {repeat.first_line}; "
+            "the last line with this id is kept"
+        )
+    if len(report.repeated) > SHOW_BAD_LINES:
+        click.echo(f"  … and {len(report.repeated) - SHOW_BAD_LINES:,} more repeated ids (see --json)")
     if report.placeholders:
         click.echo(f"{report.placeholders:,} neg-risk placeholders skipped (no prices or tokens yet)")
     if report.bad_lines:

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from pmtui.cli.common import AppContext, echo_json, pass_app
+from pmtui.cli.common import AppContext, echo_json, pass_app, stop_on_signals
 
 
 @click.command("monitor")
@@ -50,10 +50,11 @@ def monitor_command(app: AppContext, aggressive: bool, once: bool, as_json: bool
         click.echo(
             f"monitoring {settings.database.path} every {monitor.interval:g} s (Ctrl-C to stop)", err=True
         )
-        try:
-            asyncio.run(monitor.run_forever(asyncio.Event()))
-        except KeyboardInterrupt:
-            click.echo("stopped", err=True)
+        with stop_on_signals():
+            try:
+                asyncio.run(monitor.run_forever(asyncio.Event()))
+            except KeyboardInterrupt:
+                click.echo("stopped", err=True)
 
 
 COMMANDS = [monitor_command]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from pmtui.cli.common import AppContext, echo_json, fail, pass_app
+from pmtui.money import usd
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -42,9 +43,9 @@ def paper(ctx: click.Context, as_json: bool) -> None:
 @pass_app
 def close_command(app: AppContext, position_id: int, as_json: bool) -> None:
     """Close open position POSITION_ID at the current best bid (refused when no fresh bid is known)."""
+    from pmtui.money import usd_number
     from pmtui.paper.book import close_position
     from pmtui.paper.models import PaperError
-    from pmtui.paper.summary import usd
 
     db = app.open_db()
     try:
@@ -55,15 +56,15 @@ def close_command(app: AppContext, position_id: int, as_json: bool) -> None:
         "id": position.id,
         "status": position.status,
         "exit_price": position.mark_price,
-        "proceeds": usd(position.proceeds_micros),
-        "realized_pnl": usd(position.realized_micros),
+        "proceeds": usd_number(position.proceeds_micros),
+        "realized_pnl": usd_number(position.realized_micros),
     }
     if as_json:
         echo_json(document)
         return
     click.echo(
         f"closed #{position.id} at {position.mark_price:.4f}: proceeds ${document['proceeds']:,.2f}, "
-        f"P&L {_signed(position.realized_micros)}"
+        f"P&L {usd(position.realized_micros, signed=True)}"
     )
 
 
@@ -72,8 +73,8 @@ def close_command(app: AppContext, position_id: int, as_json: bool) -> None:
 @pass_app
 def settle_command(app: AppContext, as_json: bool) -> None:
     """Settle every open position whose market has resolved (winner $1 a share, void refunds at cost)."""
+    from pmtui.money import usd_number
     from pmtui.paper.book import settle_resolved
-    from pmtui.paper.summary import usd
 
     db = app.open_db()
     settled = settle_resolved(db)
@@ -84,8 +85,8 @@ def settle_command(app: AppContext, as_json: bool) -> None:
                     {
                         "id": p.id,
                         "result": p.result,
-                        "proceeds": usd(p.proceeds_micros),
-                        "realized_pnl": usd(p.realized_micros),
+                        "proceeds": usd_number(p.proceeds_micros),
+                        "realized_pnl": usd_number(p.realized_micros),
                     }
                     for p in settled
                 ]
@@ -95,21 +96,10 @@ def settle_command(app: AppContext, as_json: bool) -> None:
     if not settled:
         click.echo("nothing to settle: no open position's market has resolved")
     for p in settled:
-        click.echo(f"settled #{p.id} {p.result}: P&L {_signed(p.realized_micros)}")
+        click.echo(f"settled #{p.id} {p.result}: P&L {usd(p.realized_micros, signed=True)}")
 
 
 # --- rendering -----------------------------------------------------------------------------------------
-
-
-def _signed(micros: int | None) -> str:
-    if micros is None:
-        return "-"
-    sign = "+" if micros > 0 else "-" if micros < 0 else ""
-    return f"{sign}${abs(micros) / 1_000_000:,.2f}"
-
-
-def _money(micros: int) -> str:
-    return f"${micros / 1_000_000:,.2f}"
 
 
 def _pct(value: float | None) -> str:
@@ -151,8 +141,8 @@ def _print_summary(summary: PaperSummary) -> None:
     started = "" if summary.started else "  (not started: the bankroll is deposited on the first fill)"
     console.print(
         Text(
-            f"Paper book  cash {_money(summary.cash_micros)}  equity {_money(summary.equity_micros)}  "
-            f"realized {_signed(summary.realized_micros)}  unrealized {_signed(summary.unrealized_micros)}"
+            f"Paper book  cash {usd(summary.cash_micros)}  equity {usd(summary.equity_micros)}  "
+            f"realized {usd(summary.realized_micros, signed=True)}  unrealized {usd(summary.unrealized_micros, signed=True)}"
             f"{started}"
         )
     )
@@ -184,8 +174,8 @@ def _print_summary(summary: PaperSummary) -> None:
             f"{p.shares_micros / 1_000_000:,.2f}",
             f"{float(p.entry_price):.4f}",
             mark,
-            _money(m.value_micros),
-            _signed(m.unrealized_micros),
+            usd(m.value_micros),
+            usd(m.unrealized_micros, signed=True),
         )
     _print_table(console, table, "no open positions")
 
@@ -199,9 +189,9 @@ def _print_summary(summary: PaperSummary) -> None:
             Text(p.outcome),
             Text(p.strategy),
             p.result or "-",
-            _money(p.cost_micros),
-            _money(p.proceeds_micros or 0),
-            _signed(p.realized_micros),
+            usd(p.cost_micros),
+            usd(p.proceeds_micros or 0),
+            usd(p.realized_micros, signed=True),
             _date(p.closed_t),
         )
     _print_table(console, table, "no closed trades")
@@ -216,9 +206,9 @@ def _print_summary(summary: PaperSummary) -> None:
                 str(g.n_open),
                 str(g.n_closed),
                 f"{g.wins}/{g.losses}/{g.voids}/{g.sold}",
-                _signed(g.realized_micros),
-                _signed(g.unrealized_micros),
-                _signed(g.total_micros),
+                usd(g.realized_micros, signed=True),
+                usd(g.unrealized_micros, signed=True),
+                usd(g.total_micros, signed=True),
             )
         _print_table(console, table, "no positions yet")
 
@@ -245,7 +235,7 @@ def _print_summary(summary: PaperSummary) -> None:
             f"{live.n_settled} (+{live.voids} void)" if live.voids else str(live.n_settled),
             _pct(live.win_rate) + _ci(live.win_rate_ci),
             _ret(live.mean_return) + _ci(live.mean_return_ci, percent=False),
-            _signed(live.realized_micros),
+            usd(live.realized_micros, signed=True),
             bt_n,
             "-" if bt is None else _pct(bt.win_rate) + _ci(bt.win_rate_ci),
             "-" if bt is None else _ret(bt.mean_return) + _ci(bt.mean_return_ci, percent=False),

@@ -169,7 +169,7 @@ def queue() -> None:
 
 
 def _signal_document(signal: Any) -> dict[str, Any]:
-    from pmtui.paper.sizing import MICROS
+    from pmtui.money import MICROS
 
     return {
         "id": signal.id,

@@ -42,6 +42,7 @@ from pmtui.collect.snapshots import run_snapshots
 from pmtui.collect.summary import CycleSummary, JobResult
 from pmtui.config import Settings
 from pmtui.polymarket.client import ApiUnavailable, PolymarketClient
+from pmtui.store.api_log import ApiCallLog
 from pmtui.store.db import connect
 from pmtui.store.markets import Categorize
 from pmtui.store.ops import (
@@ -119,7 +120,7 @@ class Scheduler:
             self._categorize = store_categorizer()
         db = connect(self.db_path, busy_timeout=float(self.settings.database.busy_timeout))
         try:
-            async with PolymarketClient(self.settings, db_path=self.db_path) as client:
+            async with PolymarketClient(self.settings, call_log=ApiCallLog(self.db_path)) as client:
                 yield JobContext(
                     client=client,
                     db=db,

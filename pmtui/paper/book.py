@@ -23,13 +23,14 @@ from sqlite_utils import Database
 from pmtui.alerts import messages
 from pmtui.alerts.outbox import enqueue
 from pmtui.config import Settings
+from pmtui.money import MICROS, to_micros
 from pmtui.paper.exposure import current_exposure
 from pmtui.paper.fees import notional_micros, price_to_micros, shares_for_stake, taker_fee_micros
 from pmtui.paper.ledger import cash_micros, ensure_deposit, post
 from pmtui.paper.models import POSITION_SELECT, PaperError, Position
 from pmtui.paper.portfolio import equity_micros, get_position
 from pmtui.paper.prices import best_bid, buy_quote, last_quote_age, market_facts
-from pmtui.paper.sizing import MICROS, cap_room, to_micros
+from pmtui.paper.sizing import cap_room
 from pmtui.paper.stake import caps_from
 from pmtui.store.db import write_tx
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
-from pmtui.paper.sizing import MICROS
+from pmtui.money import MICROS
 
 FEE_QUANTUM = Decimal("0.00001")
 """Polymarket rounds fees to 5 decimals of a dollar (10 micro-dollars)."""

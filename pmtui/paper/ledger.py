@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from pmtui.money import to_micros
 from pmtui.paper.fees import notional_micros
-from pmtui.paper.sizing import to_micros
 
 
 def post(

@@ -11,15 +11,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from pmtui.paper.sizing import MICROS
-
 
 class PaperError(Exception):
     """An operation the paper book refuses; `str()` is one line a trader can act on."""
-
-
-def dollars(micros: int) -> Decimal:
-    return Decimal(micros) / MICROS
 
 
 @dataclass(frozen=True, slots=True)

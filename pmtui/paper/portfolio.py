@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from pmtui.config import Settings
+from pmtui.money import to_micros
 from pmtui.paper.fees import notional_micros, price_to_micros, taker_fee_micros
 from pmtui.paper.ledger import cash_or_bankroll, deposits_micros, has_deposit
 from pmtui.paper.models import POSITION_SELECT, PaperError, Position, PriceQuote
 from pmtui.paper.prices import MarketFacts, mark_quote, market_facts, markets_facts
-from pmtui.paper.sizing import to_micros
 
 
 def get_position(db: Database, position_id: int) -> Position:

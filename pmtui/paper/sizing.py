@@ -13,17 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
-MICROS = 1_000_000
-
-
-def to_micros(dollars: Decimal | float | int | str) -> int:
-    """Dollars to integer micro-dollars, rounding toward zero (never invents money)."""
-    return int((Decimal(str(dollars)) * MICROS).to_integral_value(rounding=ROUND_DOWN))
-
-
-def from_micros(micros: int) -> Decimal:
-    return Decimal(micros) / MICROS
-
 
 def kelly_fraction(p: float, cost: float) -> float:
     """Full-Kelly fraction of bankroll for buying at `cost` with win probability `p`; 0 if no edge."""

@@ -9,6 +9,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from pmtui.config import Settings
+from pmtui.money import to_micros, usd_number
 from pmtui.paper.forward import BacktestSide, ForwardRow, LiveSide, forward_test
 from pmtui.paper.ledger import LedgerCheck, cash_or_bankroll, check_ledger, deposits_micros, has_deposit
 from pmtui.paper.models import Position
@@ -21,7 +22,6 @@ from pmtui.paper.portfolio import (
     marked_open_positions,
     pnl_by,
 )
-from pmtui.paper.sizing import MICROS, to_micros
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +75,6 @@ def paper_summary(db: Database, settings: Settings, *, now: int | None = None) -
     )
 
 
-def usd(micros: int | None) -> float | None:
-    """Micro-dollars as a JSON number of dollars (exact to the micro-dollar)."""
-    return None if micros is None else round(micros / MICROS, 6)
-
-
 def _position_json(p: Position) -> dict[str, Any]:
     return {
         "id": p.id,
@@ -92,10 +87,10 @@ def _position_json(p: Position) -> dict[str, Any]:
         "category": p.category,
         "cluster_id": p.cluster_id,
         "market_source": p.market_source,
-        "shares": usd(p.shares_micros),
+        "shares": usd_number(p.shares_micros),
         "entry_price": round(float(p.entry_price), 6),
-        "cost": usd(p.cost_micros),
-        "fees": usd(p.fee_micros),
+        "cost": usd_number(p.cost_micros),
+        "fees": usd_number(p.fee_micros),
         "opened": p.opened,
         "status": p.status,
     }
@@ -108,8 +103,8 @@ def _marked_json(m: MarkedPosition) -> dict[str, Any]:
             "mark_price": None if m.mark is None else m.mark.price,
             "mark_source": "cost" if m.mark is None else m.mark.source,
             "mark_t": None if m.mark is None else m.mark.t,
-            "value": usd(m.value_micros),
-            "unrealized_pnl": usd(m.unrealized_micros),
+            "value": usd_number(m.value_micros),
+            "unrealized_pnl": usd_number(m.unrealized_micros),
             "awaiting_settlement": m.awaiting_settlement,
         }
     )
@@ -123,8 +118,8 @@ def _closed_json(p: Position) -> dict[str, Any]:
             "closed": p.closed_t,
             "result": p.result,
             "exit_price": p.mark_price,
-            "proceeds": usd(p.proceeds_micros),
-            "realized_pnl": usd(p.realized_micros),
+            "proceeds": usd_number(p.proceeds_micros),
+            "realized_pnl": usd_number(p.realized_micros),
         }
     )
     return document
@@ -139,10 +134,10 @@ def _group_json(g: PnlGroup) -> dict[str, Any]:
         "losses": g.losses,
         "voids": g.voids,
         "sold": g.sold,
-        "open_cost": usd(g.open_cost_micros),
-        "realized_pnl": usd(g.realized_micros),
-        "unrealized_pnl": usd(g.unrealized_micros),
-        "total_pnl": usd(g.total_micros),
+        "open_cost": usd_number(g.open_cost_micros),
+        "realized_pnl": usd_number(g.realized_micros),
+        "unrealized_pnl": usd_number(g.unrealized_micros),
+        "total_pnl": usd_number(g.total_micros),
     }
 
 
@@ -166,7 +161,7 @@ def _live_json(live: LiveSide) -> dict[str, Any]:
         "win_rate_ci": _ci(live.win_rate_ci),
         "mean_return": _r(live.mean_return),
         "mean_return_ci": _ci(live.mean_return_ci),
-        "realized_pnl": usd(live.realized_micros),
+        "realized_pnl": usd_number(live.realized_micros),
     }
 
 
@@ -190,12 +185,12 @@ def summary_json(summary: PaperSummary) -> dict[str, Any]:
     return {
         "now": summary.now,
         "started": summary.started,
-        "deposits": usd(summary.deposits_micros),
-        "cash": usd(summary.cash_micros),
-        "open_value": usd(summary.open_value_micros),
-        "equity": usd(summary.equity_micros),
-        "realized_pnl": usd(summary.realized_micros),
-        "unrealized_pnl": usd(summary.unrealized_micros),
+        "deposits": usd_number(summary.deposits_micros),
+        "cash": usd_number(summary.cash_micros),
+        "open_value": usd_number(summary.open_value_micros),
+        "equity": usd_number(summary.equity_micros),
+        "realized_pnl": usd_number(summary.realized_micros),
+        "unrealized_pnl": usd_number(summary.unrealized_micros),
         "open_positions": [_marked_json(m) for m in summary.open],
         "closed_trades": [_closed_json(p) for p in summary.closed],
         "pnl_by_strategy": [_group_json(g) for g in summary.by_strategy],
@@ -210,7 +205,7 @@ def summary_json(summary: PaperSummary) -> dict[str, Any]:
             for row in summary.forward
         ],
         "equity_curve": [
-            {"t": p.t, "equity": usd(p.equity_micros), "event": p.event} for p in summary.equity_curve
+            {"t": p.t, "equity": usd_number(p.equity_micros), "event": p.event} for p in summary.equity_curve
         ],
         "awaiting_settlement": summary.awaiting_settlement,
         "ledger_ok": summary.ledger.ok,

@@ -1,12 +1,13 @@
 """The Polymarket client: httpx (async), every request under the shared rate limiter, bounded retries.
 
-    async with PolymarketClient(settings, db_path=settings.database.path) as client:
+    async with PolymarketClient(settings, call_log=ApiCallLog(settings.database.path)) as client:
         async for page in client.iter_markets(closed=False):
             ...  # page.items: raw Gamma dicts; page.next_cursor: where to resume
 
 Base URLs come from settings (`PMTUI_GAMMA_URL` ...) and may carry a path prefix (a proxy, or the
 fake server's `/gamma`). Every request first takes a slot from the `RateLimiter` (shared with other
-workers and processes), is logged to `api_calls` (off the hot path, `ApiCallLog`), and is retried
+workers and processes), is handed to `call_log` (the store's `ApiCallLog` writes the `api_calls` table
+off the hot path; the client itself never touches the database), and is retried
 when that is safe: all our requests are reads (GETs, and the read-only batch POSTs `/books`,
 `/midpoints`), so 429/5xx, timeouts, connection errors and unreadable bodies (truncated JSON, a
 Cloudflare HTML page) are retried up to `api.max_retries` times, waiting what the server asked
@@ -29,9 +30,8 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
@@ -40,9 +40,8 @@ from tenacity.wait import wait_base, wait_random_exponential
 from pmtui.config import Settings
 from pmtui.polymarket.endpoints import endpoint_name, limit_groups
 from pmtui.polymarket.limiter import RateLimiter
-from pmtui.polymarket.models import BookTop, PricePoint, Tag
+from pmtui.polymarket.models import ApiCall, BookTop, PricePoint, Tag
 from pmtui.polymarket.parsing import BadRecord, parse_book, parse_float, parse_history, parse_tag, parse_time
-from pmtui.store.api_log import ApiCall, ApiCallLog
 
 log = logging.getLogger(__name__)
 
@@ -111,14 +110,22 @@ class Page:
     """The `after_cursor` that fetched this page (None for the first page)."""
 
 
+class CallRecorder(Protocol):
+    """Where the client reports each request (`pmtui.store.api_log.ApiCallLog` in the app)."""
+
+    def record(self, call: ApiCall) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class PolymarketClient:
     """Async client for Gamma, CLOB and the Data API. One per asyncio loop (it owns an httpx pool)."""
 
     def __init__(
         self,
         settings: Settings,
-        db_path: Path | str | None = None,
         *,
+        call_log: CallRecorder | None = None,
         limiter: RateLimiter | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
@@ -131,7 +138,8 @@ class PolymarketClient:
         }
         self._own_limiter = limiter is None
         self.limiter = limiter or RateLimiter(settings.limits)
-        self._calls_log = ApiCallLog(db_path) if db_path is not None else None
+        self._calls_log = call_log
+        """Hears every request; closed with the client (it is handed over)."""
         self._transport = transport
         self._http: httpx.AsyncClient | None = None
         self.calls: Counter[str] = Counter()

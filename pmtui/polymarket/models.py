@@ -126,3 +126,16 @@ class PricePoint:
     token_id: str
     t: int
     p: float
+
+
+@dataclass(frozen=True, slots=True)
+class ApiCall:
+    """One request as the client saw it, for the `api_calls` accounting log."""
+
+    t: float
+    api: str
+    endpoint: str
+    status: int | None
+    """None when no response arrived (connection refused, timeout)."""
+    ms: float
+    error: str | None

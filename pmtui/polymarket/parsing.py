@@ -18,8 +18,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from dateutil import parser as dateutil_parser
-
+from pmtui.dates import SANE_RANGE, in_range
 from pmtui.polymarket.models import BookTop, Event, Market, PricePoint, Resolution, Source, Tag
 
 # An outcome priced at or above this on a closed market is the winner. Exact 1/0 on CLOB-era
@@ -88,12 +87,18 @@ def parse_bool(value: object, default: bool = False) -> bool:
 
 
 def parse_time(value: object) -> int | None:
-    """Unix seconds (UTC) from any date format Polymarket uses, or from epoch seconds/milliseconds."""
+    """Unix seconds (UTC) from any date format Polymarket uses, or from epoch seconds/milliseconds.
+    None for missing, unreadable, NaN or infinite values (no range check: see `parse_date`)."""
     if type(value) is not str:  # strings are the usual case: test for them once, first
         if value is None or isinstance(value, bool):
             return None
         if isinstance(value, int | float):
-            number = float(value)
+            try:
+                number = float(value)
+            except OverflowError:  # an int beyond any float
+                return None
+            if not math.isfinite(number):
+                return None
             return int(number / 1000) if number > 1e11 else int(number)
         if not isinstance(value, str):
             return None
@@ -103,15 +108,36 @@ def parse_time(value: object) -> int | None:
     if text.isdigit():
         return parse_time(int(text))
     try:
+        # Python 3.11's fromisoformat reads every form Polymarket sends: ISO 8601 with `T` or a
+        # space, `Z` or `+00`, date-only (docs/polymarket-api.md, "Quirks").
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        try:
-            parsed = dateutil_parser.parse(text)
-        except (ValueError, OverflowError):
-            return None
+        return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return int(parsed.timestamp())
+    try:
+        return int(parsed.timestamp())
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def parse_date(value: object, field: str, record_id: str | None = None) -> int | None:
+    """A record's date field: None when absent (None or ""), else unix seconds between 2000 and 2100.
+    Raises BadRecord("bad_date") for a value that is there but unreadable, NaN, infinite or out of
+    that range (`end_date: 1e20` would otherwise be stored and crash whatever formats it)."""
+    if value is None or value == "":
+        return None
+    t = parse_time(value)
+    if t is None:
+        raise BadRecord("bad_date", record_id, f"{field}: unreadable date {_short(value)}")
+    if not in_range(t):
+        raise BadRecord("bad_date", record_id, f"{field}: {_short(value)} is outside {SANE_RANGE}")
+    return t
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 _raw_decode = json.JSONDecoder().raw_decode
@@ -141,7 +167,7 @@ def parse_json_list(value: object) -> list[Any] | None:
     raise BadRecord("bad_json_string", detail=f"expected a JSON array, got {type(value).__name__}")
 
 
-def _opt_str(value: object) -> str | None:
+def opt_str(value: object) -> str | None:
     if type(value) is str:  # the usual case, without the str() call
         return value or None
     if value is None:
@@ -199,7 +225,7 @@ def _fee_schedule(raw: Mapping[str, Any]) -> tuple[float | None, float | None]:
     return None, None
 
 
-def _tag_slugs(raw: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> list[str]:
+def tag_slugs(raw: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> list[str]:
     slugs: list[str] = []
     for source in [raw, *events]:
         for tag in source.get("tags") or []:
@@ -222,7 +248,7 @@ def parse_gamma_market(
     """
     if not (type(raw) is dict or isinstance(raw, Mapping)):
         raise BadRecord("not_an_object", detail=f"expected a JSON object, got {type(raw).__name__}")
-    market_id = _opt_str(raw.get("id"))
+    market_id = opt_str(raw.get("id"))
     if market_id is None:
         raise BadRecord("missing_field", detail="id")
     question = raw.get("question")
@@ -254,33 +280,29 @@ def parse_gamma_market(
     events = [e for e in (raw.get("events") or []) if (type(e) is dict or isinstance(e, Mapping))]
     parent = event or (events[0] if events else None)
     closed = parse_bool(raw.get("closed"))
-    uma_status = _opt_str(raw.get("umaResolutionStatus"))
+    uma_status = opt_str(raw.get("umaResolutionStatus"))
     resolution, winner = decide_resolution(closed, uma_status, prices)
     fee_rate, fee_exponent = _fee_schedule(raw)
     series = (parent or {}).get("series") or []
-    series_slug = _opt_str((parent or {}).get("seriesSlug")) or (
-        _opt_str(series[0].get("slug")) if series and isinstance(series[0], Mapping) else None
+    series_slug = opt_str((parent or {}).get("seriesSlug")) or (
+        opt_str(series[0].get("slug")) if series and isinstance(series[0], Mapping) else None
     )
-    volume = parse_float(raw.get("volumeNum"))
-    if volume is None:
-        volume = parse_float(raw.get("volume"))
-    liquidity = parse_float(raw.get("liquidityNum"))
-    if liquidity is None:
-        liquidity = parse_float(raw.get("liquidity"))
-    return Market(
+    volume = _amount(raw, "volumeNum", "volume", market_id)
+    liquidity = _amount(raw, "liquidityNum", "liquidity", market_id)
+    market = Market(
         id=market_id,
         question=question.strip(),
-        outcomes=[str(o) for o in outcomes],
+        outcomes=check_outcomes(outcomes, market_id),
         token_ids=[str(t) for t in token_ids],
         prices=prices,
-        condition_id=_opt_str(raw.get("conditionId")),
-        slug=_opt_str(raw.get("slug")),
-        description=_opt_str(raw.get("description")),
-        event_id=_opt_str((parent or {}).get("id")),
-        event_slug=_opt_str((parent or {}).get("slug")),
-        event_title=_opt_str((parent or {}).get("title")),
+        condition_id=opt_str(raw.get("conditionId")),
+        slug=opt_str(raw.get("slug")),
+        description=opt_str(raw.get("description")),
+        event_id=opt_str((parent or {}).get("id")),
+        event_slug=opt_str((parent or {}).get("slug")),
+        event_title=opt_str((parent or {}).get("title")),
         series_slug=series_slug,
-        group_item_title=_opt_str(raw.get("groupItemTitle")),
+        group_item_title=opt_str(raw.get("groupItemTitle")),
         best_bid=parse_float(raw.get("bestBid")),
         best_ask=parse_float(raw.get("bestAsk")),
         last_trade=parse_float(raw.get("lastTradePrice")),
@@ -288,53 +310,101 @@ def parse_gamma_market(
         volume=volume,
         volume_24h=parse_float(raw.get("volume24hr")),
         liquidity=liquidity,
-        start_date=parse_time(raw.get("startDate") or raw.get("startDateIso")),
-        end_date=parse_time(raw.get("endDate") or raw.get("endDateIso")),
-        closed_time=parse_time(raw.get("closedTime")),
-        created_at=parse_time(raw.get("createdAt")),
+        start_date=parse_date(raw.get("startDate") or raw.get("startDateIso"), "startDate", market_id),
+        end_date=parse_date(raw.get("endDate") or raw.get("endDateIso"), "endDate", market_id),
+        closed_time=parse_date(raw.get("closedTime"), "closedTime", market_id),
+        created_at=parse_date(raw.get("createdAt"), "createdAt", market_id),
         active=parse_bool(raw.get("active"), default=True),
         closed=closed,
         accepting_orders=parse_bool(raw.get("acceptingOrders")),
         enable_order_book=parse_bool(raw.get("enableOrderBook")),
         neg_risk=parse_bool(raw.get("negRisk")),
-        neg_risk_market_id=_opt_str(raw.get("negRiskMarketID")),
+        neg_risk_market_id=opt_str(raw.get("negRiskMarketID")),
         uma_status=uma_status,
         resolution=resolution,
         winner=winner,
         fee_rate=fee_rate,
         fee_exponent=fee_exponent,
-        fee_type=_opt_str(raw.get("feeType")),
+        fee_type=opt_str(raw.get("feeType")),
         tick_size=parse_float(raw.get("orderPriceMinTickSize")),
         min_size=parse_float(raw.get("orderMinSize")),
-        tags=_tag_slugs(raw, [parent] if parent else []),
+        tags=tag_slugs(raw, [parent] if parent else []),
         source=source,
     )
+    check_text(market)
+    return market
+
+
+def _amount(raw: Mapping[str, Any], key: str, fallback: str, record_id: str) -> float | None:
+    """A volume or liquidity: the first of the two keys that holds a number. Negative, NaN or infinite
+    numbers are bad input (BadRecord), not a missing value."""
+    for name in (key, fallback):
+        value = raw.get(name)
+        parsed = parse_float(value)
+        if parsed is None:
+            if isinstance(value, float) or (isinstance(value, str) and value.strip().lower() in _NON_FINITE):
+                raise BadRecord("bad_number", record_id, f"{name}: {_short(value)} is not a finite number")
+            continue
+        if parsed < 0:
+            raise BadRecord("bad_number", record_id, f"{name}: {_short(value)} is negative")
+        return parsed
+    return None
+
+
+_NON_FINITE = frozenset({"nan", "-nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"})
+
+
+def check_outcomes(outcomes: Sequence[Any], record_id: str | None) -> list[str]:
+    """Outcome names: non-empty strings (numbers are read as their text), all different
+    (`["Yes", "Yes"]` cannot say which side won)."""
+    names = [o if isinstance(o, str) else str(o) for o in outcomes]
+    if any(isinstance(o, Mapping | list) for o in outcomes) or not all(n.strip() for n in names):
+        raise BadRecord("bad_outcomes", record_id, f"outcomes must be non-empty names: {_short(outcomes)}")
+    if len(set(names)) != len(names):
+        raise BadRecord("bad_outcomes", record_id, f"outcomes repeat a name: {_short(outcomes)}")
+    return names
+
+
+def check_text(market: Market) -> None:
+    """Every string of `market` must be valid Unicode: a lone surrogate (`"\\ud800"` in JSON decodes
+    to one) cannot be stored as UTF-8, and would fail the whole batch it is written with."""
+    texts = [
+        market.id, market.question, market.condition_id, market.slug, market.description, market.event_id,
+        market.event_slug, market.event_title, market.series_slug, market.group_item_title,
+        market.neg_risk_market_id, market.uma_status, market.fee_type,
+        *market.outcomes, *market.token_ids, *market.tags,
+    ]  # fmt: skip
+    try:
+        "\x00".join(t for t in texts if t).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise BadRecord("bad_text", market.id, f"not valid Unicode ({exc.reason})") from None
 
 
 def parse_gamma_event(raw: Mapping[str, Any]) -> Event:
-    if not (type(raw) is dict or isinstance(raw, Mapping)) or _opt_str(raw.get("id")) is None:
+    if not (type(raw) is dict or isinstance(raw, Mapping)) or opt_str(raw.get("id")) is None:
         raise BadRecord("missing_field", detail="event id")
     series = raw.get("series") or []
-    series_slug = _opt_str(raw.get("seriesSlug")) or (
-        _opt_str(series[0].get("slug")) if series and isinstance(series[0], Mapping) else None
+    series_slug = opt_str(raw.get("seriesSlug")) or (
+        opt_str(series[0].get("slug")) if series and isinstance(series[0], Mapping) else None
     )
+    event_id = str(raw["id"])
     return Event(
-        id=str(raw["id"]),
-        slug=_opt_str(raw.get("slug")),
-        title=_opt_str(raw.get("title")),
+        id=event_id,
+        slug=opt_str(raw.get("slug")),
+        title=opt_str(raw.get("title")),
         series_slug=series_slug,
         neg_risk=parse_bool(raw.get("negRisk")) or parse_bool(raw.get("enableNegRisk")),
-        tags=_tag_slugs(raw, []),
-        start_date=parse_time(raw.get("startDate")),
-        end_date=parse_time(raw.get("endDate")),
+        tags=tag_slugs(raw, []),
+        start_date=parse_date(raw.get("startDate"), "startDate", event_id),
+        end_date=parse_date(raw.get("endDate"), "endDate", event_id),
         closed=parse_bool(raw.get("closed")),
     )
 
 
 def parse_tag(raw: Mapping[str, Any]) -> Tag:
-    if not (type(raw) is dict or isinstance(raw, Mapping)) or _opt_str(raw.get("id")) is None:
+    if not (type(raw) is dict or isinstance(raw, Mapping)) or opt_str(raw.get("id")) is None:
         raise BadRecord("missing_field", detail="tag id")
-    return Tag(id=str(raw["id"]), label=_opt_str(raw.get("label")), slug=_opt_str(raw.get("slug")))
+    return Tag(id=str(raw["id"]), label=opt_str(raw.get("label")), slug=opt_str(raw.get("slug")))
 
 
 # --- CLOB ------------------------------------------------------------------------------------------
@@ -344,7 +414,7 @@ def parse_book(raw: Mapping[str, Any]) -> BookTop:
     """Best bid/ask of one CLOB book. Sides are not reliably sorted, so take max bid / min ask."""
     if not (type(raw) is dict or isinstance(raw, Mapping)):
         raise BadRecord("not_an_object", detail="book")
-    token_id = _opt_str(raw.get("asset_id"))
+    token_id = opt_str(raw.get("asset_id"))
     if token_id is None:
         raise BadRecord("missing_field", detail="book asset_id")
     bids = [parse_float(level.get("price")) for level in raw.get("bids") or [] if isinstance(level, Mapping)]
@@ -377,6 +447,6 @@ def parse_history(token_id: str, raw: Mapping[str, Any]) -> list[PricePoint]:
             continue
         t = parse_time(item.get("t"))
         p = parse_float(item.get("p"))
-        if t is not None and p is not None and 0 <= p <= 1:
+        if t is not None and p is not None and 0 <= p <= 1 and in_range(t):
             points.append(PricePoint(token_id, t, p))
     return points

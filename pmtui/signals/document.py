@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from pmtui.config import Settings
-from pmtui.paper.sizing import MICROS
+from pmtui.money import MICROS
 from pmtui.signals.batch import MEMBER_IDS_SHOWN, Cluster, QueueItem, SignalReport
 
 

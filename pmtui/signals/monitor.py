@@ -45,9 +45,11 @@ from pmtui.collect.ingest import parse_markets, store_batch
 from pmtui.collect.quotes import refresh_quotes
 from pmtui.collect.scheduler import BackgroundLoop, _call_safely, _wait_for, unreachable
 from pmtui.config import Settings
+from pmtui.money import usd
 from pmtui.polymarket.client import PolymarketClient
 from pmtui.signals.batch import BatchOptions, run_signals
 from pmtui.signals.estimates import EstimateLookup, backtest_estimates
+from pmtui.store.api_log import ApiCallLog
 from pmtui.store.db import connect, write_tx
 from pmtui.store.markets import mark_resolution_checked
 from pmtui.store.ops import (
@@ -136,7 +138,9 @@ class CycleReport:
         ]
         if self.markets_resolved:
             parts.append(f"{self.markets_resolved} resolved")
-        paper = f"{self.positions_open} open positions (unrealized {_usd(self.unrealized_micros)})"
+        paper = (
+            f"{self.positions_open} open positions (unrealized {usd(self.unrealized_micros, signed=True)})"
+        )
         if self.positions_settled:
             paper += f", {self.positions_settled} settled"
         parts.append(paper)
@@ -146,11 +150,6 @@ class CycleReport:
         if self.error:
             parts.append(f"error: {self.error}")
         return "; ".join(parts)
-
-
-def _usd(micros: int) -> str:
-    sign = "-" if micros < 0 else "+" if micros > 0 else ""
-    return f"{sign}${abs(micros) / 1_000_000:,.2f}"
 
 
 # --- candidates ----------------------------------------------------------------------------------------
@@ -477,7 +476,7 @@ class Monitor:
     async def run_once(self) -> CycleReport:
         db = self._connect()
         try:
-            async with PolymarketClient(self.settings, db_path=self.db_path) as client:
+            async with PolymarketClient(self.settings, call_log=ApiCallLog(self.db_path)) as client:
                 report = await run_cycle(db, client, self.settings, estimates=self.estimates)
         finally:
             db.close()
@@ -507,7 +506,7 @@ class Monitor:
             close_stale_runs(db)
             last = last_finished(db, JOB, "ok")
             delay = 0.0 if last is None else max(0.0, last + self.interval - time.time())
-            async with PolymarketClient(self.settings, db_path=self.db_path) as client:
+            async with PolymarketClient(self.settings, call_log=ApiCallLog(self.db_path)) as client:
                 while not await self._sleep(stop, delay):
                     report = await self._guarded_cycle(db, client)
                     if report is not None:

@@ -1,6 +1,7 @@
 """The `api_calls` accounting log, written off the hot path.
 
-The client calls `record()` (a queue append, microseconds); a daemon thread with its own connection
+The Polymarket client is handed one as its `call_log` and calls `record()` for every request (a queue
+append, microseconds); a daemon thread with its own connection
 writes the rows in batches every `flush_interval` seconds, in one `write_tx` each. If the database is
 busy (another process's transaction), the rows wait for the next flush. `close()` writes what is
 left. A `kill -9` loses at most the last second of accounting rows, never stored market data.
@@ -13,28 +14,17 @@ import os
 import queue
 import sqlite3
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 from sqlite_utils import Database
 
+from pmtui.polymarket.models import ApiCall
 from pmtui.store.db import connect, write_tx
 
 log = logging.getLogger(__name__)
 
 MAX_BUFFERED = 50_000
 """Rows kept while the database is unwritable; beyond this the oldest are dropped (with a warning)."""
-
-
-@dataclass(frozen=True, slots=True)
-class ApiCall:
-    t: float
-    api: str
-    endpoint: str
-    status: int | None
-    """None when no response arrived (connection refused, timeout)."""
-    ms: float
-    error: str | None
 
 
 class ApiCallLog:

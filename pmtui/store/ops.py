@@ -27,16 +27,23 @@ def record_error(
     *,
     now: int | None = None,
 ) -> None:
-    """Keep a rejected record: where it came from, why, and (truncated) what it was."""
+    """Keep a rejected record: where it came from, why, and (truncated) what it was. Text that
+    cannot be stored as UTF-8 (a lone surrogate: often the very reason the record was rejected) is
+    kept backslash-escaped."""
     if payload is None or isinstance(payload, str):
         text = payload
     else:
         try:
             text = json.dumps(payload, ensure_ascii=False, default=str)
-        except (TypeError, ValueError):
-            text = repr(payload)
+        except (TypeError, ValueError, RecursionError):
+            try:
+                text = repr(payload)[:MAX_PAYLOAD]
+            except RecursionError:
+                text = f"<{type(payload).__name__} nested too deeply to show>"
     if text is not None and len(text) > MAX_PAYLOAD:
         text = text[:MAX_PAYLOAD] + f"... [truncated, {len(text)} chars]"
+    message, text = _storable(message), None if text is None else _storable(text)
+    record_id = None if record_id is None else _storable(record_id)
     with write_tx(db):
         db.conn.execute(
             "INSERT INTO errors (t, source, kind, record_id, message, payload) VALUES (?, ?, ?, ?, ?, ?)",
@@ -49,6 +56,14 @@ def record_error(
                 text,
             ),
         )
+
+
+def _storable(text: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 # --- checkpoints -----------------------------------------------------------------------------------

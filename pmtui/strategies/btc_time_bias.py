@@ -10,12 +10,12 @@ end minus `window_minutes`, converted to Eastern time with the zone's rules for 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from functools import cache
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from pmtui.config import ConfigError
+from pmtui.dates import utc_datetime
 from pmtui.strategies._common import FilteredStrategy, fmt_price, outcome_index, side_label
 from pmtui.strategies.base import DecisionContext, Params, Proposal
 
@@ -54,8 +54,11 @@ def window_start_hour_et(ctx: DecisionContext) -> int | None:
         return hour
     minutes = ctx.features.get("window_minutes")
     if isinstance(minutes, int) and not isinstance(minutes, bool) and minutes > 0 and ctx.end_date:
-        start = datetime.fromtimestamp(ctx.end_date - minutes * 60, tz=UTC).astimezone(EASTERN)
-        return start.hour
+        start = utc_datetime(ctx.end_date - minutes * 60)  # None for a stored end date that is no date
+        try:
+            return start.astimezone(EASTERN).hour if start is not None else None
+        except OverflowError:  # within hours of year 1 or 9999
+            return None
     return None
 
 

@@ -20,6 +20,7 @@ The category is not part of the key: re-categorising a market must not move it t
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 
@@ -82,6 +83,7 @@ def question_template(question: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=4096)  # the markets of one event share its id
 def _digest(kind: str, key: str) -> str:
     return f"{kind}-{hashlib.sha1(f'{kind}|{key}'.encode()).hexdigest()[:16]}"
 

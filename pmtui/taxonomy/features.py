@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from math import isfinite as _isfinite
 from typing import Any
@@ -288,6 +288,9 @@ def _clean(value: float) -> float:
     return float(round(value, 9))
 
 
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
 @lru_cache(maxsize=4096)
 def _end_date(end_date: str | float | None) -> date | None:
     if end_date is None or end_date == "":
@@ -296,9 +299,12 @@ def _end_date(end_date: str | float | None) -> date | None:
         seconds = float(end_date)
         if seconds > 1e11:
             seconds /= 1000.0  # milliseconds, as some Polymarket fields carry them
+        if not _isfinite(seconds):
+            return None
         try:
-            return datetime.fromtimestamp(seconds, UTC).date()
-        except (ValueError, OverflowError, OSError):
+            # The UTC day by arithmetic: datetime.fromtimestamp costs several times more.
+            return date.fromordinal(_EPOCH_ORDINAL + int(seconds // 86_400))
+        except (ValueError, OverflowError):
             return None
     text = str(end_date)
     try:
@@ -384,12 +390,19 @@ def _asset(question: str, tokens: set[str]) -> str | None:
 
 
 _TICKER_IN_BRACKETS = re.compile(r"\((?:\$)?(?P<t>[A-Z]{1,5})\)")
+_NOT_TICKERS = frozenset(
+    {"FDV", "MC", "MCAP", "TVL", "ATH", "ATL", "ET", "EST", "EDT", "PT", "PST", "UTC", "GMT", "USD", "AI",
+     "US", "UK", "EU", "UN", "IPO", "ETF", "GDP", "CPI", "CEO", "HIGH", "LOW", "YES", "NO", "OTC", "TBD"}
+)  # fmt: skip
+"""Capitals in brackets that name what is measured or when, not the asset ("market cap (FDV)")."""
 
 
 def _bracket_ticker(question: str) -> str | None:
     """A ticker written in brackets: "NVIDIA (NVDA)", "Gold (GC)", "Binance Coin (BNB)"."""
-    match = _TICKER_IN_BRACKETS.search(question)
-    return match.group("t") if match else None
+    for match in _TICKER_IN_BRACKETS.finditer(question):
+        if match.group("t") not in _NOT_TICKERS:
+            return match.group("t")
+    return None
 
 
 def _up_down(question: str, out: dict[str, Any], end: str | float | None) -> bool:
@@ -580,6 +593,14 @@ def _money(question: str, out: dict[str, Any]) -> None:
         out["direction"] = direction
 
 
+_SECOND_DEGREE = re.compile(
+    r"\s*(?:(?:and|to)\s*(?P<signed>-?\d+(?:\.\d+)?)|[-–—]\s*(?P<high>\d+(?:\.\d+)?))\s*[°º]\s*(?P<unit>[FC])\b"
+)
+"""After a first "1.10ºC": " and 1.14ºC", "-21°C"."""
+_FIRST_OF_PAIR = re.compile(r"between\s+(?P<low>-?\d+(?:\.\d+)?)\s*(?:and|to)\s*$", re.IGNORECASE)
+"""Before a "75°F": "between 74 and "."""
+
+
 def _degrees(question: str, out: dict[str, Any]) -> None:
     """Temperature buckets: "between 74-75°F", "16°C or higher", "19°F or below", "80°F", "-3°C".
 
@@ -605,7 +626,22 @@ def _degrees(question: str, out: dict[str, Any]) -> None:
     if high is None:
         return
     low: float | None = None
-    if begin > 0 and question[begin - 1] in "-–—":
+    second = _SECOND_DEGREE.match(question, unit_at + 1)
+    if second is not None and second.group("unit") == unit:
+        # "between 1.10ºC and 1.14ºC": the first degree sign is the bucket's low end.
+        first = -high if begin > 0 and question[begin - 1] == "-" else high
+        second_high = _float_or_none(second.group("signed") or second.group("high"))
+        if second_high is not None and second_high > first:
+            low, high = first, second_high
+            unit_at = second.end() - 1
+    elif question[max(0, begin - 40) : begin].lower().rfind("between") >= 0:
+        # "between 74 and 75°F": the low end is written without its own degree sign.
+        pair = _FIRST_OF_PAIR.search(question, max(0, begin - 40), begin)
+        if pair is not None:
+            first_low = _float_or_none(pair.group("low"))
+            if first_low is not None and first_low < high:
+                low = first_low
+    if low is None and begin > 0 and question[begin - 1] in "-–—":
         dash = begin - 1
         if dash > 0 and question[dash - 1].isdigit():  # "74-75": a range
             start = dash
@@ -800,6 +836,7 @@ _PLACE_GATE = frozenset(
     for word in ("temperature", "precipitation", "rain", "rainfall", "snow", "snowfall")
     for form in (word, word.capitalize())
 )
+_DOMINANCE_TOKENS = frozenset({"dominance", "Dominance", "DOMINANCE"})
 _SPORTS_FREE = ("Crypto", "Weather", "Economy", "Tech", "Politics", "Geopolitics", "Culture")
 
 
@@ -816,7 +853,8 @@ def extract_features(
     tokens = set(_TOKEN.findall(q))
     top = category.split("/", 1)[0] if category else None
 
-    asset = _asset(q, tokens)
+    # "Bitcoin Dominance hit 70%" measures the coin's share of the market: it has no asset price.
+    asset = _asset(q, tokens) if tokens.isdisjoint(_DOMINANCE_TOKENS) else None
     if asset is not None:
         out["asset"] = asset
 

@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from pmtui import paths
+from pmtui.taxonomy.regex_safety import REGEX_TEXT_LIMIT, regex_problem
 
 DEFAULT_RULES_FILE = "taxonomy.toml"
 USER_RULES_FILE = "taxonomy.toml"
@@ -67,6 +68,7 @@ DISABLED = -(10**9)
 
 TOKEN_RE = re.compile(r"[a-z0-9]+")
 TEMPLATE_CACHE_SIZE = 32_768
+SLUG_CACHE_SIZE = 4096
 # Every ASCII digit becomes "0" in a question's template. UTF-8 bytes: a digit is always one byte
 # (multi-byte characters use bytes >= 0x80), and bytes.translate is several times faster than str's.
 _ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
@@ -329,6 +331,10 @@ class Rules:
         self._phrase_rules = {pid: tuple(sorted(rs)) for pid, rs in phrase_rules.items()}
         self._cased_lower = frozenset(w.lower() for w in self._cased)
         self._slugs = {kind: _SlugMatcher(patterns) for kind, patterns in slug_patterns.items()}
+        # The markets of one event (a ladder, a game's props) and of one series share their slugs:
+        # each slug is matched once while its markets pass (bounded, so memory stays flat).
+        self._event_best = functools.lru_cache(maxsize=SLUG_CACHE_SIZE)(self._slugs["events"].best)
+        self._series_best = functools.lru_cache(maxsize=SLUG_CACHE_SIZE)(self._slugs["series"].best)
         self._template_index = (
             functools.lru_cache(maxsize=TEMPLATE_CACHE_SIZE)(self._index_of_template)
             if template_cache and self._digit_blind()
@@ -363,9 +369,11 @@ class Rules:
         return True
 
     def cache_clear(self) -> None:
-        """Forget the cached templates (benchmarks start each pass cold with it)."""
+        """Forget the cached templates and slugs (benchmarks start each pass cold with it)."""
         if self._template_index is not None:
             self._template_index.cache_clear()
+        self._event_best.cache_clear()
+        self._series_best.cache_clear()
 
     def cache_info(self) -> tuple[int, int] | None:
         """(hits, misses) of the template cache, None when it is off."""
@@ -386,42 +394,56 @@ class Rules:
     ) -> Rule | None:
         """The highest-priority rule that fires on this market, or None.
 
-        Questions of one template ("Will Bitcoin be above $100,000 on May 5?" and "... $105,500
-        on May 6?": equal once every digit is "0") get one answer from a bounded LRU cache: the rules
-        cannot tell their digits apart (`_digit_blind`), unless the template holds a word with digits
-        that a rule names (`_digit_ids`, e.g. "Map 1"); such questions are classified one by one.
+        The best rule is the best of two readings: the question's text (phrases, cased words,
+        regexes) and Polymarket's labels (tags, event and series slugs). Questions of one template
+        ("Will Bitcoin be above $100,000 on May 5?" and "... $105,500 on May 6?": equal once every
+        digit is "0") get the text's answer from a bounded LRU cache: the rules cannot tell their
+        digits apart (`_digit_blind`), unless the template holds a word with digits that a rule names
+        (`_digit_ids`, e.g. "Map 1"); such questions are read one by one. The labels are not part of
+        the cache key: Gamma gives every event its own slug, so keying on them would miss on
+        real catalogues; they cost a few dict and prefix probes.
         """
         cached = self._template_index
         if cached is None:
-            best = self._best_index(question, tags, event_slug, series_slug)
+            text_best = self._text_index(question)
         else:
-            template = question.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)
-            best = cached(template, tuple(tags), event_slug, series_slug)
-            if best < 0:
-                best = self._best_index(question, tags, event_slug, series_slug)
+            text_best = cached(question.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS))
+            if text_best < 0:
+                text_best = self._text_index(question)
+        best = self._label_index(tags, event_slug, series_slug, text_best)
         return self.rules[best] if best < len(self.rules) else None
 
-    def _index_of_template(
-        self, template: bytes, tags: tuple[str, ...], event_slug: str | None, series_slug: str | None
-    ) -> int:
-        """The best rule's index for every question of this template, or -1 when its digits matter.
-        The template is itself a question of its class, so it is classified in their stead."""
+    def _index_of_template(self, template: bytes) -> int:
+        """The best text rule's index for every question of this template, or -1 when its digits
+        matter. The template is itself a question of its class, so it is read in their stead."""
         text = template.decode("utf-8", "surrogatepass")
         toks = tokens(text)
         if not text.isascii():
             toks = [_zeroed(t) for t in toks]  # folding makes digits of some characters ("①" -> "1")
-        return self._best_index(text, tags, event_slug, series_slug, toks)
+        return self._text_index(text, toks)
 
-    def _best_index(
-        self,
-        question: str,
-        tags: Sequence[str],
-        event_slug: str | None,
-        series_slug: str | None,
-        template: list[str] | None = None,
+    def _label_index(
+        self, tags: Sequence[str], event_slug: str | None, series_slug: str | None, best: int
     ) -> int:
-        """The index of the best rule that fires (`len(self.rules)` when none does). With `template`
-        (the tokens of a question's template), -1 when the template holds a digit phrase."""
+        """The better of `best` and the best rule that Gamma's tags or slugs fire."""
+        for tag in tags:
+            for i in self._tags.get(tag.lower(), ()):
+                if i < best:
+                    best = i
+        if event_slug:
+            hit = self._event_best(event_slug)
+            if hit is not None and hit < best:
+                best = hit
+        if series_slug:
+            hit = self._series_best(series_slug)
+            if hit is not None and hit < best:
+                best = hit
+        return best
+
+    def _text_index(self, question: str, template: list[str] | None = None) -> int:
+        """The index of the best rule the question's text fires (`len(self.rules)` when none does).
+        With `template` (the tokens of a question's template), -1 when the template holds a digit
+        phrase."""
         toks = tokens(question) if template is None else template
         present = self._index.hits(toks)
         if template is not None and not self._digit_ids.isdisjoint(present):
@@ -449,17 +471,7 @@ class Rules:
                         and (not c.unless or c.unless.isdisjoint(present))
                     ):
                         best = i
-        for tag in tags:
-            for i in self._tags.get(tag.lower(), ()):
-                best = min(best, i)
-        if event_slug:
-            hit = self._slugs["events"].best(event_slug)
-            if hit is not None and hit < best:
-                best = hit
-        if series_slug:
-            hit = self._slugs["series"].best(series_slug)
-            if hit is not None and hit < best:
-                best = hit
+        text = question if len(question) <= REGEX_TEXT_LIMIT else question[:REGEX_TEXT_LIMIT]
         for i in self._regex_rules:
             if i >= best:
                 break  # sorted: no later regex rule can beat what was found
@@ -472,7 +484,7 @@ class Rules:
                 continue
             if c.unless and not c.unless.isdisjoint(present):
                 continue
-            if any(r.search(question) for r in c.regexes):
+            if any(r.search(text) for r in c.regexes):
                 best = i
                 break
         return best
@@ -492,7 +504,7 @@ def user_rules_path() -> Path:
     return config_path().parent / USER_RULES_FILE
 
 
-def parse_rule_file(path: Path) -> list[Rule]:
+def parse_rule_file(path: Path, *, check_regexes: bool = True) -> list[Rule]:
     """The rules of one file; raises RuleFileError with file, line and reason."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -500,10 +512,13 @@ def parse_rule_file(path: Path) -> list[Rule]:
         raise RuleFileError(path, None, f"cannot be read: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise RuleFileError(path, None, "is not UTF-8 text") from None
-    return parse_rules_text(text, path)
+    return parse_rules_text(text, path, check_regexes=check_regexes)
 
 
-def parse_rules_text(text: str, path: Path | str = "<rules>") -> list[Rule]:
+def parse_rules_text(text: str, path: Path | str = "<rules>", *, check_regexes: bool = True) -> list[Rule]:
+    """The rules of one file's text. `check_regexes=False` skips the runaway-regex check (only for the
+    shipped file, which tests/taxonomy/test_regex_safety.py checks instead: it saves every start the
+    parsing of its regexes a second time)."""
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -525,7 +540,7 @@ def parse_rules_text(text: str, path: Path | str = "<rules>") -> list[Rule]:
     table = document.get("rule", {})
     if not isinstance(table, dict):
         raise RuleFileError(path, _line_of(text, "rule"), "`rule` must be a table of [rule.<name>] tables")
-    return [_rule_from_table(name, body, text, path) for name, body in table.items()]
+    return [_rule_from_table(name, body, text, path, check_regexes) for name, body in table.items()]
 
 
 def _line_from_message(message: str) -> int | None:
@@ -548,7 +563,7 @@ def _line_of(text: str, key: str, rule: str | None = None) -> int | None:
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 
-def _rule_from_table(name: str, body: Any, text: str, path: Path | str) -> Rule:
+def _rule_from_table(name: str, body: Any, text: str, path: Path | str, check_regexes: bool) -> Rule:
     line = _line_of(text, name, rule=name)
 
     def bad(reason: str) -> RuleFileError:
@@ -591,9 +606,17 @@ def _rule_from_table(name: str, body: Any, text: str, path: Path | str) -> Rule:
             raise bad(f"cased word {word!r} must be one word of letters and digits")
     for pattern in lists["regex"]:
         try:
-            re.compile(pattern)
+            re.compile(pattern, re.IGNORECASE)
         except re.error as exc:
             raise bad(f"regex {pattern!r} is invalid: {exc}") from None
+        # A runaway regex would hold the GIL for minutes on an ordinary question (Python's re cannot
+        # be interrupted): refused here, before any question meets it (see regex_safety).
+        problem = regex_problem(pattern) if check_regexes else None
+        if problem:
+            raise bad(
+                f"regex {pattern!r} can take exponential time: {problem}; "
+                "rewrite it without nested or overlapping repeats, or use phrases"
+            )
     if not any(lists[k] for k in ("phrases", "cased", "regex", "tags", "events", "series")):
         raise bad("has no matcher (give phrases, cased, regex, tags, events or series)")
     return Rule(
@@ -623,7 +646,7 @@ def load_rules(
     template_cache: bool = True,
 ) -> Rules:
     """The shipped rules overlaid by the user's file (when it exists)."""
-    base = parse_rule_file(default_path or default_rules_path())
+    base = parse_rule_file(default_path or default_rules_path(), check_regexes=default_path is not None)
     extra: list[Rule] = []
     if include_user:
         user = user_path or user_rules_path()

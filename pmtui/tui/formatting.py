@@ -6,9 +6,14 @@ Untrusted text (questions, outcome names, rationales, notes) always goes through
 
 from __future__ import annotations
 
+import math
+
 from rich.text import Text
 
-DASH = "–"
+from pmtui.dates import format_utc
+from pmtui.money import MISSING
+
+DASH = MISSING
 
 
 def literal(value: object, style: str = "") -> Text:
@@ -56,16 +61,10 @@ def money(value: float | None) -> str:
     return f"{sign}${amount:,.0f}"
 
 
-def money_exact(value: float | None) -> str:
-    """Dollars and cents: $12.50, -$3.00."""
-    if value is None:
-        return DASH
-    sign = "-" if value < 0 else ""
-    return f"{sign}${abs(value):,.2f}"
-
-
 def span(seconds: float) -> str:
-    """A duration as its two largest units: 3d 4h, 5h 12m, 7m, 45s."""
+    """A duration as its two largest units: 3d 4h, 5h 12m, 7m, 45s (a dash for no real duration)."""
+    if not math.isfinite(seconds):
+        return DASH
     seconds = int(max(0, seconds))
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
@@ -82,7 +81,9 @@ def span(seconds: float) -> str:
 
 
 def short_span(seconds: float) -> str:
-    """A duration as its largest unit only: 3d, 5h, 12m, 45s."""
+    """A duration as its largest unit only: 3d, 5h, 12m, 45s (a dash for no real duration)."""
+    if not math.isfinite(seconds):
+        return DASH
     seconds = int(max(0, seconds))
     for size, unit in ((86400, "d"), (3600, "h"), (60, "m")):
         if seconds >= size:
@@ -109,24 +110,21 @@ def age(t: float | None, now: float) -> str:
 
 
 def utc_date(t: float | None) -> str:
-    import datetime as dt
-
-    if t is None:
-        return DASH
-    return dt.datetime.fromtimestamp(t, tz=dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    """A stored time as a UTC date; a dash when it is missing or no date at all (never raises)."""
+    return format_utc(t, "%Y-%m-%d %H:%M UTC", DASH)
 
 
 def time_ticks(ts: list[int] | list[float], count: int = 4) -> tuple[list[float], list[str]]:
     """Evenly spaced x-axis ticks for a time series, labelled by date or by hour for short spans."""
-    import datetime as dt
-
     if not ts:
         return [], []
     start, end = float(ts[0]), float(ts[-1])
+    if not (math.isfinite(start) and math.isfinite(end)):
+        return [], []
     single = end <= start
     positions = [start] if single else [start + (end - start) * i / (count - 1) for i in range(count)]
     fmt = "%H:%M" if end - start < 2 * 86400 else "%m-%d" if end - start < 300 * 86400 else "%Y-%m"
-    labels = [dt.datetime.fromtimestamp(p, tz=dt.UTC).strftime(fmt) for p in positions]
+    labels = [format_utc(p, fmt, DASH) for p in positions]
     return positions, labels
 
 

@@ -122,7 +122,13 @@ def test_bad_options_are_one_line_errors(db_path: Path) -> None:
 def test_import_command(db_path: Path, tmp_path: Path) -> None:
     lines = [
         json.dumps(
-            {"id": "a", "question": "A?", "end_date": 1700000000, "winner": 0, "price_history": [[1, 0.5]]}
+            {
+                "id": "a",
+                "question": "A?",
+                "end_date": 1700000000,
+                "winner": 0,
+                "price_history": [[1699990000, 0.5]],
+            }
         ),
         "not json",
         json.dumps({"id": "b", "question": "B?", "end_date": 1700000000, "winner": 2}),

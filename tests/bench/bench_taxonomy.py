@@ -96,7 +96,7 @@ def generated(n: int) -> list[tuple[str, tuple[str, ...], str | None, str | None
 
 def recorded() -> list[tuple[str, tuple[str, ...], str | None, str | None]]:
     out: list[tuple[str, tuple[str, ...], str | None, str | None]] = []
-    for path in sorted(RECORDED.glob("gamma_market*.json")) + sorted(RECORDED.glob("*.jsonl.gz")):
+    for path in sorted(RECORDED.glob("gamma_market*.json*")) + sorted(RECORDED.glob("*.jsonl.gz")):
         for item in read_market_file(path):
             if isinstance(item, FileRecord):
                 m = item.market

@@ -23,6 +23,7 @@ from pmtui.polymarket.client import (
 )
 from pmtui.polymarket.parsing import BadRecord
 from pmtui.store import connect
+from pmtui.store.api_log import ApiCallLog
 
 
 def settings_with(**api: object) -> Settings:
@@ -43,7 +44,7 @@ async def test_keyset_walk_never_sends_offset(fake_polymarket: FakePolymarket, t
     settings = load_settings()
     seen: list[str] = []
     cursors: list[str | None] = []
-    async with PolymarketClient(settings, db_path=tmp_path / "db.sqlite") as client:
+    async with PolymarketClient(settings, call_log=ApiCallLog(tmp_path / "db.sqlite")) as client:
         for closed in (False, True):
             async for page in client.iter_markets(closed=closed):
                 seen += [str(m["id"]) for m in page.items]
@@ -126,7 +127,7 @@ async def test_history_fallbacks(fake_polymarket: FakePolymarket) -> None:
 
 async def test_429_retry_after_is_honoured(fake_polymarket: FakePolymarket, tmp_path: Path) -> None:
     fake_polymarket.set_faults(FaultRule("429", "gamma:/markets/keyset", every=4, retry_after=1))
-    async with PolymarketClient(load_settings(), db_path=tmp_path / "db.sqlite") as client:
+    async with PolymarketClient(load_settings(), call_log=ApiCallLog(tmp_path / "db.sqlite")) as client:
         started = time.monotonic()
         pages = [page async for page in client.iter_markets(closed=False)]
         elapsed = time.monotonic() - started
@@ -156,7 +157,7 @@ async def test_5xx_and_truncated_json_are_retried(fake_polymarket: FakePolymarke
         FaultRule("5xx", "gamma:/markets/keyset", every=2), FaultRule("truncated", "clob:/books", every=2)
     )
     tokens = next(m for m in fake_polymarket.markets() if m.has_book).token_ids
-    async with PolymarketClient(load_settings(), db_path=tmp_path / "db.sqlite") as client:
+    async with PolymarketClient(load_settings(), call_log=ApiCallLog(tmp_path / "db.sqlite")) as client:
         pages = [page async for page in client.iter_markets(closed=False)]
         await client.get_books(tokens)
         books = await client.get_books(tokens)
@@ -188,7 +189,9 @@ async def test_4xx_is_not_retried(fake_polymarket: FakePolymarket) -> None:
 async def test_offline_raises_api_unavailable_and_logs_null_status(
     fake_polymarket: FakePolymarket, tmp_path: Path
 ) -> None:
-    async with PolymarketClient(settings_with(max_retries=1), db_path=tmp_path / "db.sqlite") as client:
+    async with PolymarketClient(
+        settings_with(max_retries=1), call_log=ApiCallLog(tmp_path / "db.sqlite")
+    ) as client:
         fake_polymarket.go_offline("refuse")
         with pytest.raises(ApiUnavailable) as refused:
             await client.get_tags()

@@ -6,7 +6,8 @@ import pytest
 from sqlite_utils import Database
 
 from pmtui.config import ConfigError, Settings
-from pmtui.paper.sizing import MICROS, Caps, size_stake
+from pmtui.money import MICROS
+from pmtui.paper.sizing import Caps, size_stake
 from pmtui.signals.batch import BatchOptions, run_signals
 from pmtui.signals.queue import list_signals
 from tests.signals.helpers import T0, FixedEstimate, FixedEstimates, add_market, add_quote

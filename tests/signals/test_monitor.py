@@ -280,7 +280,11 @@ def test_monitor_once_cli_prints_the_cycle_and_fails_when_a_step_fails(
     assert json.loads(offline.output)["status"] == "error"
 
 
-def test_ctrl_c_stops_the_headless_monitor_cleanly(fake_polymarket: FakePolymarket, db: Database) -> None:
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_stops_the_headless_monitor_cleanly(
+    fake_polymarket: FakePolymarket, db: Database, stop_signal: signal.Signals
+) -> None:
+    # Also when this suite runs as a shell's background job (the child then inherits SIGINT ignored).
     process = subprocess.Popen(
         [sys.executable, "-m", "pmtui", "monitor", "--aggressive", "--json"],
         env=dict(os.environ),
@@ -292,7 +296,7 @@ def test_ctrl_c_stops_the_headless_monitor_cleanly(fake_polymarket: FakePolymark
         assert process.stdout is not None
         first = json.loads(process.stdout.readline())
         assert first["status"] == "ok"
-        process.send_signal(signal.SIGINT)  # while it waits for the next cycle
+        process.send_signal(stop_signal)  # while it waits for the next cycle
         out, err = process.communicate(timeout=30)
     finally:
         if process.poll() is None:

@@ -60,6 +60,21 @@ def test_no_asset_from_ordinary_words(question: str) -> None:
     assert "asset" not in features(question)
 
 
+def test_a_bracketed_abbreviation_is_not_a_ticker() -> None:
+    # Issue 12: "(FDV)" is what the dollars measure, not the asset.
+    got = features("MegaETH market cap (FDV) >$2B one day after launch?", "Crypto/Tokens")
+    assert "asset" not in got
+    assert got["threshold"] == 2e9 and got["direction"] == "above"
+    assert features("Will NVIDIA (NVDA) close above $180 on July 23?")["asset"] == "NVDA"
+
+
+def test_dominance_is_a_share_not_a_price_target() -> None:
+    # Issue 12: "Bitcoin Dominance hit 70%" read as a BTC price target of 70.
+    got = features("Will Bitcoin Dominance hit 70% in 2025?", "Crypto")
+    assert "asset" not in got
+    assert got["unit"] == "%" and got["threshold"] == 70.0
+
+
 # --- thresholds and direction ----------------------------------------------------------------------------
 
 
@@ -165,6 +180,19 @@ def test_percent_threshold() -> None:
         (
             "Will global temperature increase by between 1.20-1.24ºC in January 2025?",  # º, not °
             {"range_low": 1.2, "range_high": 1.24, "direction": "between", "unit": "C"},
+        ),
+        (
+            # Issue 12: read as 1.1–1.1 (the first degree sign only).
+            "Will global temperature increase by between 1.10ºC and 1.14ºC in March 2026?",
+            {"range_low": 1.1, "range_high": 1.14, "direction": "between", "unit": "C"},
+        ),
+        (
+            "Will the highest temperature in Miami be between 74 and 75°F on May 3?",
+            {"range_low": 74.0, "range_high": 75.0, "direction": "between", "unit": "F"},
+        ),
+        (
+            "Will the highest temperature in Paris be between 20°C and 21°C on June 3?",
+            {"range_low": 20.0, "range_high": 21.0, "direction": "between", "unit": "C"},
         ),
         (
             'Will Dell say "Nvidia" 5+ times during earnings call?',

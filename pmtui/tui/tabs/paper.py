@@ -19,6 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import ContentSwitcher, Static
 
+from pmtui.money import MICROS, usd
 from pmtui.paper.forward import BacktestSide, ForwardRow, LiveSide
 from pmtui.paper.models import Position
 from pmtui.paper.portfolio import MarkedPosition, PnlGroup
@@ -35,7 +36,7 @@ from pmtui.tui.widgets.modals import ConfirmModal
 from pmtui.tui.widgets.table import VimTable
 
 WIDE = 110
-MICROS = 1_000_000
+
 
 VIEWS: dict[str, tuple[str, str]] = {
     # view id: (key, title)
@@ -118,18 +119,13 @@ GROUP_COLUMNS = [
 # --- cell text (pure) -------------------------------------------------------------------------------
 
 
-def dollars(micros: int | None) -> str:
-    return fmt.DASH if micros is None else fmt.money_exact(micros / MICROS)
-
-
 def signed_dollars(micros: int | None) -> Text:
     """A P&L in dollars, green up / red down."""
     if micros is None:
         return Text(fmt.DASH, style="dim")
     if micros == 0:
         return Text("$0.00", style="dim")
-    sign, style = ("+", "green") if micros > 0 else ("-", "red")
-    return Text(f"{sign}${abs(micros) / MICROS:,.2f}", style=style)
+    return Text(usd(micros, signed=True), style="green" if micros > 0 else "red")
 
 
 def shares(micros: int) -> str:
@@ -227,7 +223,7 @@ def summary_line(summary: PaperSummary) -> Text:
     """Cash, equity and P&L in one line, with what needs attention."""
     parts: list[Text | str] = [
         Text("Paper book", style="bold"),
-        f" · equity {dollars(summary.equity_micros)} · cash {dollars(summary.cash_micros)}",
+        f" · equity {usd(summary.equity_micros)} · cash {usd(summary.cash_micros)}",
         " · realized ",
         signed_dollars(summary.realized_micros),
         " · unrealized ",
@@ -236,7 +232,7 @@ def summary_line(summary: PaperSummary) -> Text:
     ]
     if not summary.started:
         parts.append(
-            Text(f" · not started: {dollars(summary.deposits_micros)} bankroll on first fill", style="dim")
+            Text(f" · not started: {usd(summary.deposits_micros)} bankroll on first fill", style="dim")
         )
     if summary.awaiting_settlement:
         parts.append(Text(f" · {summary.awaiting_settlement} to settle (pmtui paper settle)", style="yellow"))
@@ -258,7 +254,7 @@ def position_cells(marked: MarkedPosition) -> dict[str, Text]:
         "outcome": fmt.literal(p.outcome),
         "strategy": fmt.literal(p.strategy),
         "shares": Text(shares(p.shares_micros), justify="right"),
-        "cost": Text(dollars(p.cost_micros), justify="right"),
+        "cost": Text(usd(p.cost_micros), justify="right"),
         "mark": mark_text(marked),
         "pnl": fmt.right(signed_dollars(marked.unrealized_micros)),
     }
@@ -272,8 +268,8 @@ def closed_cells(p: Position) -> dict[str, Text]:
         "outcome": fmt.literal(p.outcome),
         "strategy": fmt.literal(p.strategy),
         "result": Text(p.result or fmt.DASH, style=result_style),
-        "cost": Text(dollars(p.cost_micros), justify="right"),
-        "proceeds": Text(dollars(p.proceeds_micros), justify="right"),
+        "cost": Text(usd(p.cost_micros), justify="right"),
+        "proceeds": Text(usd(p.proceeds_micros), justify="right"),
         "pnl": fmt.right(signed_dollars(p.realized_micros)),
         "closed": Text(fmt.utc_date(p.closed_t).removesuffix(" UTC"), style="dim"),
     }
@@ -534,12 +530,12 @@ class PaperTab(TabView):
         p = marked.position
         lines = [
             p.question or p.market_id,
-            f"{p.outcome} · {shares(p.shares_micros)} shares · cost {dollars(p.cost_micros)}",
+            f"{p.outcome} · {shares(p.shares_micros)} shares · cost {usd(p.cost_micros)}",
         ]
         if marked.mark is not None and marked.mark.source == "bid":
             pnl = signed_dollars(marked.unrealized_micros).plain
             lines.append(
-                f"Best bid {fmt.cents(marked.mark.price)}: about {dollars(marked.value_micros)} "
+                f"Best bid {fmt.cents(marked.mark.price)}: about {usd(marked.value_micros)} "
                 f"after the taker fee ({pnl})"
             )
         else:
@@ -572,7 +568,7 @@ class PaperTab(TabView):
             price = fmt.cents(position.mark_price)
             pnl = signed_dollars(position.realized_micros).plain
             self.app.notify(
-                f"Closed #{position.id} at {price}: proceeds {dollars(position.proceeds_micros)}, P&L {pnl}",
+                f"Closed #{position.id} at {price}: proceeds {usd(position.proceeds_micros)}, P&L {pnl}",
                 timeout=5,
                 markup=False,
             )

@@ -18,6 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
+from pmtui.money import usd
 from pmtui.signals import queue as review
 from pmtui.signals.store import SignalRow
 from pmtui.tui import formatting as fmt
@@ -80,7 +81,7 @@ def signal_cells(signal: SignalRow, now: float, *, marked: bool, short: bool = F
         "price": Text(fmt.cents(signal.price), justify="right"),
         "win": win_estimate(signal, short=short),
         "edge": fmt.right(edge_text(signal.edge)),
-        "stake": Text(fmt.money_exact(signal.stake_micros / 1e6), justify="right"),
+        "stake": Text(usd(signal.stake_micros), justify="right"),
         "status": status_text(signal, now, short=True),
     }
 
@@ -157,7 +158,7 @@ def signal_detail(signal: SignalRow, now: float) -> Text:
         line.append(Text(f"unvalidated ({reason}): sized at zero", style="yellow"))
     line.append(" · edge ")
     line.append(edge_text(signal.edge))
-    line.append(f" · Kelly stake {fmt.money_exact(signal.stake_micros / 1e6)}")
+    line.append(f" · Kelly stake {usd(signal.stake_micros)}")
     parts.append(line)
     parts.append(
         Text.assemble(("Why ", "dim"), fmt.literal(signal.strategy), ": ", fmt.literal(signal.rationale))

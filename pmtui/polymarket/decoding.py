@@ -1,0 +1,79 @@
+"""Decoding market JSON fast: msgspec into typed objects holding only the fields pmtui reads.
+
+A real Gamma market is ~5 KB of JSON with ~80 keys, of which the parser reads ~40. `json.loads`
+builds every key and value (~40 us a market); msgspec decoding into a Struct of the fields we read
+skips the rest in C (~10-14 us), and the same dict-shaped record comes out for the parser
+(`pmtui.polymarket.parsing`), so there is one parsing path whatever decoded the bytes.
+
+Every field is `Any`: Gamma sends numbers as strings or numbers, lists as JSON-in-strings or lists,
+and the parser already copes with each. A value that is not JSON at all, a number beyond a double
+(`1e400`), a lone surrogate escape or nesting deeper than msgspec's limit raises `DecodeError`
+with a short reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+# The keys a market record may carry that something reads: Gamma markets (parse_gamma_market,
+# is_placeholder, the collector's demo flag), pmtui's history format (polymarket.files), and the
+# wrappers a file line may use ({"raw": market} from recorders, an event with "markets").
+RECORD_FIELDS: tuple[str, ...] = (
+    # Gamma market
+    "id", "question", "outcomes", "clobTokenIds", "positionIds", "outcomePrices", "events", "closed",
+    "umaResolutionStatus", "feeSchedule", "feesEnabled", "feeType", "volumeNum", "volume",
+    "liquidityNum", "liquidity", "conditionId", "slug", "description", "groupItemTitle", "bestBid",
+    "bestAsk", "lastTradePrice", "oneDayPriceChange", "volume24hr", "startDate", "startDateIso",
+    "endDate", "endDateIso", "closedTime", "createdAt", "active", "acceptingOrders", "enableOrderBook",
+    "negRisk", "negRiskOther", "negRiskMarketID", "orderPriceMinTickSize", "orderMinSize", "tags",
+    "pmtuiGenerated",
+    # pmtui's history format
+    "end_date", "closed_time", "winner", "category", "price_history",
+    # wrappers and events
+    "raw", "markets", "data", "title", "seriesSlug", "series", "enableNegRisk",
+)  # fmt: skip
+
+DecodeError = msgspec.DecodeError
+
+
+MISSING: Any = msgspec.UNSET
+"""The value of `winner` in a decoded record without that key (null there means void)."""
+
+
+def _record_type() -> type[msgspec.Struct]:
+    # Built from RECORD_FIELDS so the list above is the one place naming them. A key the JSON did not
+    # have reads None, as `dict.get` would, except `winner`, where null is a value (void).
+    fields = [(name, Any, MISSING if name == "winner" else None) for name in RECORD_FIELDS]
+    return msgspec.defstruct("Record", fields, gc=False)
+
+
+_Record = _record_type()
+_record_decoder = msgspec.json.Decoder(_Record)
+_any_decoder = msgspec.json.Decoder()
+
+
+def decode_record(data: bytes | str) -> Any:
+    """One JSON value: an object comes back as a dict of every key in RECORD_FIELDS (None where the
+    JSON had none, `winner` MISSING), other keys dropped; anything else (an array, a string...) as
+    decoded. Read it with `.get()`, never `in`. Raises DecodeError."""
+    try:
+        record = _record_decoder.decode(data)
+    except msgspec.ValidationError as exc:
+        if "Expected `object`" not in str(exc):
+            raise DecodeError(str(exc)) from None
+        return _any_decoder.decode(data)  # valid JSON, just not an object
+    except RecursionError:
+        raise DecodeError("nested too deeply") from None
+    return msgspec.structs.asdict(record)
+
+
+def decode_any(data: bytes | str) -> Any:
+    """Any JSON document, as plain Python values. Raises DecodeError."""
+    try:
+        return _any_decoder.decode(data)
+    except msgspec.ValidationError as exc:
+        raise DecodeError(str(exc)) from None
+    except RecursionError:
+        raise DecodeError("nested too deeply") from None
