@@ -7,44 +7,41 @@ call the core for decisions; background jobs run the very same core code as the 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
-from typing import ClassVar
+from pathlib import Path
+from typing import ClassVar, cast
 
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widget import Widget
+from textual.timer import Timer
 from textual.widgets import Footer, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from pmtui.paths import STYLES_DIR
-from pmtui.store import connect
 from pmtui.tui import formatting as fmt
 from pmtui.tui.context import TuiContext
 from pmtui.tui.help import HelpScreen, Section, binding_rows, bindings_of
 from pmtui.tui.jobs import COLLECTOR, MONITOR, BackgroundJobs
 from pmtui.tui.messages import (
     CatalogProgressed,
+    FirstPageShown,
     JobFinished,
     JobsStarted,
     StoreChanged,
     StoreReady,
     StoreStatusRead,
 )
-from pmtui.tui.queries import open_store
+from pmtui.tui.queries import open_reader
 from pmtui.tui.queries.changes import API_CALLS
 from pmtui.tui.queries.status import ApiUse, StoreStatus, read_api_use, read_status
-from pmtui.tui.tabs.backtests import BacktestsTab
 from pmtui.tui.tabs.base import TabView
-from pmtui.tui.tabs.clusters import ClustersTab
-from pmtui.tui.tabs.markets import MarketsTab
-from pmtui.tui.tabs.paper import PaperTab
-from pmtui.tui.tabs.signals import SignalsTab
 from pmtui.tui.watch import StoreWatcher
 from pmtui.tui.widgets.status import CatalogProgress, JobState, OfflineBanner, StatusBar
 
@@ -58,16 +55,34 @@ class TabSpec:
     id: str
     title: str
     key: str
-    widget: type[TabView]
+    module: str
+    name: str
+    """The tab's class, imported when the tab is first shown (or its keys are listed): the first
+    screen imports and builds the Markets tab alone."""
+
+    @property
+    def widget(self) -> type[TabView]:
+        return cast(type[TabView], getattr(importlib.import_module(self.module), self.name))
+
+    @property
+    def widget_id(self) -> str:
+        return f"{self.id}-tab"
 
 
 TABS = [
-    TabSpec("markets", "Markets", "1", MarketsTab),
-    TabSpec("clusters", "Clusters", "2", ClustersTab),
-    TabSpec("signals", "Signals", "3", SignalsTab),
-    TabSpec("backtests", "Backtests", "4", BacktestsTab),
-    TabSpec("paper", "Paper", "5", PaperTab),
+    TabSpec("markets", "Markets", "1", "pmtui.tui.tabs.markets", "MarketsTab"),
+    TabSpec("clusters", "Clusters", "2", "pmtui.tui.tabs.clusters", "ClustersTab"),
+    TabSpec("signals", "Signals", "3", "pmtui.tui.tabs.signals", "SignalsTab"),
+    TabSpec("backtests", "Backtests", "4", "pmtui.tui.tabs.backtests", "BacktestsTab"),
+    TabSpec("paper", "Paper", "5", "pmtui.tui.tabs.paper", "PaperTab"),
 ]
+FIRST_TAB = TABS[0]
+
+
+class MainScreen(Screen[None]):
+    AUTO_FOCUS = "#markets-table"
+    """Focus the table from the first frame (not the tab bar first, then the table: a second
+    restyle of the footer's keys on the first screen). Dialogs keep the app's default."""
 
 
 class PmtuiApp(App[None]):
@@ -110,35 +125,66 @@ class PmtuiApp(App[None]):
         )
         """Notices writes to the store (any process) and posts `StoreChanged`."""
         self._dark_theme = ctx.settings.ui.theme
+        self.store_ready = False
+        """The store is migrated: tabs built from now on start reading at once."""
+        self._migrating = False
+        self._migrate_timer: Timer | None = None
 
     # --- layout -----------------------------------------------------------------------------------
 
+    def get_default_screen(self) -> Screen[None]:
+        return MainScreen(id="_default")
+
     def compose(self) -> ComposeResult:
         yield OfflineBanner(id="offline-banner")
-        with TabbedContent(id="tabs"):
+        with TabbedContent(id="tabs", initial=FIRST_TAB.id):
             for tab in TABS:
                 with TabPane(f"{tab.key} {tab.title}", id=tab.id):
-                    yield tab.widget(self.ctx, id=f"{tab.id}-tab")
+                    # Only the first tab is built now; the others when first shown (`_build_tab`).
+                    if tab is FIRST_TAB:
+                        yield tab.widget(self.ctx, id=tab.widget_id)
         yield StatusBar(id="status-bar")
         yield Footer()
 
     def on_mount(self) -> None:
         self.theme = self.ctx.settings.ui.theme
         self.query_one(OfflineBanner).hide()
+        if Path(self.ctx.store_path).exists():
+            # An existing store: the Markets tab reads its first page at once (its query needs
+            # nothing newer than the first schema), and the migrations check runs once that page
+            # is drawn (or a second later at most), so the first screen does not wait for it.
+            self.query_one(f"#{FIRST_TAB.widget_id}", TabView).start()
+            self._migrate_timer = self.set_timer(1.0, self._migrate)
+        else:
+            self._migrate()
+
+    def _migrate(self) -> None:
+        if self._migrating:
+            return
+        self._migrating = True
+        if self._migrate_timer is not None:
+            self._migrate_timer.stop()
         self.run_worker(
             self._open_store, thread=True, group="store", exit_on_error=False, description="Opening the store"
         )
 
     def _open_store(self) -> None:
         # Migrations run once, here, off the UI thread; every later connection skips them.
+        from pmtui.store import connect  # sqlite-utils: not imported before the first screen
+
         db = connect(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout)
         db.conn.close()
         self.post_message(StoreReady())
 
+    @on(FirstPageShown)
+    def _first_page_shown(self) -> None:
+        self.call_after_refresh(self._migrate)
+
     @on(StoreReady)
     def _store_ready(self) -> None:
-        for tab in TABS:
-            self.query_one(f"#{tab.id}-tab", TabView).start()
+        self.store_ready = True
+        for view in self.built_tabs():
+            view.start()
         self._focus_tab(self.query_one(TabbedContent).active)
         self._start_jobs()
         self.watcher.start()
@@ -147,20 +193,38 @@ class PmtuiApp(App[None]):
 
     @on(StoreChanged)
     def _store_changed(self, message: StoreChanged) -> None:
-        for tab in TABS:
-            self.query_one(f"#{tab.id}-tab", TabView).store_changed(message.topics)
+        for view in self.built_tabs():  # a tab not built yet reads everything when it is
+            view.store_changed(message.topics)
         if message.topics & {"jobs", "markets", "quotes", API_CALLS}:
             self.refresh_status()  # a job started or ended, prices moved, a call failed or got through
 
     # --- tabs -------------------------------------------------------------------------------------
 
-    def action_show_tab(self, tab_id: str) -> None:
+    def built_tabs(self) -> list[TabView]:
+        return list(self.query(TabView))
+
+    async def tab_view(self, tab_id: str) -> TabView:
+        """The tab's widget, built (and started, once the store is ready) if it was not yet."""
+        spec = next(tab for tab in TABS if tab.id == tab_id)
+        pane = self.query_one(f"#{tab_id}", TabPane)
+        views = list(pane.query(TabView))
+        if views:
+            return views[0]
+        view = spec.widget(self.ctx, id=spec.widget_id)
+        await pane.mount(view)
+        if self.store_ready:
+            view.start()
+        return view
+
+    async def action_show_tab(self, tab_id: str) -> None:
         self.query_one(TabbedContent).active = tab_id
+        await self.tab_view(tab_id)
         self._focus_tab(tab_id)
 
     @on(TabbedContent.TabActivated)
-    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+    async def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id:
+            await self.tab_view(event.pane.id)
             self._focus_tab(event.pane.id)
 
     def _focus_tab(self, tab_id: str) -> None:
@@ -274,7 +338,7 @@ class PmtuiApp(App[None]):
         )
 
     def _read_status(self) -> None:
-        with open_store(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
+        with open_reader(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
             status = read_status(db, self.ctx.now())
         try:
             api = read_api_use(self.ctx.settings.limits)
@@ -378,16 +442,20 @@ class PmtuiApp(App[None]):
                 f"Show the {tab.title} tab (key {tab.key})",
                 partial(self.action_show_tab, tab.id),
             )
-            widget = self.query_one(f"#{tab.id}-tab")
             for binding in bindings_of(tab.widget.BINDINGS):
                 yield SystemCommand(
                     f"{tab.title}: {binding.description}",
                     f"key {binding_rows([binding])[0][0]}",
-                    partial(self._run_tab_action, tab.id, widget, binding.action),
+                    partial(self._run_tab_action, tab.id, binding.action),
                 )
         yield SystemCommand("Help: keys", "Show every key (?)", self.action_help)
         yield SystemCommand("Toggle light/dark theme", "Switch theme (t)", self.action_toggle_theme)
 
-    def _run_tab_action(self, tab_id: str, widget: Widget, action: str) -> None:
-        self.action_show_tab(tab_id)
-        self.call_later(widget.run_action, action)
+    def _run_tab_action(self, tab_id: str, action: str) -> None:
+        """A tab's action from the palette: show the tab (built if need be), then run it there."""
+        self.call_later(self._show_and_run, tab_id, action)
+
+    async def _show_and_run(self, tab_id: str, action: str) -> None:
+        await self.action_show_tab(tab_id)
+        widget = await self.tab_view(tab_id)
+        await widget.run_action(action)

@@ -6,16 +6,20 @@ Widgets are only ever touched by the handlers of these messages, on the UI threa
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from pmtui.paper.summary import PaperSummary
-from pmtui.signals.store import SignalRow
-from pmtui.taxonomy.ladder import Flag
-from pmtui.tui.queries.clusters import CategoryCount, ClusterMarket, ClusterPage
-from pmtui.tui.queries.markets import MarketDetail, MarketPage, MarketRow
-from pmtui.tui.queries.paper import CloseOutcome
-from pmtui.tui.queries.status import ApiUse, StoreStatus
+if TYPE_CHECKING:
+    # For annotations only: the paper book, the signals queue and the taxonomy are imported by the
+    # tabs that use them, when first shown, not on the first screen's path.
+    from pmtui.paper.summary import PaperSummary
+    from pmtui.signals.store import SignalRow
+    from pmtui.taxonomy.ladder import Flag
+    from pmtui.tui.queries.clusters import CategoryCount, ClusterMarket, ClusterPage
+    from pmtui.tui.queries.markets import MarketDetail, MarketPage, MarketRow
+    from pmtui.tui.queries.paper import CloseOutcome
+    from pmtui.tui.queries.status import ApiUse, StoreStatus
 
 
 @dataclass
@@ -24,10 +28,16 @@ class StoreReady(Message):
 
 
 @dataclass
+class FirstPageShown(Message):
+    """The Markets tab drew its first page: the app starts what can wait (jobs, status, watcher)."""
+
+
+@dataclass
 class MarketsPageLoaded(Message):
     seq: int
     """Request number: a page older than the latest request is dropped (the user typed on)."""
-    page: MarketPage
+    page: MarketPage | None
+    """None: the store has no tables yet (read while it was being created)."""
 
 
 @dataclass

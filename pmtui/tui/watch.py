@@ -19,7 +19,7 @@ from pathlib import Path
 from textual.message import Message
 
 from pmtui.tui.messages import StoreChanged
-from pmtui.tui.queries import open_store
+from pmtui.tui.queries import open_reader
 from pmtui.tui.queries.changes import changed_topics, read_versions
 
 log = logging.getLogger("pmtui.tui.watch")
@@ -49,7 +49,7 @@ class StoreWatcher:
 
     def _run(self) -> None:
         try:
-            with open_store(self.path, busy_timeout=self.busy_timeout) as db:
+            with open_reader(self.path, busy_timeout=self.busy_timeout) as db:
                 seen = -1
                 versions = read_versions(db)
                 while not self._stop.wait(self.interval):

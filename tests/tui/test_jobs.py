@@ -66,6 +66,8 @@ async def test_dead_api_shows_the_offline_banner_and_keeps_stored_data(store: Pa
         await settle(pilot)
         banner = app.query_one(OfflineBanner)
         await wait_until(pilot, lambda: banner.display)
+        # The banner shows from the first failed call; the job itself fails once its retries end.
+        await wait_until(pilot, lambda: "catalog" in app.jobs and app.jobs["catalog"].state == "failed")
         text = rendered_text(banner)
         assert "OFFLINE" in text and "Polymarket API unreachable since" in text
         assert "connection failed" in text
@@ -100,7 +102,7 @@ async def test_the_monitor_alone_also_raises_the_offline_banner(store: Path, tmp
         await settle(pilot)
         assert list(app.background.threads) == ["monitor"]
         await wait_until(pilot, lambda: app.query_one(OfflineBanner).display)
-        assert app.jobs["monitor"].state == "failed"
+        await wait_until(pilot, lambda: app.jobs["monitor"].state == "failed")
         await pilot.press("q")
         await pilot.pause()
     assert app.return_code == 0

@@ -213,7 +213,7 @@ async def test_detail_pane_shows_history_and_cluster(make_app: AppFactory) -> No
         await settle(pilot)
         facts = rendered_text(app.query_one("#detail-facts"))
         assert "crypto-btc-reach-2026-03-31 (3 markets)" in facts
-        chart = rendered_text(app.query_one("#detail-chart"))
+        chart = rendered_text(app.query_one("#detail-chart").children[0])  # the plot, once drawn
         assert "no price history" not in chart
         assert "01-15" in chart
         await pilot.press("z")

@@ -4,13 +4,13 @@ once a second, instead of re-reading tables to find out."""
 
 from __future__ import annotations
 
-from sqlite_utils import Database
+from pmtui.tui.queries import Reader
 
 API_CALLS = "api"
 """The pseudo-topic of new API call records (the status bar's connectivity and API use)."""
 
 
-def read_versions(db: Database) -> dict[str, int]:
+def read_versions(db: Reader) -> dict[str, int]:
     """Topic → version: markets, quotes, signals, paper, backtests, jobs, and `API_CALLS`."""
     versions = {
         str(topic): int(version) for topic, version in db.execute("SELECT topic, version FROM store_versions")

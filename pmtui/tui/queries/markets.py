@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlite_utils import Database
+from pmtui.tui.queries import Reader
 
 SORT_COLUMNS: dict[str, tuple[str, str, bool]] = {
     # key: (label, SQL expression, descending by default). Expressions are ours, never user text.
@@ -121,7 +121,7 @@ def _where(flt: MarketFilter) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def load_page(db: Database, flt: MarketFilter) -> MarketPage:
+def load_page(db: Reader, flt: MarketFilter) -> MarketPage:
     expr = SORT_COLUMNS.get(flt.sort, SORT_COLUMNS["volume_24h"])[1]
     where, params = _where(flt)
     # Unknown values (NULL) go last either way. SQLite sorts NULL lowest, so a descending order puts
@@ -137,7 +137,7 @@ def load_page(db: Database, flt: MarketFilter) -> MarketPage:
     return MarketPage(rows=rows, total=total, filter=flt)
 
 
-def refresh_rows(db: Database, ids: list[str]) -> list[MarketRow]:
+def refresh_rows(db: Reader, ids: list[str]) -> list[MarketRow]:
     """The current values of the given markets (those on screen), in no particular order."""
     if not ids:
         return []
@@ -145,7 +145,7 @@ def refresh_rows(db: Database, ids: list[str]) -> list[MarketRow]:
     return [MarketRow.from_sql(r) for r in db.execute(sql, [json.dumps(ids)]).fetchall()]
 
 
-def category_counts(db: Database, *, include_closed: bool = False) -> list[tuple[str, int]]:
+def category_counts(db: Reader, *, include_closed: bool = False) -> list[tuple[str, int]]:
     """(category, markets) for each top-level category and each sub-category, sorted by name.
 
     A top-level entry counts its own markets and all of its subs'.
@@ -213,7 +213,7 @@ def price_token(market_id: str, token_ids: list[Any]) -> str:
     return str(token_ids[0]) if token_ids else f"pmtui:{market_id}:0"
 
 
-def market_detail(db: Database, market_id: str, *, max_points: int = 600) -> MarketDetail | None:
+def market_detail(db: Reader, market_id: str, *, max_points: int = 600) -> MarketDetail | None:
     row = db.execute(
         "SELECT id, question, category, cluster_id, event_title, slug, outcomes_json, token_ids_json, "
         "prices_json, yes_price, best_bid, best_ask, volume, volume_24h, liquidity, end_date, closed, resolution, "
@@ -277,7 +277,7 @@ def market_detail(db: Database, market_id: str, *, max_points: int = 600) -> Mar
     )
 
 
-def price_history(db: Database, token_id: str, *, max_points: int = 600) -> list[tuple[int, float]]:
+def price_history(db: Reader, token_id: str, *, max_points: int = 600) -> list[tuple[int, float]]:
     """A token's price points, oldest first, evenly thinned to `max_points` (the last point kept)."""
     points = [
         (int(t), float(p))

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlite_utils import Database
-
 from pmtui.config import LimitSettings
-from pmtui.polymarket.limiter import RateLimiter
+from pmtui.tui.queries import Reader
 
 API_GROUPS = ("gamma", "clob", "data")
 """The API-wide limit groups: every call counts against exactly one of them."""
@@ -55,7 +53,7 @@ CALLS_LOOKED_AT = 200
 """Latest API calls read to judge connectivity (a streak of failures longer than this looks further)."""
 
 
-def latest_job_runs(db: Database) -> dict[str, JobRun]:
+def latest_job_runs(db: Reader) -> dict[str, JobRun]:
     """The latest run of each job, read through the (job, started) index: one probe per job name
     (walked with a recursive query, the index's "skip scan"), never the whole table."""
     rows = db.execute(
@@ -76,7 +74,7 @@ def failed(status: int | None) -> bool:
     return status is None or status >= 500
 
 
-def read_connectivity(db: Database, now: float) -> Connectivity:
+def read_connectivity(db: Reader, now: float) -> Connectivity:
     """Offline from the first failed call of any job: the latest calls, newest first, through the
     index on time. Calls older than `RECENT` say nothing about now."""
     rows = db.execute(
@@ -102,7 +100,7 @@ def read_connectivity(db: Database, now: float) -> Connectivity:
     return Connectivity(offline_since=float(since), reason=rows[0][2])
 
 
-def read_status(db: Database, now: float) -> StoreStatus:
+def read_status(db: Reader, now: float) -> StoreStatus:
     """Everything the status bar shows, through indexes and the `store_versions` counters: no query
     here reads a whole table, so it costs the same with 2,000 markets or 500,000."""
     newest = db.execute(
@@ -122,7 +120,7 @@ def read_status(db: Database, now: float) -> StoreStatus:
     )
 
 
-def _errors_since(db: Database, since: float) -> int:
+def _errors_since(db: Reader, since: float) -> int:
     """Rejected records and hook failures (errors table) plus failed job runs since `since` (indexed)."""
     errors = db.execute("SELECT count(*) FROM errors WHERE t >= ?", [int(since)]).fetchone()[0]
     return int(errors) + int(
@@ -149,6 +147,8 @@ class ApiUse:
 
 def read_api_use(limits: LimitSettings) -> ApiUse:
     """What the shared rate limiter has counted in its window (reads its SQLite file; thread only)."""
+    from pmtui.polymarket.limiter import RateLimiter  # not needed before the first status read
+
     limiter = RateLimiter(limits)
     try:
         usage = limiter.usage()

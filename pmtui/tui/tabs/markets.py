@@ -9,6 +9,7 @@ the cells that differ with `update_cell` on the market id, so neither the cursor
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -26,8 +27,14 @@ from textual.worker import Worker, WorkerState
 from pmtui.tui import formatting as fmt
 from pmtui.tui.context import TuiContext
 from pmtui.tui.elide import badged, fit_column
-from pmtui.tui.messages import MarketDetailLoaded, MarketRowsRefreshed, MarketsPageLoaded, WatchChanged
-from pmtui.tui.queries import open_store
+from pmtui.tui.messages import (
+    FirstPageShown,
+    MarketDetailLoaded,
+    MarketRowsRefreshed,
+    MarketsPageLoaded,
+    WatchChanged,
+)
+from pmtui.tui.queries import open_reader, open_store
 from pmtui.tui.queries.markets import (
     SORT_COLUMNS,
     SORT_ORDER,
@@ -227,6 +234,7 @@ class MarketsTab(TabView):
         self._detail_timer: Timer | None = None
         self._detail_id: str | None = None
         self._started = False
+        self._first_shown = False
 
     # --- layout -----------------------------------------------------------------------------------
 
@@ -242,8 +250,12 @@ class MarketsTab(TabView):
         return self.query_one("#markets-table", VimTable)
 
     def start(self) -> None:
-        """Called once the store is ready: first page, then periodic refresh of visible rows."""
+        """First page, then periodic refresh of visible rows. Called at once for an existing store
+        (the app migrates it after the first page) and again when the store is ready: a first
+        read that found no table yet (a store being created) is made again then."""
         if self._started:
+            if self._page is None and not self._in_flight:
+                self._request_page()
             return
         self._started = True
         self._request_page()
@@ -285,9 +297,19 @@ class MarketsTab(TabView):
         )
 
     def _load_page(self, seq: int, flt: MarketFilter) -> None:
-        with open_store(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
-            page = load_page(db, flt)
+        try:
+            with open_reader(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
+                page = load_page(db, flt)
+        except sqlite3.OperationalError as exc:
+            if self.app_store_ready() or "no such table" not in str(exc):
+                raise
+            # Read before the store's first migration (it was being created): read again when ready.
+            self.post_message(MarketsPageLoaded(seq, None))
+            return
         self.post_message(MarketsPageLoaded(seq, page))
+
+    def app_store_ready(self) -> bool:
+        return bool(getattr(self.app, "store_ready", True))
 
     @on(MarketsPageLoaded)
     def _page_loaded(self, message: MarketsPageLoaded) -> None:
@@ -296,6 +318,8 @@ class MarketsTab(TabView):
         if message.seq != self._seq:
             self._start_query()  # the user typed on: query what the box says now
             return
+        if message.page is None:
+            return  # no store yet: `start()` reads again once it is ready
         self._layout_changed()
         self._render_page(message.page)
 
@@ -346,6 +370,9 @@ class MarketsTab(TabView):
         # Debounced, not immediate: while the user types, pages follow each other quickly and the
         # chart should redraw once, for the page they stop on.
         self._schedule_detail()
+        if not self._first_shown:
+            self._first_shown = True
+            self.post_message(FirstPageShown())
 
     def _shown_cells(self, page: MarketPage, keys: list[str]) -> dict[str, dict[str, Text]]:
         """The cells of each row as the table shows them (question fitted, category cut), in column order."""
@@ -393,8 +420,9 @@ class MarketsTab(TabView):
     # --- live refresh (cells in place) ------------------------------------------------------------
 
     def refresh_visible(self) -> None:
-        """Re-read the rows on screen; changed cells are updated in place (cursor and scroll stay)."""
-        if not self._rows:
+        """Re-read the rows on screen; changed cells are updated in place (cursor and scroll stay).
+        Nothing while the tab is hidden (a store change marks it stale instead)."""
+        if not self._rows or not self.shown:
             return
         ids = list(self._rows)
         self.run_in_thread(
@@ -405,7 +433,7 @@ class MarketsTab(TabView):
         )
 
     def _refresh_rows(self, ids: list[str]) -> None:
-        with open_store(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
+        with open_reader(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
             rows = refresh_rows(db, ids)
         self.post_message(MarketRowsRefreshed(rows))
 
@@ -462,7 +490,7 @@ class MarketsTab(TabView):
         )
 
     def _read_detail(self, market_id: str) -> None:
-        with open_store(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
+        with open_reader(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
             detail = market_detail(db, market_id)
         self.post_message(MarketDetailLoaded(market_id, detail))
 
@@ -548,7 +576,7 @@ class MarketsTab(TabView):
         )
 
     def _read_categories(self) -> None:
-        with open_store(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
+        with open_reader(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
             counts = category_counts(db, include_closed=self.filter.include_closed)
         self.app.call_from_thread(self._show_category_picker, counts)
 
