@@ -128,6 +128,8 @@ class PmtuiApp(App[None]):
         self.store_ready = False
         """The store is migrated: tabs built from now on start reading at once."""
         self._migrating = False
+        self._building: dict[str, asyncio.Future[TabView]] = {}
+        """Tabs being built (`tab_view`), so two callers never build one twice."""
         self._migrate_timer: Timer | None = None
 
     # --- layout -----------------------------------------------------------------------------------
@@ -204,28 +206,44 @@ class PmtuiApp(App[None]):
         return list(self.query(TabView))
 
     async def tab_view(self, tab_id: str) -> TabView:
-        """The tab's widget, built (and started, once the store is ready) if it was not yet."""
-        spec = next(tab for tab in TABS if tab.id == tab_id)
+        """The tab's widget, built (and started, once the store is ready) if it was not yet. Callers
+        arriving while it is being built wait for that one build."""
         pane = self.query_one(f"#{tab_id}", TabPane)
         views = list(pane.query(TabView))
         if views:
             return views[0]
+        building = self._building.get(tab_id)
+        if building is None:
+            building = self._building[tab_id] = asyncio.ensure_future(self._build_tab(pane, tab_id))
+        return await building
+
+    async def _build_tab(self, pane: TabPane, tab_id: str) -> TabView:
+        spec = next(tab for tab in TABS if tab.id == tab_id)
         view = spec.widget(self.ctx, id=spec.widget_id)
         await pane.mount(view)
         if self.store_ready:
             view.start()
         return view
 
-    async def action_show_tab(self, tab_id: str) -> None:
-        self.query_one(TabbedContent).active = tab_id
-        await self.tab_view(tab_id)
-        self._focus_tab(tab_id)
+    def action_show_tab(self, tab_id: str) -> None:
+        tabs = self.query_one(TabbedContent)
+        if tabs.active != tab_id:
+            tabs.active = tab_id  # `_tab_activated` builds and focuses it
+        else:
+            self._focus_tab(tab_id)
 
     @on(TabbedContent.TabActivated)
     async def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        if event.pane.id:
-            await self.tab_view(event.pane.id)
-            self._focus_tab(event.pane.id)
+        tab_id = event.pane.id
+        if not tab_id:
+            return
+        if not event.pane.query(TabView):
+            # Nothing to focus in the new tab until it is built: the focus must not stay in the
+            # hidden one, or focusing it again would switch back to that tab.
+            self.screen.set_focus(None)
+        await self.tab_view(tab_id)
+        if self.query_one(TabbedContent).active == tab_id:  # still the one shown
+            self._focus_tab(tab_id)
 
     def _focus_tab(self, tab_id: str) -> None:
         pane = self.query_one(f"#{tab_id}", TabPane)
@@ -456,6 +474,6 @@ class PmtuiApp(App[None]):
         self.call_later(self._show_and_run, tab_id, action)
 
     async def _show_and_run(self, tab_id: str, action: str) -> None:
-        await self.action_show_tab(tab_id)
+        self.action_show_tab(tab_id)
         widget = await self.tab_view(tab_id)
         await widget.run_action(action)

@@ -67,3 +67,18 @@ async def test_a_hidden_tab_does_no_work_until_shown(make_app: AppFactory, store
         await pilot.press("3")
         await pilot.pause(0.2)
         assert reads  # shown: it reads at once
+
+
+async def test_every_tab_key_from_every_tab(make_app: AppFactory) -> None:
+    """Keys move between tabs whatever was built before (switching away from a tab that focuses
+    its table when shown used to bounce back to it)."""
+    app = make_app()
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        for key, tab in [("4", "backtests"), ("5", "paper"), ("4", "backtests"), ("2", "clusters"), ("3", "signals"),
+                         ("5", "paper"), ("1", "markets"), ("4", "backtests")]:  # fmt: skip
+            await pilot.press(key)
+            await settle(pilot)
+            assert app.query_one("#tabs").active == tab  # type: ignore[attr-defined]
+            focused = app.focused
+            assert focused is not None and app.query_one(f"#{tab}") in focused.ancestors, (tab, focused)
