@@ -129,11 +129,14 @@ def _print_report(document: dict[str, Any]) -> None:
             f"{changes['expired']} expired"
         )
     )
-    table = _table("#", "queue", "strategy", "buy", "price", "win est", "edge", "stake $", "market / why")
+    table = _table(
+        "#", "queue", "strategy", "buy", "price ¢", "win est %", "edge ¢", "stake $", "market / why"
+    )
     for item in document["review_queue"]:
         estimate = item["estimate"]
         win = (
-            f"{item['est_win_prob']:.3f} (n={estimate['n']}, {estimate['ci_low']:.2f}–{estimate['ci_high']:.2f})"
+            f"{_pct(item['est_win_prob'])} (n={estimate['n']}, "
+            f"{_pct(estimate['ci_low'])}–{_pct(estimate['ci_high'])})"
             if item["validated"]
             else "unvalidated"
         )
@@ -143,9 +146,9 @@ def _print_report(document: dict[str, Any]) -> None:
             Text(item["queue"]),
             Text(item["strategy"]),
             Text(item["outcome"]),
-            Text(f"{item['price']:.3f} {item['price_source']}"),
+            Text(f"{_cents(item['price'])} {item['price_source']}"),
             Text(win),
-            Text("-" if item["edge"] is None else f"{item['edge']:+.3f}"),
+            Text("-" if item["edge"] is None else _cents(item["edge"], signed=True)),
             Text(f"{item['stake_usd']:.2f}"),
             Text(item["question"]) + Text("\n") + Text(item["rationale"], style="dim"),
         )
@@ -221,7 +224,9 @@ def queue_list(app: AppContext, status: str | None, strategy: str | None, as_jso
         return
     from rich.text import Text
 
-    table = _table("id", "status", "strategy", "buy", "price", "win est", "edge", "stake $", "market / why")
+    table = _table(
+        "id", "status", "strategy", "buy", "price ¢", "win est %", "edge ¢", "stake $", "market / why"
+    )
     for s in rows:
         status = s.status if s.status == "pending" else f"{s.status}\n{s.status_reason or ''}"
         table.add_row(
@@ -229,9 +234,9 @@ def queue_list(app: AppContext, status: str | None, strategy: str | None, as_jso
             Text(status),
             Text(s.strategy),
             Text(s.outcome),
-            Text(f"{s.price:.3f}"),
-            Text(f"{s.est_win_prob:.3f}" if s.est_win_prob is not None else "unvalidated"),
-            Text("-" if s.edge is None else f"{s.edge:+.3f}"),
+            Text(_cents(s.price)),
+            Text(_pct(s.est_win_prob) if s.est_win_prob is not None else "unvalidated"),
+            Text("-" if s.edge is None else _cents(s.edge, signed=True)),
             Text(f"{s.stake_micros / 1e6:.2f}"),
             Text(s.question) + Text("\n") + Text(s.rationale, style="dim"),
         )
@@ -283,5 +288,16 @@ def _decide_command(action: str) -> click.Command:
 
 queue.add_command(_decide_command("approve"))
 queue.add_command(_decide_command("reject"))
+
+
+def _cents(price: float, *, signed: bool = False) -> str:
+    """A price (or a price difference) per share in cents, as the app and the rationales show it;
+    the table headings say so. `--json` keeps prices in dollars (0-1)."""
+    return f"{price * 100:+.1f}" if signed else f"{price * 100:.1f}"
+
+
+def _pct(probability: float) -> str:
+    return f"{probability * 100:.1f}"
+
 
 COMMANDS = [signals, queue]

@@ -151,7 +151,7 @@ class PmtuiApp(App[None]):
     def on_mount(self) -> None:
         self.theme = self.ctx.settings.ui.theme
         self.query_one(OfflineBanner).hide()
-        if Path(self.ctx.store_path).exists():
+        if Path(self.ctx.store_path).is_file():
             # An existing store: the Markets tab reads its first page at once (its query needs
             # nothing newer than the first schema), and the migrations check runs once that page
             # is drawn (or a second later at most), so the first screen does not wait for it.

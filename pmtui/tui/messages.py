@@ -29,7 +29,8 @@ class StoreReady(Message):
 
 @dataclass
 class FirstPageShown(Message):
-    """The Markets tab drew its first page: the app starts what can wait (jobs, status, watcher)."""
+    """The Markets tab drew its first page (or found none to read yet): the app opens and migrates
+    the store now, then starts what can wait (jobs, status, watcher)."""
 
 
 @dataclass

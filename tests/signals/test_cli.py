@@ -125,7 +125,7 @@ def test_dry_run_json_is_byte_identical_and_shaped(filled: Path) -> None:
     btc = next(q for q in queue if q["market_id"] == "btc")
     assert (btc["outcome"], btc["price"], btc["price_source"]) == ("No", 0.19, "book_ask")
     assert btc["fee"] == round(0.07 * 0.19 * 0.81, 5)
-    assert btc["rationale"] == "price target BTC 60,000: YES 0.825 is above 0.70: fade it, buy NO"
+    assert btc["rationale"] == "price target BTC 60,000: YES 82.5¢ is above 70¢: fade it, buy NO"
     assert doc["queue_changes"] == {"new": 7, "updated": 0, "unchanged": 0, "expired": 0}
     assert doc["next_batch_plan"]["stop_reason"] == "all_markets_evaluated"
     assert doc["next_batch_plan"]["markets_evaluated"] == 7

@@ -7,6 +7,7 @@ user's words quoted as FTS5 strings and bound as a parameter, so no input can ch
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass, field
@@ -213,6 +214,36 @@ def price_token(market_id: str, token_ids: list[Any]) -> str:
     return str(token_ids[0]) if token_ids else f"pmtui:{market_id}:0"
 
 
+def outcome_prices(yes_price: float | None, stored: list[Any], count: int) -> list[float | None]:
+    """One price source for the whole Price column: the table's YES price (`markets.yes_price`), and
+    for a two-outcome market its complement for the other side; Gamma's outcome prices (a different
+    source, refreshed at other times: `NO 100.0¢` above NO's own ask) only when there is no YES
+    price, or for markets of more than two outcomes."""
+    if count == 2 and yes_price is not None:
+        return [yes_price, round(1 - yes_price, 6)]
+    return [
+        float(stored[i]) if i < len(stored) and isinstance(stored[i], int | float) else None
+        for i in range(count)
+    ]
+
+
+def mirrored_books(outcomes: list[OutcomeQuote]) -> list[OutcomeQuote]:
+    """Fill a side's missing bid/ask from the other's: the two books of a binary market mirror each
+    other (buying NO at p is selling YES at 1 − p), so NO's bid is 1 − YES's ask and its ask 1 − YES's
+    bid. A side's own quote, when stored, is kept."""
+    first, second = outcomes
+
+    def flip(value: float | None) -> float | None:
+        return None if value is None else round(1 - value, 6)
+
+    def filled(own: OutcomeQuote, other: OutcomeQuote) -> OutcomeQuote:
+        bid = own.best_bid if own.best_bid is not None else flip(other.best_ask)
+        ask = own.best_ask if own.best_ask is not None else flip(other.best_bid)
+        return dataclasses.replace(own, best_bid=bid, best_ask=ask)
+
+    return [filled(first, second), filled(second, first)]
+
+
 def market_detail(db: Reader, market_id: str, *, max_points: int = 600) -> MarketDetail | None:
     row = db.execute(
         "SELECT id, question, category, cluster_id, event_title, slug, outcomes_json, token_ids_json, "
@@ -234,16 +265,21 @@ def market_detail(db: Reader, market_id: str, *, max_points: int = 600) -> Marke
             "SELECT token_id, best_bid, best_ask FROM quotes WHERE market_id = ?", [mid]
         ).fetchall()
     }
-    outcomes: list[OutcomeQuote] = []
-    for index, name in enumerate(names):
-        price = prices[index] if index < len(prices) and isinstance(prices[index], int | float) else None
-        if index == 0 and yes_price is not None:
-            price = yes_price  # the column the table shows; the same number everywhere
+    books: list[tuple[float | None, float | None]] = []
+    for index in range(len(names)):
         token = str(tokens[index]) if index < len(tokens) else None
-        bid, ask = quotes.get(token, (None, None)) if token else (None, None)
-        if index == 0 and bid is None and ask is None:
-            bid, ask = best_bid, best_ask
-        outcomes.append(OutcomeQuote(name=name, price=price, best_bid=bid, best_ask=ask))
+        book = quotes.get(token, (None, None)) if token else (None, None)
+        if index == 0 and book == (None, None):
+            book = (best_bid, best_ask)  # the market row's own YES book
+        books.append(book)
+    outcomes = [
+        OutcomeQuote(name=name, price=price, best_bid=bid, best_ask=ask)
+        for name, price, (bid, ask) in zip(
+            names, outcome_prices(yes_price, prices, len(names)), books, strict=True
+        )
+    ]
+    if len(outcomes) == 2:
+        outcomes = mirrored_books(outcomes)
     cluster_size = 0
     if cluster_id:
         cluster_size = db.execute(

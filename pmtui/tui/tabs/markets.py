@@ -300,10 +300,11 @@ class MarketsTab(TabView):
         try:
             with open_reader(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
                 page = load_page(db, flt)
-        except sqlite3.OperationalError as exc:
-            if self.app_store_ready() or "no such table" not in str(exc):
+        except sqlite3.OperationalError:
+            if self.app_store_ready():
                 raise
-            # Read before the store's first migration (it was being created): read again when ready.
+            # Read before the app opened (and migrated) the store: it may be new or unusable; the
+            # app opens it now and reports what is wrong, and `start()` reads again once it is ready.
             self.post_message(MarketsPageLoaded(seq, None))
             return
         self.post_message(MarketsPageLoaded(seq, page))
@@ -319,7 +320,8 @@ class MarketsTab(TabView):
             self._start_query()  # the user typed on: query what the box says now
             return
         if message.page is None:
-            return  # no store yet: `start()` reads again once it is ready
+            self.post_message(FirstPageShown())  # none to show: the app opens the store at once
+            return
         self._layout_changed()
         self._render_page(message.page)
 
