@@ -28,6 +28,8 @@ SORT_COLUMNS: dict[str, tuple[str, str, bool]] = {
 SORT_ORDER = list(SORT_COLUMNS)
 
 _WORD = re.compile(r"\w", re.UNICODE)
+COUNT_CAP = 100_000
+"""Matches counted at most (the summary then says `100,000+`)."""
 
 
 def fts_query(text: str) -> str | None:
@@ -94,8 +96,10 @@ class MarketRow:
 class MarketPage:
     rows: list[MarketRow]
     total: int
-    """How many markets match the filter (the page may hold fewer)."""
+    """How many markets match the filter (the page may hold fewer), up to `COUNT_CAP`."""
     filter: MarketFilter
+    more: bool = False
+    """More than `COUNT_CAP` match (`total` is then the cap)."""
 
 
 _ROW_COLUMNS = (
@@ -122,7 +126,7 @@ def _where(flt: MarketFilter) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def load_page(db: Reader, flt: MarketFilter) -> MarketPage:
+def load_page(db: Reader, flt: MarketFilter, *, count_cap: int = COUNT_CAP) -> MarketPage:
     expr = SORT_COLUMNS.get(flt.sort, SORT_COLUMNS["volume_24h"])[1]
     where, params = _where(flt)
     # Unknown values (NULL) go last either way. SQLite sorts NULL lowest, so a descending order puts
@@ -134,8 +138,11 @@ def load_page(db: Reader, flt: MarketFilter) -> MarketPage:
     if len(rows) < flt.limit:
         total = len(rows)
     else:
-        total = db.execute(f"SELECT count(*) FROM markets m{where}", params).fetchone()[0]
-    return MarketPage(rows=rows, total=total, filter=flt)
+        # Counted up to a bound: a keystroke on a 500,000-market store must not count every match.
+        total = db.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM markets m{where} LIMIT ?)", [*params, count_cap + 1]
+        ).fetchone()[0]
+    return MarketPage(rows=rows, total=min(total, count_cap), filter=flt, more=total > count_cap)
 
 
 def refresh_rows(db: Reader, ids: list[str]) -> list[MarketRow]:

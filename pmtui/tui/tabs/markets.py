@@ -401,7 +401,8 @@ class MarketsTab(TabView):
         flt = page.filter
         parts: list[Text | str] = []
         shown = len(page.rows)
-        parts.append(Text(f"{shown:,} of {fmt.plural(page.total, 'market')}", style="bold"))
+        total = f"{page.total:,}+ markets" if page.more else fmt.plural(page.total, "market")
+        parts.append(Text(f"{shown:,} of {total}", style="bold"))
         if shown < page.total:
             parts.append(Text(" (m: more)", style="dim"))
         parts.append(f" · {'open + closed' if flt.include_closed else 'open'}")
