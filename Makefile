@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint typecheck unit bench snapshots-update clean
+.PHONY: run test test-fast lint typecheck unit bench snapshots-update taxonomy-model clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	@for f in tests/bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+# Rebuild data/taxonomy_fallback.tsv (the taxonomy's learned fallback) from the hand labels.
+taxonomy-model: $(STAMP)
+	$(BIN)/python -m tests.taxonomy.build_fallback_model
 
 snapshots-update: $(STAMP)
 	$(BIN)/python -m pytest tests/tui --snapshot-update

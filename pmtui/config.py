@@ -5,7 +5,7 @@ dataclass; a wrong key or value raises `ConfigError`, whose message is one line 
 key and what is wrong (the CLI prints it and exits with code 2).
 
 Environment overrides: PMTUI_DB, PMTUI_GAMMA_URL, PMTUI_CLOB_URL, PMTUI_DATA_URL, PMTUI_LIMITER_DB,
-PMTUI_TELEGRAM_TOKEN, PMTUI_TELEGRAM_CHAT_ID, PMTUI_TELEGRAM_URL.
+PMTUI_TELEGRAM_TOKEN, PMTUI_TELEGRAM_CHAT_ID, PMTUI_TELEGRAM_URL, PMTUI_WS_URL.
 """
 
 from __future__ import annotations
@@ -224,6 +224,52 @@ class AlertSettings:
 
 
 @dataclass(frozen=True)
+class LiveSettings:
+    """The live order books over the CLOB market-channel WebSocket (docs/book.md)."""
+
+    ws_url: str = "wss://ws-subscriptions-clob.polymarket.com/ws/market"
+    """The full URL of the market channel (env PMTUI_WS_URL)."""
+    enabled: bool = True
+    """Stream books in the app for the markets on screen, watched and with pending signals."""
+    ping_interval: Duration = Duration(10)
+    """The channel wants a text PING this often (it answers PONG)."""
+    inactivity_timeout: Duration = Duration(30)
+    """No frame at all (not even a PONG) for this long: the connection is dead, reconnect."""
+    data_timeout: Duration = Duration(300)
+    """Subscribed but no book data for this long (a known failure: PONGs but no data): reconnect,
+    which also resyncs every book from a fresh snapshot."""
+    reconnect_min: Duration = Duration(1)
+    reconnect_max: Duration = Duration(60)
+    """Reconnect backoff: doubling from `reconnect_min` up to this cap, with random jitter."""
+    max_assets_per_connection: int = 500
+    """Tokens subscribed on one connection; more open further connections."""
+    poll_interval: Duration = Duration(5)
+    """While the socket is down, books come from batched REST `/books` calls this often."""
+    quote_interval: Duration = Duration(1)
+    """Best bid/ask of changed tokens go to SQLite (`quotes`) at most this often per token."""
+    price_point_interval: Duration = Duration(60)
+    """A token's mid is added to its price series (`prices`) at most this often."""
+    subscribe_debounce: Duration = Duration(0.3)
+    """The app changes subscriptions this long after the trader stops scrolling."""
+
+
+@dataclass(frozen=True)
+class PriceAlertSettings:
+    """Alerts on the prices of watched markets (docs/book.md, "Price alerts"). Prices in cents."""
+
+    enabled: bool = True
+    move_cents: float = 5.0
+    """Default for every watched market: alert on a move of this many cents of the YES price..."""
+    move_minutes: float = 15.0
+    """...within this many minutes. 0 turns the default move alert off."""
+    hysteresis_cents: float = 1.0
+    """A threshold fires once per crossing: it re-arms only after the price went back this far."""
+    markets: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    """Per market id: `above`, `below` (thresholds in cents), `move_cents`, `move_minutes`, e.g.
+    `[price_alerts.markets] "559659" = { above = 60, below = 40 }`."""
+
+
+@dataclass(frozen=True)
 class UiSettings:
     theme: str = "textual-dark"
     """A Textual theme name; `t` in the app toggles between it and its light/dark counterpart."""
@@ -248,6 +294,8 @@ class Settings:
     backtest: BacktestSettings = field(default_factory=BacktestSettings)
     paper: PaperSettings = field(default_factory=PaperSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    live: LiveSettings = field(default_factory=LiveSettings)
+    price_alerts: PriceAlertSettings = field(default_factory=PriceAlertSettings)
     ui: UiSettings = field(default_factory=UiSettings)
     strategies: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     """Per-strategy parameter overrides, validated by `pmtui.strategies` against its defaults."""
@@ -431,6 +479,31 @@ def _check_ranges(section: Any, source: Path | str, prefix: str) -> None:
         for key in ("max_per_market", "max_per_cluster", "max_per_category"):
             if not 0 < getattr(section, key) <= 1:
                 raise bad(key, f"must be in (0, 1] (a fraction of equity), got {getattr(section, key)}")
+    if isinstance(section, LiveSettings):
+        if not re.match(r"^wss?://[^/\s]+", section.ws_url):
+            raise bad("ws_url", f"expected a ws:// or wss:// URL, got {section.ws_url!r}")
+        if section.max_assets_per_connection < 1:
+            raise bad("max_assets_per_connection", "must be at least 1")
+        for key in ("ping_interval", "inactivity_timeout", "poll_interval", "quote_interval"):
+            if getattr(section, key) <= 0:
+                raise bad(key, "must be more than 0 seconds")
+        if section.inactivity_timeout <= section.ping_interval:
+            raise bad(
+                "inactivity_timeout", "must be longer than ping_interval (a PONG must have time to come)"
+            )
+    if isinstance(section, PriceAlertSettings):
+        for market_id, rule in section.markets.items():
+            unknown = set(rule) - {"above", "below", "move_cents", "move_minutes"}
+            if unknown:
+                raise bad(
+                    f"markets.{market_id}",
+                    f"unknown key {sorted(unknown)[0]!r} (known: above, below, move_cents, move_minutes)",
+                )
+            for key in ("above", "below"):
+                if key in rule and not 0 < rule[key] < 100:
+                    raise bad(
+                        f"markets.{market_id}.{key}", f"must be a price in cents in (0, 100), got {rule[key]}"
+                    )
     if isinstance(section, AlertSettings):
         _check_url(section.telegram_url, source, f"{prefix}.telegram_url")
         if section.max_attempts < 1:
@@ -470,6 +543,7 @@ _ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "PMTUI_TELEGRAM_TOKEN": ("alerts", "telegram_token"),
     "PMTUI_TELEGRAM_CHAT_ID": ("alerts", "telegram_chat_id"),
     "PMTUI_TELEGRAM_URL": ("alerts", "telegram_url"),
+    "PMTUI_WS_URL": ("live", "ws_url"),
 }
 
 
@@ -485,7 +559,12 @@ def apply_env(settings: Settings, environ: Mapping[str, str] | None = None) -> S
             converted = coerce(hint, value)
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"${var}", f"{section_name}.{key}", str(exc)) from None
-        if key.endswith("_url"):
+        if key == "ws_url":
+            if not re.match(r"^wss?://[^/\s]+", converted):
+                raise ConfigError(
+                    f"${var}", "live.ws_url", f"expected a ws:// or wss:// URL, got {converted!r}"
+                )
+        elif key.endswith("_url"):
             _check_url(converted, f"${var}", f"{section_name}.{key}")
             converted = converted.rstrip("/")
         settings = dataclasses.replace(

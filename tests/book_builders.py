@@ -45,7 +45,7 @@ def add_market(
     event_id: str | None = None,
     source: str = "api",
 ) -> list[str]:
-    """Insert a market (and its tokens); returns the token ids, one per outcome."""
+    """Insert a market; returns its token ids, one per outcome."""
     tokens = [f"{market_id}-tok{i}" for i in range(len(outcomes))]
     db.execute(
         "INSERT INTO markets (id, question, outcomes_json, token_ids_json, prices_json, yes_price, fee_rate,"
@@ -69,11 +69,6 @@ def add_market(
             NOW,
         ],
     )
-    for index, (token, outcome) in enumerate(zip(tokens, outcomes, strict=True)):
-        db.execute(
-            "INSERT INTO tokens (token_id, market_id, outcome_index, outcome) VALUES (?, ?, ?, ?)",
-            [token, market_id, index, outcome],
-        )
     return tokens
 
 

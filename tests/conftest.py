@@ -39,6 +39,7 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
         "PMTUI_TELEGRAM_TOKEN",
         "PMTUI_TELEGRAM_CHAT_ID",
         "PMTUI_TELEGRAM_URL",
+        "PMTUI_WS_URL",
     ):
         monkeypatch.delenv(var, raising=False)
     yield home

@@ -79,7 +79,9 @@ def settlement_text(
     pnl_micros: int,
     market_source: str = "api",
 ) -> str:
-    verdict = {"win": "WON", "loss": "LOST", "void": "VOID (refunded at cost)"}.get(result, result.upper())
+    verdict = {"win": "WON", "loss": "LOST", "void": "RESOLVED 50-50 ($0.50 a share)"}.get(
+        result, result.upper()
+    )
     return "\n".join(
         [
             f"Paper settlement #{position_id}{_demo(market_source)}: {clean(outcome, 40)} {verdict}",

@@ -20,9 +20,12 @@ For each market considered (resolved or void, inside the category and date filte
    at decision time). Not its category: skip `category`; no proposal: `no_signal`; `decide`
    raised: `error` (counted and logged, never hidden).
 4. Buying outcome k costs q = its price (p for outcome 0, 1 − p for outcome 1) + `cost` per share
-   + the market's taker fee rate·(q(1 − q))^exponent when its fee schedule is known. Cost ≥ 1:
-   skip `no_edge`.
-5. $1 per trade held to resolution: a win returns 1/cost − 1, a loss −1, a void 0.
+   + the taker fee rate·(q(1 − q))^exponent of the fee schedule in force at the decision time
+   (`pmtui.polymarket.fees.fee_schedule_at`: nothing before 2026, only 15-minute crypto markets
+   before 2026-03-30, the market's own schedule since). Cost ≥ 1: skip `no_edge`.
+5. $1 per trade held to resolution: a win returns 1/cost − 1, a loss −1, and a 50-50 resolution
+   ("void") pays $0.50 a share of either outcome, so it returns 0.5/cost − 1. Voids are counted apart
+   from wins and losses and are part of every return figure.
 
 Skip reasons are checked in the order of `SKIP_REASONS`; the first that applies is recorded.
 """
@@ -45,6 +48,8 @@ from pmtui.backtest.loader import (
     focus_key,
 )
 from pmtui.backtest.metrics import kelly_stakes
+from pmtui.polymarket.fees import fee_schedule_at
+from pmtui.stats import VOID_PAYOUT
 from pmtui.strategies.base import DecisionContext
 
 log = logging.getLogger("pmtui.backtest")
@@ -104,7 +109,7 @@ class StrategyRows:
     won: np.ndarray
     """1.0 win, 0.0 loss, NaN void or no trade."""
     ret: np.ndarray
-    """Return per $1: 1/cost − 1, −1, 0 for a void; NaN when no trade."""
+    """Return per $1: 1/cost − 1, −1, 0.5/cost − 1 for a void (50-50); NaN when no trade."""
     kelly_stake: np.ndarray
     kelly_pnl: np.ndarray
     decision_t: np.ndarray
@@ -260,10 +265,9 @@ def evaluate(
     proposed = outcome >= 0
     yes = decisions.yes_price
     price = np.where(proposed, np.where(outcome == 0, yes, 1 - yes), np.nan)
-    rate = data.fee_rate[index]
-    exponent = data.fee_exponent[index]
+    rate, exponent = _fee_schedules(data, index, decisions.decision_t, proposed)
     with np.errstate(invalid="ignore"):
-        fee = np.where(np.isnan(rate), 0.0, rate * np.power(price * (1 - price), exponent))
+        fee = rate * np.power(price * (1 - price), exponent)
     cost = price + config.cost + fee
     with np.errstate(invalid="ignore"):
         reason[proposed & (cost >= 1)] = _CODE["no_edge"]
@@ -277,7 +281,7 @@ def evaluate(
     won = np.where(traded & ~void, (winner == outcome).astype(np.float64), np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         ret = np.where(won == 1.0, 1.0 / cost - 1.0, -1.0)
-    ret = np.where(void, 0.0, np.where(traded, ret, np.nan))
+        ret = np.where(void, VOID_PAYOUT / cost - 1.0, np.where(traded, ret, np.nan))
 
     resolve_t = data.resolve_t[index]
     stake = np.zeros(n)
@@ -310,6 +314,25 @@ def evaluate(
         categories=categories,
         errors=errors,
     )
+
+
+def _fee_schedules(
+    data: MarketData, index: np.ndarray, decision_t: np.ndarray, proposed: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Taker fee rate and exponent of each proposed trade, as charged at its decision time."""
+    rate = np.zeros(len(index))
+    exponent = np.ones(len(index))
+    for j in np.flatnonzero(proposed).tolist():
+        i = int(index[j])
+        stored = data.fee_rate[i]
+        schedule = fee_schedule_at(
+            float(decision_t[j]),
+            rate=None if np.isnan(stored) else float(stored),
+            exponent=float(data.fee_exponent[i]),
+            fifteen_minute_crypto=bool(data.crypto_15m[i]),
+        )
+        rate[j], exponent[j] = schedule.rate, schedule.exponent
+    return rate, exponent
 
 
 def evaluate_all(

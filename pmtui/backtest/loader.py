@@ -23,8 +23,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import numpy as np
 from sqlite_utils import Database
+
+from pmtui.polymarket.fees import is_fifteen_minute_crypto
 
 log = logging.getLogger("pmtui.backtest")
 
@@ -61,7 +64,11 @@ class MarketData:
     """int8: 0 or 1 for resolved binary markets, -1 for void."""
     binary: np.ndarray
     fee_rate: np.ndarray
+    """The market's stored (today's) taker fee rate, NaN when unknown."""
     fee_exponent: np.ndarray
+    crypto_15m: np.ndarray
+    """True for 15-minute crypto up/down markets, the only ones charged before 2026-03-30
+    (`pmtui.polymarket.fees`)."""
     generated: np.ndarray
     """True for demo (generated) markets."""
     key: np.ndarray
@@ -90,8 +97,8 @@ class MarketData:
 
 
 _MARKETS_SQL = """
-SELECT id, question, outcomes_json, token_ids_json, category, features_json, end_date, closed_time,
-       resolution, winner, fee_rate, fee_exponent, source
+SELECT id, question, outcomes_json, json_extract(token_ids_json, '$[0]'), category, features_json, end_date,
+       closed_time, resolution, winner, fee_rate, fee_exponent, fee_type, source
 FROM markets
 WHERE resolution IN ('resolved', 'void')
 ORDER BY id
@@ -102,6 +109,10 @@ SELECT CAST(j.key AS REAL), CAST(p.t AS REAL), p.p
 FROM json_each(?) AS j CROSS JOIN prices AS p ON p.token_id = j.value
 WHERE p.t >= 0 AND p.t < 4294967296
 """
+
+
+# msgspec: ~4x faster than json.loads on these short documents (60,000 of them for 20k markets).
+_decode_json = msgspec.json.Decoder().decode
 
 
 def _time(value: Any) -> float:
@@ -136,34 +147,37 @@ def load_market_data(
     winner: list[int] = []
     fee_rate: list[float] = []
     fee_exponent: list[float] = []
+    crypto_15m: list[bool] = []
     generated: list[bool] = []
     price_tokens: list[str | None] = []
     unusable = 0
     for row in db.execute(_MARKETS_SQL):
-        market_id, question, outcomes_json, tokens_json, category, features_json = row[:6]
-        end, closed, resolution, won, rate, exponent, source = row[6:]
-        names = tuple(str(o) for o in json.loads(outcomes_json or "[]"))
+        market_id, question, outcomes_json, first_token, category, features_json = row[:6]
+        end, closed, resolution, won, rate, exponent, fee_type, source = row[6:]
+        names = tuple(str(o) for o in _decode_json(outcomes_json or "[]"))
         is_binary = len(names) == 2
         if resolution == "resolved" and (won is None or (is_binary and won not in (0, 1))):
             unusable += 1  # "resolved" without a readable winner: cannot be scored
             continue
-        tokens = json.loads(tokens_json or "[]")
         ids.append(market_id)
         questions.append(question)
         outcomes.append(names)
         categories.append(category or UNKNOWN_CATEGORY)
         try:
-            parsed = json.loads(features_json or "{}")
-        except json.JSONDecodeError:
+            parsed = _decode_json(features_json or "{}")
+        except ValueError:
             parsed = {}
         features.append(parsed if isinstance(parsed, dict) else {})
+        crypto_15m.append(is_fifteen_minute_crypto(fee_type, category, features[-1]))
         end_date.append(_time(end))
         closed_time.append(_time(closed))
         winner.append(-1 if resolution == "void" else int(won))
         fee_rate.append(float(rate) if rate is not None else np.nan)
         fee_exponent.append(float(exponent) if exponent is not None else 1.0)
         generated.append(source == "demo")
-        price_tokens.append((str(tokens[0]) if tokens else f"pmtui:{market_id}:0") if is_binary else None)
+        price_tokens.append(
+            (str(first_token) if first_token else f"pmtui:{market_id}:0") if is_binary else None
+        )
     if unusable:
         log.warning("backtest: %d resolved markets have no readable winner and are left out", unusable)
 
@@ -189,6 +203,7 @@ def load_market_data(
         binary=np.array([len(o) == 2 for o in outcomes], dtype=bool),
         fee_rate=np.array(fee_rate, dtype=np.float64),
         fee_exponent=np.array(fee_exponent, dtype=np.float64),
+        crypto_15m=np.array(crypto_15m, dtype=bool),
         generated=np.array(generated, dtype=bool),
         key=key,
         price=price,

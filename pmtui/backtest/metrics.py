@@ -2,8 +2,10 @@
 
 - Win rate: wins / (wins + losses), voids excluded, with the 95% **Wilson** score interval (honest
   for small samples and for rates near 0 or 1, unlike the normal approximation).
-- Mean return per $1 staked, voids included (they return 0), with a 95% **Student t** interval
-  (mean ± t(0.975, n−1)·s/√n).
+- Mean return per $1 staked, voids (50-50 resolutions, paying 0.5 a share) included, with a 95%
+  interval derived from the Wilson interval of the cost-weighted win rate (`pmtui.stats`), never a
+  symmetric t interval: these returns are skewed, and with no loss observed a t interval claims an
+  edge that 0 losses in n cannot show. "0 losses in n" is reported with its bound (rule of three).
 - Maximum drawdown: the largest fall of cumulative P&L from its running peak (the peak starts at 0),
   trades taken in the order their outcomes became known.
 - Calibration: YES prices at decision time in ten 10¢ buckets → n, mean price, share resolved YES;
@@ -14,113 +16,25 @@
 from __future__ import annotations
 
 import math
-from functools import cache
 from typing import Any
 
 import numpy as np
 
-Z95 = 1.959963984540054
+from pmtui import stats
 
 
-def wilson_interval(wins: int, n: int, z: float = Z95) -> tuple[float, float]:
+def wilson_interval(wins: int, n: int) -> tuple[float, float]:
     """95% Wilson score interval of a binomial proportion; (nan, nan) when n = 0."""
-    if n <= 0:
-        return math.nan, math.nan
-    p = wins / n
-    z2 = z * z
-    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
-    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    found = stats.wilson_interval(wins, n)
+    return found if found is not None else (math.nan, math.nan)
 
 
-def _normal_quantile(p: float) -> float:
-    """Inverse standard normal CDF (Acklam's rational approximation, |error| < 1.2e-9 after a
-    Newton step)."""
-    a = (-3.969683028665376e01, 2.209460984245205e02, -2.759285104469687e02, 1.383577518672690e02,
-         -3.066479806614716e01, 2.506628277459239e00)  # fmt: skip
-    b = (-5.447609879822406e01, 1.615858368580409e02, -1.556989798598866e02, 6.680131188771972e01,
-         -1.328068155288572e01)  # fmt: skip
-    c = (-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e00, -2.549732539343734e00,
-         4.374664141464968e00, 2.938163982698783e00)  # fmt: skip
-    d = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00, 3.754408661907416e00)
-    low = 0.02425
-    if p < low:
-        q = math.sqrt(-2 * math.log(p))
-        x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / (
-            (((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1
-        )
-    elif p <= 1 - low:
-        q = p - 0.5
-        r = q * q
-        x = (
-            (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5])
-            * q
-            / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
-        )
-    else:
-        q = math.sqrt(-2 * math.log(1 - p))
-        x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / (
-            (((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1
-        )
-    error = 0.5 * math.erfc(-x / math.sqrt(2)) - p
-    return x - error * math.sqrt(2 * math.pi) * math.exp(x * x / 2)
+def return_estimate(won: np.ndarray, cost: np.ndarray) -> stats.ReturnEstimate:
+    """Mean return per $1 of trades held to resolution and its 95% interval (`pmtui.stats`).
 
-
-def _t_cdf(t: float, df: int) -> float:
-    """CDF of Student's t for a whole number of degrees of freedom (the classical finite series)."""
-    theta = math.atan(t / math.sqrt(df))
-    s, c2 = math.sin(theta), math.cos(theta) ** 2
-    if df % 2 == 1:
-        term, total = 1.0, 1.0 if df > 1 else 0.0
-        for k in range(1, (df - 1) // 2):
-            term *= c2 * (2 * k) / (2 * k + 1)
-            total += term
-        return 0.5 + (theta + (s * math.cos(theta) * total if df > 1 else 0.0)) / math.pi
-    term, total = 1.0, 1.0
-    for k in range(1, df // 2):
-        term *= c2 * (2 * k - 1) / (2 * k)
-        total += term
-    return 0.5 + 0.5 * s * total
-
-
-@cache
-def t_quantile(p: float, df: int) -> float:
-    """Quantile of Student's t with `df` degrees of freedom: solved on the exact CDF up to df = 200
-    (bisection, to 1e-12), the Cornish–Fisher expansion in 1/df beyond (error < 1e-7 there)."""
-    if df < 1:
-        raise ValueError("df must be at least 1")
-    if not 0 < p < 1:
-        raise ValueError("p must be in (0, 1)")
-    if df <= 200:
-        low, high = -1e6, 1e6
-        for _ in range(200):
-            mid = (low + high) / 2
-            if _t_cdf(mid, df) < p:
-                low = mid
-            else:
-                high = mid
-            if high - low < 1e-12:
-                break
-        return (low + high) / 2
-    z = _normal_quantile(p)
-    n = float(df)
-    g1 = (z**3 + z) / 4
-    g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96
-    g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384
-    g4 = (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160
-    return z + g1 / n + g2 / n**2 + g3 / n**3 + g4 / n**4
-
-
-def mean_interval(values: np.ndarray) -> tuple[float, float, float]:
-    """(mean, low, high): the 95% Student t interval of the mean; bounds are nan below 2 values."""
-    n = len(values)
-    if n == 0:
-        return math.nan, math.nan, math.nan
-    mean = float(np.mean(values))
-    if n < 2:
-        return mean, math.nan, math.nan
-    half = t_quantile(0.975, n - 1) * float(np.std(values, ddof=1)) / math.sqrt(n)
-    return mean, mean - half, mean + half
+    `won`: 1.0 win, 0.0 loss, NaN for a 50-50 (void) resolution, which pays 0.5 a share."""
+    payouts = np.where(np.isnan(won), stats.VOID_PAYOUT, won)
+    return stats.payout_return(payouts.tolist(), cost.tolist())
 
 
 def max_drawdown(pnl_in_time_order: np.ndarray) -> float:

@@ -11,14 +11,27 @@ import numpy as np
 from pmtui.backtest.config import BacktestConfig, format_date
 from pmtui.backtest.engine import Decisions, StrategyRows, reason_counts
 from pmtui.backtest.loader import MarketData
-from pmtui.backtest.metrics import brier, calibration, max_drawdown, mean_interval, wilson_interval
+from pmtui.backtest.metrics import brier, calibration, max_drawdown, return_estimate, wilson_interval
+from pmtui.stats import ZeroLosses
 
 METHODS = {
-    "win_rate": "wins / (wins + losses); voids excluded",
+    "win_rate": "wins / (wins + losses); 50-50 resolutions (voids) excluded",
     "win_rate_ci": "95% Wilson score interval",
     "edge": "win_rate - avg_cost (avg_cost over trades with an outcome)",
-    "mean_return": "mean return per $1 staked, voids included as 0",
-    "mean_return_ci": "95% Student t interval: mean ± t(0.975, n-1)·s/√n",
+    "mean_return": (
+        "mean return per $1 staked: 1/cost - 1 for a win, -1 for a loss, 0.5/cost - 1 for a 50-50 "
+        "resolution (it pays $0.50 a share)"
+    ),
+    "mean_return_ci": (
+        "95%: the Wilson interval of the win rate weighted by 1/cost (Kish effective n), mapped "
+        "through return = weighted win rate x mean(1/cost) - 1; not a symmetric t interval"
+    ),
+    "zero_losses": "with 0 losses in n: the 95% upper bound of the loss rate, 1 - 0.05^(1/n)",
+    "verdict": "edge only when the whole 95% return interval is above 0, else no evidence of edge",
+    "fees": (
+        "taker fee of the schedule in force at the decision time: none before 2026, only 15-minute "
+        "crypto markets before 2026-03-30, the market's own schedule since"
+    ),
     "total_pnl": "sum of returns at $1 flat per trade",
     "kelly_pnl": (
         "fractional Kelly on a fixed notional bankroll, each stake sized from the strategy's trades "
@@ -42,6 +55,17 @@ def _pair(low: float, high: float) -> list[float | None] | None:
     return [_num(low), _num(high)]
 
 
+def _zero_losses(found: ZeroLosses | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {
+        "n": found.n,
+        "loss_rate_upper": _num(found.loss_rate_upper),
+        "chance_without_edge": _num(found.chance_without_edge),
+        "text": found.text(),
+    }
+
+
 def summarize(rows: StrategyRows, mask: np.ndarray, min_trades: int) -> dict[str, Any]:
     """Every reported number for the considered markets selected by `mask`."""
     traded = rows.traded & mask
@@ -51,7 +75,7 @@ def summarize(rows: StrategyRows, mask: np.ndarray, min_trades: int) -> dict[str
     wins = int((rows.won[decided] == 1.0).sum())
     win_rate = wins / n_decided if n_decided else math.nan
     avg_cost = float(rows.cost[decided].mean()) if n_decided else math.nan
-    mean, low, high = mean_interval(rows.ret[traded])
+    returns = return_estimate(rows.won[traded], rows.cost[traded])
     order = np.lexsort((rows.market_index[traded], rows.decision_t[traded], rows.resolve_t[traded]))
     flat = rows.ret[traded][order]
     kelly = rows.kelly_pnl[traded][order]
@@ -67,8 +91,10 @@ def summarize(rows: StrategyRows, mask: np.ndarray, min_trades: int) -> dict[str
         "win_rate_ci": _pair(*wilson_interval(wins, n_decided)),
         "avg_cost": _num(avg_cost),
         "edge": _num(win_rate - avg_cost),
-        "mean_return": _num(mean),
-        "mean_return_ci": _pair(low, high),
+        "mean_return": _num(returns.mean),
+        "mean_return_ci": None if returns.interval is None else _pair(*returns.interval),
+        "zero_losses": _zero_losses(returns.zero_losses),
+        "verdict": returns.verdict,
         "total_pnl": _num(flat.sum()) if n_trades else 0.0,
         "kelly_pnl": _num(kelly.sum()) if n_trades else 0.0,
         "max_drawdown": _num(max_drawdown(flat)),

@@ -49,6 +49,7 @@ COMMAND_MODULES = (
     "export",
     "monitor",
     "categorize",
+    "book",
 )
 
 

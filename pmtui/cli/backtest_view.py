@@ -46,6 +46,17 @@ def _note(entry: dict[str, Any]) -> Text:
     return Text(TOO_FEW, style="bold yellow") if entry.get("too_few_trades") else Text("")
 
 
+def verdict_text(entry: dict[str, Any], *, short: bool = False) -> Text:
+    """ "edge" (green) only when the 95% return interval is above 0; runs stored before pmtui gave
+    verdicts have none (their return interval was a t interval, not to be trusted)."""
+    verdict = entry.get("verdict")
+    if verdict is None:
+        return Text("— (run again)", style="dim")
+    if verdict == "edge":
+        return Text("edge", style="bold green")
+    return Text("no evidence" if short else str(verdict), style="yellow")
+
+
 def _edge_style(value: float | None) -> str:
     if value is None:
         return ""
@@ -61,7 +72,8 @@ _CARD_ROWS: list[tuple[str, Any]] = [
     ("avg cost", lambda e: "—" if e["avg_cost"] is None else f"{e['avg_cost']:.3f}"),
     ("edge", lambda e: Text(_signed(e["edge"]), style=_edge_style(e["edge"]))),
     ("return per $1", lambda e: _signed(e["mean_return"])),
-    ("  95% CI (t)", lambda e: _num_range(e["mean_return_ci"])),
+    ("  95% CI", lambda e: _num_range(e["mean_return_ci"])),
+    ("verdict", lambda e: verdict_text(e)),
     ("P&L, $1 flat", lambda e: Text(_money(e["total_pnl"]), style=_edge_style(e["total_pnl"]))),
     ("P&L, fractional Kelly", lambda e: _money(e["kelly_pnl"])),
     ("max drawdown, $1 flat", lambda e: "—" if e["max_drawdown"] is None else f"{e['max_drawdown']:.2f}"),
@@ -89,6 +101,7 @@ def _cards(title: str, columns: list[tuple[str, dict[str, Any]]], width: int) ->
         table = Table(
             title=title if start == 0 else None,
             title_justify="left",
+            caption_justify="left",
             header_style="bold",
             box=box.SIMPLE_HEAD,
         )
@@ -104,10 +117,18 @@ def _cards(title: str, columns: list[tuple[str, dict[str, Any]]], width: int) ->
 def _results(document: dict[str, Any], width: int) -> list[Table]:
     config = document["config"]
     tables = _cards("Strategies", [(r["strategy"], r) for r in document["results"]], width)
-    tables[-1].caption = (
-        f"$1 per trade held to resolution. Kelly: {config['kelly_fraction']:g}× Kelly on a "
-        f"${config['kelly_bankroll']:g} notional bankroll, each stake sized from trades resolved before "
-        f"the decision (none before {config['kelly_min_history']} outcomes)."
+    notes = [
+        f"{r['strategy']}: {r['zero_losses']['text']}" for r in document["results"] if r.get("zero_losses")
+    ]
+    tables[-1].caption = "\n".join(
+        [
+            *notes,
+            '$1 per trade held to resolution; a 50-50 resolution pays $0.50 a share. Verdict "edge" '
+            "only when the whole 95% return interval is above 0.",
+            f"Kelly: {config['kelly_fraction']:g}× Kelly on a ${config['kelly_bankroll']:g} notional "
+            "bankroll, each stake sized from trades resolved before the decision (none before "
+            f"{config['kelly_min_history']} outcomes).",
+        ]
     )
     return tables
 
@@ -133,7 +154,7 @@ def _by_category(result: dict[str, Any], limit: int) -> Table:
         pad_edge=False,
     )
     table.add_column("Category", no_wrap=True, max_width=20)
-    for header in ("Trades", "Win [95% CI]", "Cost", "Edge", "Ret/$1", "P&L $1"):
+    for header in ("Trades", "Win [95% CI]", "Cost", "Edge", "Ret/$1", "P&L $1", "Verdict"):
         table.add_column(header, justify="right", no_wrap=True)
     with_trades = [c for c in result["by_category"] if c["trades"]]
     for entry in with_trades[:limit]:
@@ -152,6 +173,7 @@ def _by_category(result: dict[str, Any], limit: int) -> Table:
             Text(_signed(entry["edge"], 2), style=_edge_style(entry["edge"])),
             _signed(entry["mean_return"], 2),
             Text(_money(entry["total_pnl"]), style=_edge_style(entry["total_pnl"])),
+            verdict_text(entry, short=True),
         )
     notes = ["⚠ = fewer than 30 trades with an outcome"]
     if len(with_trades) > limit:

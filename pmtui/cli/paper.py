@@ -73,7 +73,7 @@ def close_command(app: AppContext, position_id: int, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @pass_app
 def settle_command(app: AppContext, as_json: bool) -> None:
-    """Settle every open position whose market has resolved (winner $1 a share, void refunds at cost)."""
+    """Settle every open position whose market has resolved (winner $1 a share, 50-50 pays $0.50)."""
     from pmtui.money import usd_number
     from pmtui.paper.book import settle_resolved
 

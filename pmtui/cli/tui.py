@@ -14,7 +14,8 @@ from pmtui.config import ConfigError
     "--offline",
     "no_jobs",
     is_flag=True,
-    help="Work on stored data only: no collector, no live monitor in the app (also [ui] run_collector/run_monitor).",
+    help="Work on stored data only: no collector, no live monitor, no live order books in the app "
+    "(also [ui] run_collector/run_monitor, [live] enabled).",
 )
 @pass_app
 def tui(app: AppContext, no_jobs: bool) -> None:
@@ -38,7 +39,8 @@ def tui(app: AppContext, no_jobs: bool) -> None:
         )
     if no_jobs:
         ui = dataclasses.replace(settings.ui, run_collector=False, run_monitor=False)
-        settings = dataclasses.replace(settings, ui=ui)
+        live = dataclasses.replace(settings.live, enabled=False)
+        settings = dataclasses.replace(settings, ui=ui, live=live)
     PmtuiApp(TuiContext(settings=settings)).run()
 
 

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from pmtui.backtest.metrics import _normal_quantile
+from pmtui.stats import normal_quantile
 
 ET = ZoneInfo("America/New_York")
 YEAR = 365 * 86400
@@ -110,7 +110,7 @@ def slugify(text: str) -> str:
 def latent_path(rng: np.random.Generator, p0: float, step_var: np.ndarray) -> tuple[np.ndarray, float]:
     """True probability of X_T > 0 along a Brownian X with per-step variances `step_var` (summing to
     1) started so that P(X_T > 0) = p0; returns (probability at each step start, X_T)."""
-    x0 = _normal_quantile(min(max(p0, 1e-6), 1 - 1e-6))
+    x0 = normal_quantile(min(max(p0, 1e-6), 1 - 1e-6))
     increments = rng.normal(0.0, np.sqrt(step_var))
     x = x0 + np.concatenate(([0.0], np.cumsum(increments)))
     remaining = np.maximum(1.0 - np.concatenate(([0.0], np.cumsum(step_var)))[:-1], 1e-9)

@@ -126,6 +126,17 @@ class FakeMarket:
         return decide_resolution(closed, status if isinstance(status, str) else None, self.prices)
 
 
+def settlement_payout(fm: FakeMarket, outcome: int) -> float | None:
+    """What one share of `outcome` paid on-chain, once the market settled: 1 or 0, 0.5 for a void.
+    None while it has not settled (open, or an outcome the data cannot tell)."""
+    resolution, winner = fm.expected()
+    if resolution == "void":
+        return 0.5
+    if resolution == "resolved":
+        return 1.0 if winner == outcome else 0.0
+    return None
+
+
 def sort_key(market_id: str) -> int:
     if market_id.isdigit():
         return int(market_id)

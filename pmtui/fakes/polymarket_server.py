@@ -13,6 +13,9 @@ It follows the real services' rules (docs/polymarket-api.md):
   on a startTs/endTs window of 16 days or more; `interval=max` on a closed market needs
   fidelity >= 720 or returns `{"history": []}`).
 - Data API `GET /v2/prices-history` (the designated successor; windows capped at 15 days).
+- The market-channel WebSocket (`pmtui.fakes.market_channel`, `ws://127.0.0.1:PORT2/ws/market`,
+  env `PMTUI_WS_URL`): books on subscribe, level changes, junk frames and dropped connections on
+  demand; its books are the ones `/book` and `/books` serve.
 - The published per-endpoint limits (sliding 10 s windows, the groups of `endpoints.limit_groups`):
   over budget → 429 with `Retry-After`, and the violation is counted in `.stats`.
 
@@ -21,7 +24,7 @@ truncated JSON, missing fields, numbers as strings; per endpoint, with a probabi
 request, deterministic for a seed), `go_offline` / `go_online`, and `.stats`.
 
 Run by hand: `python -m pmtui.fakes.polymarket_server --recorded --port 8080` (or `--generated 500`)
-prints the environment exports to use.
+prints the environment exports to use; `--ws-rate N` moves the subscribed books N times a second.
 """
 
 from __future__ import annotations
@@ -48,16 +51,17 @@ from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 from pmtui.config import PUBLISHED_BUDGETS
+from pmtui.fakes.market_channel import FakeMarketChannel
 from pmtui.fakes.polymarket_data import (
     RECORDED_DIR,
     FakeMarket,
     HistoryMode,
-    book_for,
     curve_points,
     generate_markets,
     load_recorded,
     make_fake,
     pg_time,
+    settlement_payout,
 )
 from pmtui.polymarket.endpoints import APIS, endpoint_name, limit_groups
 
@@ -176,6 +180,8 @@ class FakePolymarket:
         self._thread: threading.Thread | None = None
         self._connections: set[socket.socket] = set()
         self._next_generated_id = 5_000_000
+        self.channel = FakeMarketChannel(self._by_token.get, self._lock)
+        """The market-channel WebSocket; its books are the ones `/book` and `/books` serve."""
         for raw in markets:
             self._add(
                 make_fake(copy.deepcopy(dict(raw)), generated=generated or bool(raw.get("pmtuiGenerated")))
@@ -220,9 +226,11 @@ class FakePolymarket:
             daemon=True,
         )
         self._thread.start()
+        self.channel.start()
         return self
 
     def stop(self) -> None:
+        self.channel.stop()
         httpd, self._httpd = self._httpd, None
         if httpd is None:
             return
@@ -259,11 +267,16 @@ class FakePolymarket:
     def data_url(self) -> str:
         return self.url("data")
 
+    @property
+    def ws_url(self) -> str:
+        return self.channel.url
+
     def env(self) -> dict[str, str]:
         return {
             "PMTUI_GAMMA_URL": self.gamma_url,
             "PMTUI_CLOB_URL": self.clob_url,
             "PMTUI_DATA_URL": self.data_url,
+            "PMTUI_WS_URL": self.ws_url,
         }
 
     # --- state for tests ---------------------------------------------------------------------------
@@ -295,6 +308,7 @@ class FakePolymarket:
             fm.raw["lastTradePrice"] = yes
             fm.raw["updatedAt"] = self._iso_now()
             fm.extra_points.append((int(self._clock()), yes))
+            self.channel.reset_market(fm)
 
     def resolve(self, market_id: str, winner: int | None) -> None:
         """Close a market the way Gamma shows a final resolution: winner priced 1 (or 0.5/0.5 for a
@@ -317,6 +331,7 @@ class FakePolymarket:
                 closedTime=pg_time(int(self._clock())),
                 updatedAt=self._iso_now(),
             )
+            self.channel.reset_market(fm)
 
     def add_market(self, raw: Mapping[str, Any] | None = None, *, seed: int | None = None) -> str:
         """Add a market (a raw Gamma object, or a freshly generated open one). Returns its id."""
@@ -651,9 +666,9 @@ class FakePolymarket:
         books = []
         with self._lock:
             for token in dict.fromkeys(tokens):
-                found = self._by_token.get(token)
-                if found and found[0].has_book:  # unknown / book-less tokens are silently dropped
-                    books.append(book_for(found[0], found[1], now_ms))
+                book = self.channel.rest_book(token, now_ms)
+                if book is not None:  # unknown / book-less tokens are silently dropped
+                    books.append(book)
         books.sort(key=lambda b: b["asset_id"])  # not request order, as on the real service
         return _Reply(200, books)
 
@@ -662,23 +677,20 @@ class FakePolymarket:
         mids: dict[str, str] = {}
         with self._lock:
             for token in tokens:
-                found = self._by_token.get(token)
-                if found and found[0].has_book:
-                    book = book_for(found[0], found[1], 0)
-                    if book["bids"] and book["asks"]:
-                        mid = (float(book["bids"][-1]["price"]) + float(book["asks"][-1]["price"])) / 2
-                        mids[token] = f"{mid:g}"
+                book = self.channel.rest_book(token, 0)
+                if book is not None and book["bids"] and book["asks"]:
+                    mid = (float(book["bids"][-1]["price"]) + float(book["asks"][-1]["price"])) / 2
+                    mids[token] = f"{mid:g}"
         return _Reply(200, mids)
 
     def _book(self, query: dict[str, list[str]]) -> _Reply:
         token = query.get("token_id", [""])[-1]
         if not token:
             raise _HttpError(400, {"error": "Invalid token id"})
-        with self._lock:
-            found = self._by_token.get(token)
-            if not found or not found[0].has_book:
-                raise _HttpError(404, {"error": "No orderbook exists for the requested token id"})
-            return _Reply(200, book_for(found[0], found[1], int(self._clock() * 1000)))
+        book = self.channel.rest_book(token, int(self._clock() * 1000))
+        if book is None:
+            raise _HttpError(404, {"error": "No orderbook exists for the requested token id"})
+        return _Reply(200, book)
 
     def _prices_history(self, query: dict[str, list[str]]) -> _Reply:
         token = query.get("market", [""])[-1]
@@ -761,10 +773,20 @@ class FakePolymarket:
             points = curve_points(found[0], found[1], lo, hi - 1 if end > 0 else hi, bucket, now)
         page = points[offset : offset + limit]
         more = offset + limit < len(points)
+        rows = [{"timestamp": p["t"], "price": p["p"], "resolution_seconds": bucket} for p in page]
+        if rows and not more and found is not None:
+            # Like the real route: a settled market's series ends with its on-chain payout (0, 1, or
+            # a fraction for a void) as an exact point one bucket edge past the last row, whenever it
+            # was really settled (docs/polymarket-api.md, "Price history").
+            payout = settlement_payout(found[0], found[1])
+            if payout is not None and hi >= found[0].life(now)[1]:
+                rows.append(
+                    {"timestamp": rows[-1]["timestamp"] + bucket, "price": payout, "resolution_seconds": 0}
+                )
         return _Reply(
             200,
             {
-                "data": [{"timestamp": p["t"], "price": p["p"], "resolution_seconds": bucket} for p in page],
+                "data": rows,
                 "pagination": {
                     "limit": limit,
                     "offset": offset,
@@ -913,6 +935,16 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=7, help="seed of the generator and fault injection")
     parser.add_argument(
+        "--ws-rate",
+        type=float,
+        default=2.0,
+        metavar="N",
+        help="level changes per second sent to the subscribed books of the market channel (0: none)",
+    )
+    parser.add_argument(
+        "--ws-batch", type=int, default=1, metavar="K", help="level changes per market-channel message"
+    )
+    parser.add_argument(
         "--fault",
         action="append",
         default=[],
@@ -957,6 +989,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bad --fault: {exc}", file=sys.stderr)
         return 2
     with server:
+        if args.ws_rate > 0:
+            server.channel.start_ticker(args.ws_rate, seed=args.seed, batch=max(1, args.ws_batch))
         print(f"# fake Polymarket: {len(markets)} markets on {server.host}:{server.port} (Ctrl-C to stop)")
         for name, value in server.env().items():
             print(f"export {name}={value}")

@@ -26,7 +26,7 @@ from pmtui.config import Settings
 from pmtui.money import MICROS, to_micros
 from pmtui.paper.exposure import current_exposure
 from pmtui.paper.fees import notional_micros, price_to_micros, shares_for_stake, taker_fee_micros
-from pmtui.paper.ledger import cash_micros, ensure_deposit, post
+from pmtui.paper.ledger import cash_micros, ensure_deposit, post, void_proceeds_micros
 from pmtui.paper.models import POSITION_SELECT, PaperError, Position
 from pmtui.paper.portfolio import equity_micros, get_position
 from pmtui.paper.prices import best_bid, buy_quote, last_quote_age, market_facts
@@ -261,7 +261,8 @@ def settle_resolved(
     db: Database, *, now: int | None = None, market_ids: Iterable[str] | None = None
 ) -> list[Position]:
     """Settle every open position whose market resolved (only those of `market_ids` when given): a
-    winning share pays $1, a losing one 0, a void market refunds the cost basis.
+    winning share pays $1, a losing one 0, and a share of either outcome of a market resolved 50-50
+    ("void") pays $0.50, as Polymarket pays it (`void_proceeds_micros`).
 
     This is the only code that settles. It runs inside the caller's transaction when there is one
     (the collector settles in the very transaction that stores a resolution), and it is idempotent:
@@ -286,12 +287,18 @@ def settle_resolved(
             position = Position.from_row(row)
             market = market_facts(db, position.market_id)
             if market.resolution == "void":
-                result, proceeds, exit_price, kind = "void", position.cost_micros, None, "refund"
+                result, proceeds, exit_price, kind = (
+                    "void",
+                    void_proceeds_micros(position.shares_micros),
+                    0.5,
+                    "settle",
+                )
             elif market.winner == position.outcome_index:
                 result, proceeds, exit_price, kind = "win", position.shares_micros, 1.0, "settle"
             else:
                 result, proceeds, exit_price, kind = "loss", 0, 0.0, "settle"
-            post(db, t=now, kind=kind, cash_micros=proceeds, position_id=position.id, memo=f"market {result}")
+            memo = "market resolved 50-50: $0.50 a share" if result == "void" else f"market {result}"
+            post(db, t=now, kind=kind, cash_micros=proceeds, position_id=position.id, memo=memo)
             _finish(db, position.id, now=now, proceeds=proceeds, result=result, exit_price=exit_price)
             enqueue(
                 db,

@@ -1,8 +1,10 @@
 """Forward test: each strategy's live paper results next to its latest backtest.
 
-Live side: positions held to resolution (wins and losses; voids and sales are counted apart, as in
-the backtest), win rate with its 95% Wilson interval, mean return per $1 staked ((proceeds − cost) /
-cost) with a 95% t interval, and realized P&L of every closed position. Backtest side: the newest
+Live side: positions held to resolution (wins and losses; 50-50 resolutions ("voids", paid $0.50 a
+share) and sales are counted apart, as in the backtest), win rate with its 95% Wilson interval, mean
+return per $1 staked ((proceeds − cost) / cost) of the positions held to resolution, voids included,
+with the 95% interval `pmtui.stats.payout_return` gives the backtest too, and realized P&L of every
+closed position. Backtest side: the newest
 stored run (`backtest_runs.results_json`) that has the strategy, preferring runs on real data over
 generated ones (a generated run is flagged). The verdict compares the intervals: "consistent" when
 they overlap, "worse"/"better than backtest" when they do not, "too few live trades" below
@@ -18,7 +20,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from pmtui.paper.stats import mean_interval, wilson_interval
+from pmtui.stats import VOID_PAYOUT, payout_return, wilson_interval
 
 MIN_LIVE_TRADES = 10
 Interval = tuple[float, float]
@@ -120,27 +122,28 @@ def latest_backtests(db: Database) -> dict[str, BacktestSide]:
 
 def _live_sides(db: Database) -> dict[str, LiveSide]:
     by_strategy: dict[str, dict[str, Any]] = {}
-    for strategy, status, result, cost, proceeds in db.execute(
-        "SELECT strategy, status, result, cost_micros, proceeds_micros FROM paper_positions ORDER BY id"
+    for strategy, status, result, cost, proceeds, shares in db.execute(
+        "SELECT strategy, status, result, cost_micros, proceeds_micros, shares_micros FROM paper_positions"
+        " ORDER BY id"
     ):
         acc = by_strategy.setdefault(
-            str(strategy), {"wins": 0, "losses": 0, "voids": 0, "sold": 0, "open": 0, "returns": [], "pnl": 0}
+            str(strategy),
+            {"wins": 0, "losses": 0, "voids": 0, "sold": 0, "open": 0, "payouts": [], "costs": [], "pnl": 0},
         )
         if status == "open":
             acc["open"] += 1
             continue
         acc["pnl"] += int(proceeds) - int(cost)
-        if result in ("win", "loss"):
-            acc["wins" if result == "win" else "losses"] += 1
-            acc["returns"].append((int(proceeds) - int(cost)) / int(cost) if cost else 0.0)
-        elif result == "void":
-            acc["voids"] += 1
+        if result in ("win", "loss", "void") and shares:
+            acc[{"win": "wins", "loss": "losses", "void": "voids"}[result]] += 1
+            acc["payouts"].append({"win": 1.0, "loss": 0.0, "void": VOID_PAYOUT}[result])
+            acc["costs"].append(int(cost) / int(shares))
         else:
             acc["sold"] += 1
     sides: dict[str, LiveSide] = {}
     for strategy, acc in by_strategy.items():
         n = acc["wins"] + acc["losses"]
-        mean, mean_ci = mean_interval(acc["returns"])
+        returns = payout_return(acc["payouts"], acc["costs"])
         sides[strategy] = LiveSide(
             n_settled=n,
             wins=acc["wins"],
@@ -150,8 +153,8 @@ def _live_sides(db: Database) -> dict[str, LiveSide]:
             n_open=acc["open"],
             win_rate=acc["wins"] / n if n else None,
             win_rate_ci=wilson_interval(acc["wins"], n),
-            mean_return=mean,
-            mean_return_ci=mean_ci,
+            mean_return=returns.mean,
+            mean_return_ci=returns.interval,
             realized_micros=acc["pnl"],
         )
     return sides

@@ -2,7 +2,9 @@
 
 Rows: one 'deposit' (the configured `paper.bankroll`, written on first use), and per position a 'buy'
 (−notional) and a 'fee' (−taker fee) per buy fill, then either a 'sell' (+notional) and a 'fee' (−fee)
-on a sale, a 'settle' (+$1 a winning share, 0 for a losing one) or a 'refund' (+cost basis on a void).
+on a sale, or a 'settle': +$1 a winning share, 0 for a losing one, +$0.50 a share when the market
+resolved 50-50 ("void"). Books written before pmtui paid 50-50 resolutions as Polymarket does hold a
+'refund' (+cost basis) for a void instead; `check_ledger` accepts those as they were.
 
 `check_ledger()` verifies the books balance from three independent records (ledger rows, fills and
 position rows): a test runs it after random sequences of fills, closes and settlements.
@@ -25,6 +27,12 @@ def post(
         "INSERT INTO paper_ledger (t, kind, cash_micros, position_id, memo) VALUES (?, ?, ?, ?, ?)",
         [t, kind, cash_micros, position_id, memo],
     )
+
+
+def void_proceeds_micros(shares_micros: int) -> int:
+    """What a market resolved 50-50 pays for `shares_micros`: $0.50 a share, rounded down to a
+    micro-dollar (never invents money)."""
+    return shares_micros // 2
 
 
 def deposits_micros(db: Database) -> int:
@@ -142,8 +150,15 @@ def check_ledger(db: Database) -> LedgerCheck:
             problems.append(f"{name}: a win pays $1 a share ({shares}) but settled {rows.get('settle', 0)}")
         if result == "loss" and exits != 0:
             problems.append(f"{name}: a loss pays nothing but got {exits}")
-        if result == "void" and rows.get("refund", 0) != cost:
-            problems.append(f"{name}: a void refunds the cost {cost} but refunded {rows.get('refund', 0)}")
+        if result == "void":
+            if "refund" in rows:  # the old rule, kept readable in books written under it
+                if rows["refund"] != cost:
+                    problems.append(f"{name}: a void refunds the cost {cost} but refunded {rows['refund']}")
+            elif rows.get("settle", 0) != void_proceeds_micros(shares):
+                problems.append(
+                    f"{name}: a 50-50 resolution pays $0.50 a share ({void_proceeds_micros(shares)}) "
+                    f"but settled {rows.get('settle', 0)}"
+                )
         realized += int(proceeds) - int(cost)
 
     if deposits - open_cost + realized != cash:

@@ -2,8 +2,8 @@
 
 Read-only: nothing here writes to the store, so the TUI can call it from a worker thread at will.
 An open position is worth what closing it would fetch: shares × best bid minus the taker fee (the
-display price when no fresh bid is known; 1 or 0 once its market resolved; its cost basis when
-nothing is known or the market is void). Unrealized P&L = that value − cost basis.
+display price when no fresh bid is known; 1 or 0 once its market resolved, 0.50 when it resolved
+50-50; its cost basis when nothing is known). Unrealized P&L = that value − cost basis.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def closed_positions(db: Database, *, limit: int | None = None) -> list[Position
 class MarkedPosition:
     position: Position
     mark: PriceQuote | None
-    """None: no price known (or a void market awaiting settlement): valued at cost."""
+    """None: no price known: valued at cost."""
     value_micros: int
     """What closing now would fetch, net of the taker fee."""
     awaiting_settlement: bool = False

@@ -3,7 +3,7 @@
 A buy fills at the best ask of the outcome's token when a fresh quote is known; otherwise at the last
 price plus `paper.cost` (half-spread and slippage). A sale fills at the best bid and needs a fresh one.
 An open position is marked at the best bid (what selling would fetch), else the display price, and
-after resolution at 1 or 0. A quote older than `paper.quote_max_age` is not executable.
+after resolution at 1 or 0 (0.50 when the market resolved 50-50). A quote older than `paper.quote_max_age` is not executable.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from pmtui.paper.models import PaperError, PriceQuote
+from pmtui.stats import VOID_PAYOUT
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +182,7 @@ def mark_quote(
     if market.resolution == "resolved" and market.winner is not None:
         return PriceQuote(1.0 if market.winner == outcome_index else 0.0, "resolution", None)
     if market.resolution == "void":
-        return None
+        return PriceQuote(VOID_PAYOUT, "resolution", None)  # 50-50: a share of either side pays $0.50
     bid = best_bid(db, token_id or market.token_for(outcome_index), now=now, max_age=max_age)
     if bid is not None:
         return bid

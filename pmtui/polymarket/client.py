@@ -38,6 +38,8 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, sto
 from tenacity.wait import wait_base, wait_random_exponential
 
 from pmtui.config import Settings
+from pmtui.polymarket.book_events import BadEvent, BookSnapshot, parse_book_snapshot
+from pmtui.polymarket.decoding import decode_markets_page
 from pmtui.polymarket.endpoints import endpoint_name, limit_groups
 from pmtui.polymarket.limiter import RateLimiter
 from pmtui.polymarket.models import ApiCall, BookTop, PricePoint, Tag
@@ -183,8 +185,10 @@ class PolymarketClient:
         params: Sequence[tuple[str, str | int]] | Mapping[str, str | int] | None = None,
         json_body: Any = None,
         retry: bool = True,
+        decode: Callable[[bytes], Any] | None = None,
     ) -> Any:
-        """The decoded JSON of one request, after rate limiting and retries."""
+        """The decoded JSON of one request, after rate limiting and retries. `decode`: a faster
+        decoder for a known shape (ValueError for a body it cannot read), else any JSON."""
         endpoint = endpoint_name(api, path)
         attempts = (self.api.max_retries + 1) if retry else 1
         retrying = AsyncRetrying(
@@ -197,7 +201,7 @@ class PolymarketClient:
         try:
             async for attempt in retrying:
                 with attempt:
-                    result = await self._attempt(api, method, path, endpoint, params, json_body)
+                    result = await self._attempt(api, method, path, endpoint, params, json_body, decode)
         except _Retry as exc:
             self.last_failure = time.time()
             raise exc.error from None
@@ -211,6 +215,7 @@ class PolymarketClient:
         endpoint: str,
         params: Sequence[tuple[str, str | int]] | Mapping[str, str | int] | None,
         json_body: Any,
+        decode: Callable[[bytes], Any] | None = None,
     ) -> Any:
         if self._http is None:
             raise RuntimeError("use `async with PolymarketClient(...) as client`")
@@ -247,7 +252,7 @@ class PolymarketClient:
             self.last_failure = time.time()
             raise ApiError(endpoint, message, status=status)
         try:
-            data = _decode(content)
+            data = _decode(content, decode)
         except ValueError as exc:
             self._account(started, api, endpoint, status, t0, str(exc))
             raise _Retry(ApiError(endpoint, str(exc), status=status, kind="bad_json")) from None
@@ -301,7 +306,8 @@ class PolymarketClient:
                 query.append(("closed", "true" if closed else "false"))
             if cursor:
                 query.append(("after_cursor", cursor))
-            data = await self.request("gamma", "GET", path, params=query)
+            decode = decode_markets_page if key == "markets" else None
+            data = await self.request("gamma", "GET", path, params=query, decode=decode)
             if not isinstance(data, Mapping) or not isinstance(data.get(key), list):
                 raise ApiError(
                     endpoint_name("gamma", path), f"expected an object with a {key!r} list", kind="bad_shape"
@@ -369,6 +375,26 @@ class PolymarketClient:
                 except BadRecord as exc:
                     _report(on_bad, exc, raw)
         return tops
+
+    async def get_order_books(
+        self, token_ids: Iterable[str], *, on_bad: OnBad | None = None
+    ) -> list[BookSnapshot]:
+        """Whole books (every level) via `POST /books`, 500 tokens per call: the live books' fallback
+        while the market channel is down. Tokens without a book are simply absent."""
+        tokens = list(dict.fromkeys(str(t) for t in token_ids))
+        books: list[BookSnapshot] = []
+        for start in range(0, len(tokens), BATCH_TOKENS):
+            body = [{"token_id": t} for t in tokens[start : start + BATCH_TOKENS]]
+            data = await self.request("clob", "POST", "/books", json_body=body)
+            if not isinstance(data, list):
+                raise ApiError("clob:/books", "expected a JSON array of books", kind="bad_shape")
+            for raw in data:
+                try:
+                    books.append(parse_book_snapshot(raw))
+                except BadEvent as exc:
+                    token = raw.get("asset_id") if isinstance(raw, Mapping) else None
+                    _report(on_bad, BadRecord("bad_book", str(token) if token else None, str(exc)), raw)
+        return books
 
     async def get_midpoints(self, token_ids: Iterable[str]) -> dict[str, float]:
         """Midpoint per token via `POST /midpoints` (500 per call); tokens without a book are absent."""
@@ -485,16 +511,30 @@ class PolymarketClient:
                 if not isinstance(data, Mapping) or not isinstance(data.get("data") or [], list):
                     _report(on_bad, BadRecord("bad_shape", token_id, "v2 prices-history: no data list"), data)
                     break
-                for item in data.get("data") or []:
-                    t = parse_time(item.get("timestamp")) if isinstance(item, Mapping) else None
-                    p = parse_float(item.get("price")) if isinstance(item, Mapping) else None
-                    if t is not None and p is not None and 0 <= p <= 1:
-                        points.append(PricePoint(token_id, t, p))
                 pagination = data.get("pagination")
                 cursor = pagination.get("next_cursor") if isinstance(pagination, Mapping) else None
+                rows = data.get("data") or []
+                for index, item in enumerate(rows):
+                    t = parse_time(item.get("timestamp")) if isinstance(item, Mapping) else None
+                    p = parse_float(item.get("price")) if isinstance(item, Mapping) else None
+                    if t is None or p is None or not 0 <= p <= 1:
+                        continue
+                    last_row = not cursor and index == len(rows) - 1
+                    if last_row and _is_settlement(item, t, points[-1].t if points else None, bucket):
+                        continue
+                    points.append(PricePoint(token_id, t, p))
                 if not cursor:
                     break
         return points
+
+
+def _is_settlement(item: Mapping[str, Any], t: int, previous_t: int | None, bucket: int) -> bool:
+    """Data API v2 ends a settled market's series with its on-chain payout (1, 0, or a fraction for a
+    void) as an exact point (`resolution_seconds` 0) one bucket edge past the last row. It is the
+    outcome, not a price: kept, a backtest would read the result as the last price before its
+    decision (docs/polymarket-api.md, "Price history"). A real last tick lies between bucket edges."""
+    exact = item.get("resolution_seconds") == 0
+    return exact and (previous_t is None or t - previous_t == bucket)
 
 
 def _stitch(points: Iterable[PricePoint], start: int, end: int) -> list[PricePoint]:
@@ -510,8 +550,9 @@ def _report(on_bad: OnBad | None, exc: BadRecord, raw: Any) -> None:
         log.warning("skipped a bad record: %s", exc)
 
 
-def _decode(content: bytes) -> Any:
-    """JSON from a response body; ValueError with a short reason for HTML pages and truncated JSON."""
+def _decode(content: bytes, decode: Callable[[bytes], Any] | None = None) -> Any:
+    """JSON from a response body (with `decode` when given); ValueError with a short reason for HTML
+    pages and truncated JSON."""
     head = content.lstrip()[:1]
     if not head:
         raise ValueError("empty response body")
@@ -519,8 +560,8 @@ def _decode(content: bytes) -> Any:
         snippet = content[:120].decode("utf-8", "replace").replace("\n", " ")
         raise ValueError(f"not JSON (an HTML page, e.g. a Cloudflare block): {snippet!r}")
     try:
-        return json.loads(content)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return decode(content) if decode is not None else json.loads(content)
+    except (ValueError, UnicodeDecodeError) as exc:
         raise ValueError(f"unreadable JSON ({len(content)} bytes, truncated?): {exc}") from None
 
 

@@ -28,7 +28,7 @@ RECORD_FIELDS: tuple[str, ...] = (
     "bestAsk", "lastTradePrice", "oneDayPriceChange", "volume24hr", "startDate", "startDateIso",
     "endDate", "endDateIso", "closedTime", "createdAt", "active", "acceptingOrders", "enableOrderBook",
     "negRisk", "negRiskOther", "negRiskMarketID", "orderPriceMinTickSize", "orderMinSize", "tags",
-    "pmtuiGenerated",
+    "pmtuiGenerated", "resolutionSource",
     # pmtui's history format
     "end_date", "closed_time", "winner", "category", "price_history",
     # wrappers and events
@@ -63,10 +63,35 @@ def decode_record(data: bytes | str) -> Any:
     except msgspec.ValidationError as exc:
         if "Expected `object`" not in str(exc):
             raise DecodeError(str(exc)) from None
-        return _any_decoder.decode(data)  # valid JSON, just not an object
+        return decode_any(data)  # valid JSON, just not an object
     except RecursionError:
         raise DecodeError("nested too deeply") from None
     return msgspec.structs.asdict(record)
+
+
+def _page_type() -> type[msgspec.Struct]:
+    return msgspec.defstruct(
+        "MarketsPage",
+        [("markets", list[_Record] | None, None), ("next_cursor", Any, None), ("events", Any, None)],  # type: ignore[valid-type]
+        gc=False,
+    )
+
+
+_page_decoder = msgspec.json.Decoder(_page_type())
+
+
+def decode_markets_page(data: bytes) -> Any:
+    """A `/markets/keyset` answer `{"markets": [...], "next_cursor": ...}` with each market decoded
+    as `decode_record` does (the collector's hot path). A page whose markets are not all objects
+    (a corrupted record: the parser reports it) is decoded in full instead. Raises DecodeError."""
+    try:
+        page: Any = _page_decoder.decode(data)
+    except msgspec.ValidationError:
+        return decode_any(data)
+    except RecursionError:
+        raise DecodeError("nested too deeply") from None
+    markets = None if page.markets is None else [msgspec.structs.asdict(m) for m in page.markets]
+    return {"markets": markets, "next_cursor": page.next_cursor, "events": page.events}
 
 
 def decode_any(data: bytes | str) -> Any:

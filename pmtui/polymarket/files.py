@@ -6,7 +6,7 @@ Accepted layouts (plain or .gz):
 - pmtui's history format, JSONL, one market per line:
   `{"id", "question", "end_date", "closed_time"?, "outcomes": ["Yes","No"], "winner": 0|1|null,
     "category"?, "tags"?, "volume"?, "price_history": [[unix_seconds, price_of_outcome_0], ...]}`
-  (`winner` null = void);
+  (`winner` null = the market resolved 50-50: every share of either outcome paid $0.50);
 - a JSON array of Gamma market objects (`/markets`), or of events (`/events`, markets nested),
   streamed element by element;
 - a keyset page `{"markets": [...], "next_cursor": ...}` (also `{"events": [...]}`, and recorder
@@ -274,7 +274,7 @@ def _read_history(obj: Mapping[str, Any], line: int, source: Source) -> FileReco
         return BadLine(line, "outcomes must be a list of two strings", record_id)
     winner = obj.get("winner", MISSING)
     if winner is MISSING:
-        return BadLine(line, "missing field: winner (0, 1, or null for void)", record_id)
+        return BadLine(line, "missing field: winner (0, 1, or null for a 50-50 resolution)", record_id)
     if winner is not None and (isinstance(winner, bool) or winner not in (0, 1)):
         return BadLine(line, f"winner must be 0, 1 or null, got {winner!r}", record_id)
     if obj.get("end_date") in (None, ""):

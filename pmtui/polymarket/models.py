@@ -26,6 +26,8 @@ class Market:
     condition_id: str | None = None
     slug: str | None = None
     description: str | None = None
+    resolution_source: str | None = None
+    """Gamma `resolutionSource`: where the outcome is read (often a URL; often empty)."""
     event_id: str | None = None
     event_slug: str | None = None
     event_title: str | None = None

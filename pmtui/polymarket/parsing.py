@@ -195,7 +195,8 @@ def decide_resolution(
 
     - Open, or closed while UMA says proposed/disputed: unresolved.
     - One outcome >= 0.99 and every other <= 0.01: that outcome won (AMM markets included).
-    - All outcomes priced equally and above zero (0.5/0.5): void (50-50, refunded).
+    - All outcomes priced equally and above zero (0.5/0.5): void, a 50-50 resolution (every share
+      of either outcome redeems for $0.50).
     - Anything else (e.g. closed AMM markets at ["0", "0"] or 0.58/0.42): unresolved, since the
       outcome cannot be read from the data and guessing would poison a backtest.
     """
@@ -298,6 +299,7 @@ def parse_gamma_market(
         condition_id=opt_str(raw.get("conditionId")),
         slug=opt_str(raw.get("slug")),
         description=opt_str(raw.get("description")),
+        resolution_source=opt_str(raw.get("resolutionSource")),
         event_id=opt_str((parent or {}).get("id")),
         event_slug=opt_str((parent or {}).get("slug")),
         event_title=opt_str((parent or {}).get("title")),
@@ -371,13 +373,15 @@ def check_text(market: Market) -> None:
     texts = [
         market.id, market.question, market.condition_id, market.slug, market.description, market.event_id,
         market.event_slug, market.event_title, market.series_slug, market.group_item_title,
-        market.neg_risk_market_id, market.uma_status, market.fee_type,
+        market.neg_risk_market_id, market.uma_status, market.fee_type, market.resolution_source,
         *market.outcomes, *market.token_ids, *market.tags,
     ]  # fmt: skip
-    try:
-        "\x00".join(t for t in texts if t).encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise BadRecord("bad_text", market.id, f"not valid Unicode ({exc.reason})") from None
+    for text in texts:
+        if text and not text.isascii():  # ASCII (most of them) is valid; isascii() copies nothing
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise BadRecord("bad_text", market.id, f"not valid Unicode ({exc.reason})") from None
 
 
 def parse_gamma_event(raw: Mapping[str, Any]) -> Event:

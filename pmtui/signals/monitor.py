@@ -37,7 +37,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlite_utils import Database
 
@@ -61,6 +61,10 @@ from pmtui.store.ops import (
     start_job_run,
 )
 from pmtui.strategies.registry import all_strategies
+
+if TYPE_CHECKING:
+    from pmtui.alerts.price import PriceAlertEngine
+    from pmtui.polymarket.book_state import BookState
 from pmtui.taxonomy.categorize import store_categorizer
 
 log = logging.getLogger(__name__)
@@ -106,6 +110,11 @@ class CycleReport:
     positions_open: int = 0
     unrealized_micros: int = 0
     alerts_queued: int = 0
+    books_live: int = 0
+    """Candidates whose books stream in this process (their quotes come from the live books, not a
+    `/books` call)."""
+    price_alerts: int = 0
+    """Price alerts that fired on the refreshed candidates (pmtui/alerts/price.py)."""
     api_calls: dict[str, int] = field(default_factory=dict)
     new_signal_ids: list[int] = field(default_factory=list)
     """Signals this cycle created (for a UI to highlight)."""
@@ -132,7 +141,8 @@ class CycleReport:
         """One human line per cycle (the headless monitor's log)."""
         parts = [
             f"monitor {self.status} in {self.seconds:.1f}s",
-            f"{self.candidates} candidates, {self.quotes_refreshed} books",
+            f"{self.candidates} candidates, {self.quotes_refreshed} books"
+            + (f" ({self.books_live} streaming)" if self.books_live else ""),
             f"signals {self.signals_new} new, {self.signals_updated} updated, "
             f"{self.signals_expired} expired, {self.signals_pending} pending",
         ]
@@ -220,18 +230,31 @@ async def run_cycle(
     *,
     now: int | None = None,
     estimates: EstimateLookup | None = None,
+    books: BookState | None = None,
+    price_alerts: PriceAlertEngine | None = None,
 ) -> CycleReport:
     """One monitor cycle on `db` (this thread's connection) with `client`. Never raises for a failing
     step (see the module doc); a cancellation (Ctrl-C, `stop()`) is recorded and re-raised.
 
     `now` fixes the evaluation time (default: the wall clock once the prices are in); `estimates`
-    replaces the backtest lookup (default: `backtest_estimates()`, read afresh every cycle)."""
+    replaces the backtest lookup (default: `backtest_estimates()`, read afresh every cycle); `books`
+    is the process's live book state (the app's): candidates it streams need no `/books` call;
+    `price_alerts` checks the refreshed prices of watched markets."""
     started = time.time()
     report = CycleReport(started=started)
     run_id = start_job_run(db, JOB)
     calls_before = dict(client.calls)
     try:
-        await _cycle(db, client, settings, report, now=now, estimates=estimates or backtest_estimates())
+        await _cycle(
+            db,
+            client,
+            settings,
+            report,
+            now=now,
+            estimates=estimates or backtest_estimates(),
+            books=books,
+            price_alerts=price_alerts,
+        )
     except asyncio.CancelledError:
         report.status = "cancelled"
         finish_job_run(db, run_id, "cancelled", error="cancelled")
@@ -289,13 +312,18 @@ async def _cycle(
     *,
     now: int | None,
     estimates: EstimateLookup,
+    books: BookState | None = None,
+    price_alerts: PriceAlertEngine | None = None,
 ) -> None:
     candidates = _sync(report, "candidates", lambda: candidate_ids(db, settings)) or []
     report.candidates = len(candidates)
-    if candidates:
+    streaming = _sync(report, "prices", lambda: streaming_ids(db, books, candidates)) or set()
+    report.books_live = len(streaming)
+    polled = [m for m in candidates if m not in streaming]
+    if polled:
         record_prices = _series_due(db, settings, now)
         refresh = await _step(
-            report, "prices", refresh_quotes(client, db, candidates, record_prices=record_prices)
+            report, "prices", refresh_quotes(client, db, polled, record_prices=record_prices)
         )
         if refresh is not None:
             report.quotes_refreshed = len(refresh.markets_updated)
@@ -307,6 +335,8 @@ async def _cycle(
                 await _step(report, "resolutions", _check_resolutions(db, client, refresh.missing, report))
     at = int(time.time()) if now is None else int(now)
     report.at = at
+    if polled and price_alerts is not None:
+        _sync(report, "price alerts", lambda: _price_alerts(db, price_alerts, polled, at, report))
     if candidates:
         _sync(report, "signals", lambda: _signals(db, settings, estimates, candidates, at, report))
     _sync(report, "settle", lambda: _settle(db, at, report))
@@ -314,6 +344,45 @@ async def _cycle(
     _sync(report, "queue", lambda: _count_pending(db, report))
     if _alerts_configured(settings):
         _sync(report, "alerts", lambda: _queue_alerts(db, settings, at, report))
+
+
+def streaming_ids(db: Database, books: BookState | None, market_ids: Sequence[str]) -> set[str]:
+    """The markets whose every token streams in `books` right now (a synced socket book): the live
+    books write their quotes, so the cycle need not ask `/books` for them."""
+    if books is None or not market_ids:
+        return set()
+    from pmtui.collect.live_books import market_tokens
+
+    tokens_of: dict[str, list[str]] = {}
+    for token, ref in market_tokens(db, market_ids).items():
+        tokens_of.setdefault(ref.market_id, []).append(token)
+    tops = books.tops(t for tokens in tokens_of.values() for t in tokens)
+    return {
+        market_id
+        for market_id, tokens in tokens_of.items()
+        if all((top := tops.get(t)) is not None and top.synced and top.source == "ws" for t in tokens)
+    }
+
+
+def _price_alerts(
+    db: Database, engine: PriceAlertEngine, market_ids: Sequence[str], at: int, report: CycleReport
+) -> None:
+    """Price alerts on the YES mids the cycle just refreshed (streaming markets are checked by the
+    live books themselves)."""
+    from pmtui.alerts.price import PriceSample
+
+    samples: list[PriceSample] = []
+    for start in range(0, len(market_ids), 500):
+        chunk = list(market_ids[start : start + 500])
+        marks = ",".join("?" * len(chunk))
+        for market_id, mid, t in db.execute(
+            "SELECT m.id, q.mid, q.t FROM markets m JOIN quotes q"
+            " ON q.token_id = json_extract(m.token_ids_json, '$[0]')"
+            f" WHERE m.id IN ({marks}) AND q.mid IS NOT NULL",
+            chunk,
+        ):
+            samples.append(PriceSample(str(market_id), float(mid), int(t)))
+    report.price_alerts += len(engine.check(db, samples, at))
 
 
 def _series_due(db: Database, settings: Settings, now: int | None) -> bool:
@@ -439,13 +508,23 @@ class Monitor:
         on_cycle_done: Sequence[CycleHook] = (),
         aggressive: bool = False,
         estimates: EstimateLookup | None = None,
+        books: BookState | None = None,
     ) -> None:
+        from pmtui.alerts.price import PriceAlertEngine
+
         self.settings = settings
         self.db_path = db_path or str(settings.database.path)
         self.on_cycle_done = list(on_cycle_done)
         self.aggressive = aggressive
         self.estimates = estimates
+        self.books = books
+        """The app's live book state (None headless): markets it streams need no `/books` call."""
+        self.price_alerts = PriceAlertEngine(settings)
+        """Price alerts on what each cycle refreshes (its move windows live across cycles)."""
         self._wake = threading.Event()
+
+    def _cycle_options(self) -> dict[str, Any]:
+        return {"estimates": self.estimates, "books": self.books, "price_alerts": self.price_alerts}
 
     def wake(self) -> None:
         """Run the next cycle now instead of at the end of the interval (thread-safe). The app calls it
@@ -477,7 +556,7 @@ class Monitor:
         db = self._connect()
         try:
             async with PolymarketClient(self.settings, call_log=ApiCallLog(self.db_path)) as client:
-                report = await run_cycle(db, client, self.settings, estimates=self.estimates)
+                report = await run_cycle(db, client, self.settings, **self._cycle_options())
         finally:
             db.close()
         self._done(report)
@@ -517,7 +596,7 @@ class Monitor:
 
     async def _guarded_cycle(self, db: Database, client: PolymarketClient) -> CycleReport | None:
         try:
-            return await run_cycle(db, client, self.settings, estimates=self.estimates)
+            return await run_cycle(db, client, self.settings, **self._cycle_options())
         except asyncio.CancelledError:
             raise
         except Exception:  # run_cycle contains its steps; this is the last line (e.g. job_runs locked)

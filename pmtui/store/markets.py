@@ -17,6 +17,9 @@ transaction (nested in the caller's when there is one):
   page at once instead of once per `executemany` step (profiled: 27.8 -> 6.9 us a row for the FTS);
 - outcome-0 price history, when given (imports, the demo), goes to `prices` keyed (token, t).
 
+A market's CLOB token ids are stored once, in `token_ids_json` (outcome order), where every reader
+looks (migration 0011 dropped the `tokens` table that only the export read).
+
 Two merge policies: the API's rows replace what is stored (a field Gamma stops sending becomes
 NULL); a file's rows (`keep_missing=True`) keep whatever stored value the file leaves empty, so a
 thin history-format line never wipes the token ids or fee schedule a collector stored. Columns owned
@@ -92,6 +95,7 @@ API_COLUMNS: tuple[str, ...] = (
     "min_size",
     "tags_json",
     "source",
+    "resolution_source",
 )
 _TAGS_AT = API_COLUMNS.index("tags_json")
 TAXONOMY_COLUMNS: tuple[str, ...] = (
@@ -117,6 +121,7 @@ _KEEP_IF_NULL = frozenset(
         "group_item_title", "yes_price", "best_bid", "best_ask", "last_trade", "one_day_change", "volume",
         "volume_24h", "liquidity", "start_date", "end_date", "closed_time", "created_at",
         "neg_risk_market_id", "uma_status", "fee_rate", "fee_exponent", "fee_type", "tick_size", "min_size",
+        "resolution_source",
     }
 )  # fmt: skip
 _KEEP_IF_EMPTY_LIST = frozenset({"token_ids_json", "prices_json", "tags_json"})
@@ -153,14 +158,6 @@ def _upsert_sql(keep_missing: bool) -> str:
 
 
 _UPSERT = {False: _upsert_sql(False), True: _upsert_sql(True)}
-_UPSERT_TOKENS = (
-    "INSERT INTO tokens (token_id, market_id, outcome_index, outcome) "
-    "SELECT j.value, s.id, j.key, COALESCE(json_extract(s.outcomes_json, '$[' || j.key || ']'), CAST(j.key AS TEXT)) "
-    f"FROM {_STAGE} s, json_each(s.token_ids_json) j WHERE true "
-    "ON CONFLICT (token_id) DO UPDATE SET market_id = excluded.market_id, "
-    "outcome_index = excluded.outcome_index, outcome = excluded.outcome "
-    "WHERE (market_id, outcome_index, outcome) IS NOT (excluded.market_id, excluded.outcome_index, excluded.outcome)"
-)
 _UPSERT_PRICE = (
     "INSERT INTO prices (token_id, t, p) VALUES (?, ?, ?) "
     "ON CONFLICT (token_id, t) DO UPDATE SET p = excluded.p WHERE prices.p IS NOT excluded.p"
@@ -281,6 +278,7 @@ def market_row(m: Market) -> tuple[Any, ...]:
         m.min_size,
         _json_list(m.tags),
         m.source,
+        m.resolution_source,
     )
 
 
@@ -414,7 +412,6 @@ def _write_batch(
             conn.execute(_CREATE_STAGE)
             conn.executemany(_STAGE_INSERT, stage)
             conn.execute(_UPSERT[keep_missing])
-            conn.execute(_UPSERT_TOKENS)
             conn.execute(f"DELETE FROM {_STAGE}")
             before = conn.total_changes
             for key, times, values in prices:

@@ -481,8 +481,45 @@ def m0008_one_market_writer(db: Database) -> None:
     )
 
 
-@migrations(name="0009_store_versions")
-def m0009_store_versions(db: Database) -> None:
+@migrations(name="0009_price_alert_state")
+def m0009_price_alert_state(db: Database) -> None:
+    # Price alerts fire once per crossing of a threshold (pmtui/alerts/price.py): whether each
+    # threshold is armed and how many times it fired live here, shared by every pmtui process.
+    _run(
+        db,
+        """
+        CREATE TABLE price_alert_state (
+            market_id TEXT NOT NULL,
+            rule TEXT NOT NULL CHECK (rule IN ('above', 'below')),
+            level REAL NOT NULL,
+            armed INTEGER NOT NULL,
+            episode INTEGER NOT NULL DEFAULT 0,
+            price REAL,
+            t INTEGER,
+            PRIMARY KEY (market_id, rule)
+        )
+        """,
+    )
+
+
+@migrations(name="0010_market_resolution_source")
+def m0010_market_resolution_source(db: Database) -> None:
+    # Gamma's `resolutionSource`, shown in the market detail beside the rules (issue 12.6). Markets
+    # stored before this read NULL until the catalogue next rewrites them.
+    _run(db, "ALTER TABLE markets ADD COLUMN resolution_source TEXT")
+
+
+@migrations(name="0011_tokens_in_markets_only")
+def m0011_tokens_in_markets_only(db: Database) -> None:
+    # A market's CLOB token ids live in markets.token_ids_json (outcome order), which is what every
+    # reader uses; the separate `tokens` table was read only by `pmtui export prices` (to name each
+    # price series' market), yet cost each market write 20-38 us: random 77-digit keys dirty a
+    # random page per token. The export now joins json_each(token_ids_json) instead.
+    _run(db, "DROP TABLE tokens")
+
+
+@migrations(name="0012_store_versions")
+def m0012_store_versions(db: Database) -> None:
     # What changed, without scanning: one row per topic the app shows, bumped by triggers in the
     # writer's own transaction (so every writer counts, in any process), read by the TUI once a
     # second as its "the store changed" signal. `newest` keeps the freshest price time, which the

@@ -29,6 +29,7 @@ from pmtui.tui import formatting as fmt
 from pmtui.tui.context import TuiContext
 from pmtui.tui.help import HelpScreen, Section, binding_rows, bindings_of
 from pmtui.tui.jobs import COLLECTOR, MONITOR, BackgroundJobs
+from pmtui.tui.live import BooksChanged, FeedStatusChanged, HistoryFetched, LiveFeed, PriceAlertsFired
 from pmtui.tui.messages import (
     CatalogProgressed,
     FirstPageShown,
@@ -38,10 +39,11 @@ from pmtui.tui.messages import (
     StoreReady,
     StoreStatusRead,
 )
-from pmtui.tui.queries import open_reader
+from pmtui.tui.queries import open_reader, open_store
 from pmtui.tui.queries.changes import API_CALLS
 from pmtui.tui.queries.status import ApiUse, StoreStatus, read_api_use, read_status
 from pmtui.tui.tabs.base import TabView
+from pmtui.tui.tabs.markets import MarketsTab
 from pmtui.tui.watch import StoreWatcher
 from pmtui.tui.widgets.status import CatalogProgress, JobState, OfflineBanner, StatusBar
 
@@ -118,7 +120,9 @@ class PmtuiApp(App[None]):
         self.job_offline_reason: str | None = None
         self.catalog_progress: CatalogProgress | None = None
         """How far the running catalogue job is (None when it is not running)."""
-        self.background = BackgroundJobs(ctx.settings, self.post_message)
+        self.live = LiveFeed(ctx.settings, self.post_message, ctx.clock)
+        """The live order books (pmtui/tui/live.py): the monitor and the book panels share its state."""
+        self.background = BackgroundJobs(ctx.settings, self.post_message, books=self.live.state)
         """The collector (and monitor) threads; off with `ui.run_collector = false` / `--no-jobs`."""
         self.watcher = StoreWatcher(
             ctx.store_path, busy_timeout=ctx.busy_timeout, interval=ctx.watch_interval, post=self.post_message
@@ -199,6 +203,8 @@ class PmtuiApp(App[None]):
             view.store_changed(message.topics)
         if message.topics & {"jobs", "markets", "quotes", API_CALLS}:
             self.refresh_status()  # a job started or ended, prices moved, a call failed or got through
+        if message.topics & {"signals", "markets"}:
+            self.refresh_interest()  # pending signals or watched markets changed: their books stream
 
     # --- tabs -------------------------------------------------------------------------------------
 
@@ -265,9 +271,92 @@ class PmtuiApp(App[None]):
                 exit_on_error=False,
                 description="Starting the background jobs",
             )
+        if self.live.enabled:
+            self.run_worker(
+                self._start_live,
+                thread=True,
+                group="live",
+                exit_on_error=False,
+                description="Starting the live order books",
+            )
 
     def _start_background(self) -> None:
         self.post_message(JobsStarted(self.background.start()))
+
+    def _start_live(self) -> None:
+        self.live.start()
+        self.call_from_thread(self.refresh_interest)
+
+    # --- live books -------------------------------------------------------------------------------
+
+    def refresh_interest(self) -> None:
+        """Re-read which markets are watched or have pending signals (their books stream)."""
+        if self.live.running:
+            self.run_worker(
+                self._read_interest,
+                thread=True,
+                group="live-interest",
+                exclusive=True,
+                exit_on_error=False,
+                description="Reading watched markets",
+            )
+
+    def _read_interest(self) -> None:
+        with open_store(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
+            watched = [
+                str(r[0]) for r in db.execute("SELECT id FROM markets WHERE watched = 1 AND closed = 0")
+            ]
+            signals = [
+                str(r[0])
+                for r in db.execute("SELECT DISTINCT market_id FROM signals WHERE status = 'pending'")
+            ]
+        self.live.set_markets("watched", watched)
+        self.live.set_markets("signals", signals)
+
+    @on(BooksChanged)
+    def _books_changed(self, message: BooksChanged) -> None:
+        from pmtui.tui.market_screen import MarketDetailScreen
+
+        self.query_one(MarketsTab).books_changed(message.tokens)
+        if isinstance(self.screen, MarketDetailScreen):
+            self.screen.books_changed(message)
+
+    @on(FeedStatusChanged)
+    def _feed_status(self, message: FeedStatusChanged) -> None:
+        self._draw_status()
+
+    @on(HistoryFetched)
+    def _history_fetched(self, message: HistoryFetched) -> None:
+        from pmtui.tui.market_screen import MarketDetailScreen
+
+        self.query_one(MarketsTab).history_fetched(message)
+        if isinstance(self.screen, MarketDetailScreen):
+            self.screen.history_fetched(message)
+
+    @on(PriceAlertsFired)
+    def _price_alerts(self, message: PriceAlertsFired) -> None:
+        alerts = message.alerts
+        if len(alerts) <= 2:
+            for alert in alerts:
+                self.notify(alert.text, title="Price alert", severity="warning", timeout=12, markup=False)
+            return
+        # A burst (a market-wide move) is one toast, not a wall of them.
+        lines = [alert.summary for alert in alerts[:3]]
+        lines.append(f"…and {len(alerts) - 3} more" if len(alerts) > 3 else "")
+        self.notify(
+            "\n".join(line for line in lines if line),
+            title=f"{len(alerts)} price alerts",
+            severity="warning",
+            timeout=12,
+            markup=False,
+        )
+
+    def open_market(self, market_id: str) -> None:
+        """The full-screen detail of a market (`enter` on a Markets row)."""
+        from pmtui.tui.market_screen import MarketDetailScreen  # not on the first screen's path
+
+        detail = self.query_one(MarketsTab).detail_of(market_id)
+        self.push_screen(MarketDetailScreen(self.ctx, market_id, self.live, detail))
 
     @on(JobsStarted)
     def _jobs_started(self, message: JobsStarted) -> None:
@@ -320,6 +409,8 @@ class PmtuiApp(App[None]):
             self.job_offline_reason = None
         if message.signals_new:
             self.notify(f"{fmt.plural(message.signals_new, 'new signal')} to review (3 Signals)", timeout=6)
+        if message.job == MONITOR:
+            self.refresh_interest()  # pending signals changed
         self._draw_status()
 
     def _check_jobs(self) -> None:
@@ -332,14 +423,15 @@ class PmtuiApp(App[None]):
 
     async def action_quit(self) -> None:
         """Stop the background jobs (each finishes its transaction), wait for them, then exit."""
-        if self.background.running:
+        if self.background.running or self.live.running:
             self.notify("Stopping background jobs…", timeout=5)
-            await asyncio.to_thread(self.background.stop)
+            await asyncio.gather(asyncio.to_thread(self.background.stop), asyncio.to_thread(self.live.stop))
         self.exit()
 
     def on_unmount(self) -> None:
         # Any other way out (ctrl+c, an exception): the threads still stop before the process ends.
         self.watcher.stop()
+        self.live.stop(timeout=5)
         self.background.stop(timeout=10)
 
     # --- status bar -------------------------------------------------------------------------------
@@ -401,6 +493,7 @@ class PmtuiApp(App[None]):
             offline=offline is not None,
             catalog=self.catalog_progress,
             jobs_off=not self.background.enabled,
+            feed=self.live.status if self.live.running else None,
         )
         if offline is not None:
             banner.show_offline(offline[0], now, offline[1])

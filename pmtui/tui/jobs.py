@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     # HTTP client, the strategies and the signals code, which the first screen does not need.
     from pmtui.alerts.sender import AlertSender
     from pmtui.collect.summary import JobResult
+    from pmtui.polymarket.book_state import BookState
     from pmtui.signals.monitor import CycleReport
 
 log = logging.getLogger("pmtui.tui.jobs")
@@ -78,9 +79,13 @@ class BackgroundJobs:
     """Starts, watches and stops the in-app jobs. `start` (imports, thread start) and `stop` (waits for
     the threads) block, so the app calls them from worker threads; `check` runs on the UI thread."""
 
-    def __init__(self, settings: Settings, post: Callable[[Message], object]) -> None:
+    def __init__(
+        self, settings: Settings, post: Callable[[Message], object], books: BookState | None = None
+    ) -> None:
         self.settings = settings
         self._post = post
+        self.books = books
+        """The app's live book state: the monitor skips `/books` for the markets it streams."""
         self.threads: dict[str, JobThread] = {}
         """Running job threads by name: `collector`, `monitor`."""
         self._restart_at: dict[str, float] = {}
@@ -142,7 +147,7 @@ class BackgroundJobs:
         from pmtui.signals.monitor import BackgroundMonitor
 
         # As `pmtui monitor` (pmtui/cli/monitor.py) without --aggressive.
-        return BackgroundMonitor(self.settings, on_cycle_done=[self._monitor_cycle_done])
+        return BackgroundMonitor(self.settings, on_cycle_done=[self._monitor_cycle_done], books=self.books)
 
     def _collector_progress(self, job: str, done: int, total: int | None) -> None:
         """The catalogue calls this after each page it stored (in the collector's thread)."""

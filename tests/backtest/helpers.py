@@ -29,6 +29,7 @@ def market(
     outcomes: Sequence[str] = ("Yes", "No"),
     fee_rate: float | None = None,
     fee_exponent: float | None = None,
+    fee_type: str | None = None,
     resolution: str | None = None,
     token: str | None = None,
     source: str = "import",
@@ -50,6 +51,7 @@ def market(
             winner=winner if resolution == "resolved" else None,
             fee_rate=fee_rate,
             fee_exponent=fee_exponent,
+            fee_type=fee_type,
             source=source,  # type: ignore[arg-type]
         ),
         history_t=[t for t, _ in history],

@@ -21,6 +21,7 @@ RESULT_KEYS = {
     "skipped": dict,
     "trades": int,
     "wins": int,
+    "losses": int,
     "voids": int,
     "win_rate": (float, type(None)),
     "win_rate_ci": (list, type(None)),
@@ -33,6 +34,8 @@ RESULT_KEYS = {
     "by_category": list,
     "too_few_trades": bool,
     "kelly_pnl": (float, int),
+    "verdict": str,
+    "zero_losses": (dict, type(None)),
 }
 
 
@@ -55,6 +58,9 @@ def check_result_shape(entry: dict[str, Any]) -> None:
     for ci in ("win_rate_ci", "mean_return_ci"):
         if entry[ci] is not None:
             assert len(entry[ci]) == 2 and entry[ci][0] <= entry[ci][1]
+    low = entry["mean_return_ci"][0] if entry["mean_return_ci"] else None
+    assert entry["verdict"] == ("edge" if low is not None and low > 0 else "no evidence of edge")
+    assert (entry["zero_losses"] is not None) == (entry["losses"] == 0 and entry["wins"] > 0)
 
 
 def test_backtest_json_schema_runs_show_export(db_path: Path, tmp_path: Path) -> None:

@@ -124,19 +124,86 @@ def test_costs_and_returns_by_hand(db: Database) -> None:
     assert summary["edge"] == pytest.approx(0.5 - 0.41)
 
 
-def test_taker_fees_when_the_schedule_is_known(db: Database) -> None:
+FEE_V2_END = 1_780_000_000  # 2026-05-28: after Polymarket's "Fee Structure V2" of 2026-03-30
+FEE_V2_DECISION = FEE_V2_END - 7 * DAY
+
+
+def test_taker_fees_of_the_schedule_in_force(db: Database) -> None:
+    at = [(FEE_V2_DECISION, 0.4)]
     store(
         db,
-        market("linear", [(DECISION, 0.4)], end=END, fee_rate=0.07, fee_exponent=1.0),
-        market("squared", [(DECISION, 0.4)], end=END, fee_rate=0.07, fee_exponent=2.0),
-        market("free", [(DECISION, 0.4)], end=END, fee_rate=0.0, fee_exponent=1.0),
-        market("unknown", [(DECISION, 0.4)], end=END),
+        market("linear", at, end=FEE_V2_END, fee_rate=0.07, fee_exponent=1.0),
+        market("squared", at, end=FEE_V2_END, fee_rate=0.07, fee_exponent=2.0),
+        market("free", at, end=FEE_V2_END, fee_rate=0.0, fee_exponent=1.0),
+        market("unknown", at, end=FEE_V2_END),
     )
     rows = rows_by_market(run(db, BUY_YES), "t_buy_yes")
     assert rows["linear"]["cost"] == pytest.approx(0.4 + 0.01 + 0.07 * 0.4 * 0.6)
     assert rows["squared"]["cost"] == pytest.approx(0.4 + 0.01 + 0.07 * (0.4 * 0.6) ** 2)
     assert rows["free"]["cost"] == pytest.approx(0.41)
     assert rows["unknown"]["cost"] == pytest.approx(0.41)
+
+
+UP_DOWN_15M = {"direction": "up_down", "window_minutes": 15, "asset": "BTC"}
+UP_DOWN_5M = {"direction": "up_down", "window_minutes": 5, "asset": "BTC"}
+
+
+@pytest.mark.parametrize(
+    ("decided", "charged"),
+    [
+        # (decision time, which markets pay: {market: (rate, exponent)})
+        (1_766_000_000, {}),  # 2025-12-17: the CLOB was fee-free
+        (1_770_000_000, {"btc15": (0.25, 2.0), "btc15_by_type": (0.25, 2.0)}),  # 2026-02: 15-min crypto only
+        (
+            1_780_000_000,  # 2026-05-28: every market its own (today's) schedule
+            {
+                "btc15": (0.07, 1.0),
+                "btc15_by_type": (0.07, 1.0),
+                "btc5": (0.07, 1.0),
+                "politics": (0.04, 1.0),
+            },
+        ),
+    ],
+)
+def test_fees_as_they_were_at_the_decision_time(
+    db: Database, decided: int, charged: dict[str, tuple[float, float]]
+) -> None:
+    at, end = [(decided, 0.4)], decided + 7 * DAY
+    store(
+        db,
+        market(
+            "btc15",
+            at,
+            end=end,
+            category="Crypto/BTC-UpDown",
+            features=UP_DOWN_15M,
+            fee_rate=0.07,
+            fee_exponent=1,
+        ),
+        market(
+            "btc15_by_type",
+            at,
+            end=end,
+            category="Crypto",
+            fee_type="crypto_15_min",
+            fee_rate=0.07,
+            fee_exponent=1,
+        ),
+        market(
+            "btc5",
+            at,
+            end=end,
+            category="Crypto/BTC-UpDown",
+            features=UP_DOWN_5M,
+            fee_rate=0.07,
+            fee_exponent=1,
+        ),
+        market("politics", at, end=end, category="Politics", fee_rate=0.04, fee_exponent=1),
+    )
+    rows = rows_by_market(run(db, BUY_YES), "t_buy_yes")
+    for name, row in rows.items():
+        rate, exponent = charged.get(name, (0.0, 1.0))
+        assert row["cost"] == pytest.approx(0.41 + rate * (0.4 * 0.6) ** exponent), name
 
 
 def test_no_edge_and_settled(db: Database) -> None:
@@ -155,7 +222,7 @@ def test_no_edge_and_settled(db: Database) -> None:
     assert rows["zero"]["reason"] == "settled"  # a price of exactly 0 or 1 is always settled
 
 
-def test_voids_are_counted_apart(db: Database) -> None:
+def test_a_void_pays_half_and_is_counted_apart(db: Database) -> None:
     store(
         db,
         market("void", [(DECISION, 0.5)], end=END, winner=None),
@@ -163,11 +230,14 @@ def test_voids_are_counted_apart(db: Database) -> None:
     )
     result = run(db, BUY_YES)
     rows = rows_by_market(result, "t_buy_yes")
-    assert rows["void"]["reason"] is None and rows["void"]["ret"] == 0.0 and math.isnan(rows["void"]["won"])
+    # A 50-50 resolution pays $0.50 a share: bought at 0.51 all-in, it returns 0.5/0.51 − 1.
+    assert rows["void"]["reason"] is None and math.isnan(rows["void"]["won"])
+    assert rows["void"]["ret"] == pytest.approx(0.5 / 0.51 - 1)
     summary = result_of(result, "t_buy_yes")
     assert (summary["trades"], summary["wins"], summary["losses"], summary["voids"]) == (2, 1, 0, 1)
-    assert summary["win_rate"] == 1.0  # voids are neither wins nor losses
-    assert summary["mean_return"] == pytest.approx((1 / 0.51 - 1) / 2)  # ... but do return 0 on $1
+    assert summary["win_rate"] == 1.0  # voids are neither wins nor losses ...
+    assert summary["mean_return"] == pytest.approx((1 / 0.51 - 1 + 0.5 / 0.51 - 1) / 2)  # ... but count
+    assert summary["total_pnl"] == pytest.approx(1 / 0.51 - 1 + 0.5 / 0.51 - 1, abs=1e-6)
 
 
 def test_only_resolved_markets_are_considered(db: Database) -> None:

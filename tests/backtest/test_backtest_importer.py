@@ -74,7 +74,7 @@ def history_file(tmp_path: Path) -> Path:
 def table_dump(db: Database) -> dict[str, list[tuple[Any, ...]]]:
     return {
         table: [tuple(row) for row in db.execute(f"SELECT * FROM {table} ORDER BY 1, 2")]
-        for table in ("markets", "tokens", "prices", "events", "errors")
+        for table in ("markets", "prices", "events", "errors")
     }
 
 

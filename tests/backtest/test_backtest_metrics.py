@@ -12,8 +12,7 @@ from pmtui.backtest.metrics import (
     calibration,
     kelly_stakes,
     max_drawdown,
-    mean_interval,
-    t_quantile,
+    return_estimate,
     wilson_interval,
 )
 from pmtui.paper.sizing import kelly_fraction
@@ -41,31 +40,16 @@ def test_wilson_interval_of_nothing_is_undefined() -> None:
     assert all(math.isnan(x) for x in wilson_interval(0, 0))
 
 
-@pytest.mark.parametrize(
-    ("df", "value"),
-    [
-        (1, 12.7062),
-        (2, 4.3027),
-        (3, 3.1824),
-        (5, 2.5706),
-        (10, 2.2281),
-        (29, 2.0452),
-        (120, 1.9799),
-        (1000, 1.9623),
-    ],
-)
-def test_t_quantile_matches_the_table(df: int, value: float) -> None:
-    assert t_quantile(0.975, df) == pytest.approx(value, abs=1e-4)
-
-
-def test_mean_interval_by_hand() -> None:
-    # mean -0.125; s² = 3.1875/3 = 1.0625; se = 0.515388; t(0.975, 3) = 3.182446; half = 1.640195
-    mean, low, high = mean_interval(np.array([1.0, -1.0, 0.5, -1.0]))
-    assert mean == pytest.approx(-0.125)
-    assert low == pytest.approx(-1.765195, abs=1e-6)
-    assert high == pytest.approx(1.515195, abs=1e-6)
-    one = mean_interval(np.array([0.3]))
-    assert one[0] == pytest.approx(0.3) and math.isnan(one[1]) and math.isnan(one[2])
+def test_return_estimate_counts_a_void_as_half_a_share() -> None:
+    # Three trades at cost 0.5: a win returns +1, a loss −1, a 50-50 resolution 0.5/0.5 − 1 = 0.
+    found = return_estimate(np.array([1.0, 0.0, np.nan]), np.array([0.5, 0.5, 0.5]))
+    assert (found.n, found.wins, found.losses, found.voids) == (3, 1, 1, 1)
+    assert found.mean == pytest.approx(0.0)
+    # Wilson(1 of 2) = [0.0945312, 0.9054688], times Σ 1/cost of the win and the loss (4); the void
+    # adds its 0.5/0.5 = 1 to both ends; over 3 trades.
+    assert found.interval == pytest.approx(
+        ((0.0945312 * 4 + 1) / 3 - 1, (0.9054688 * 4 + 1) / 3 - 1), abs=1e-6
+    )
 
 
 def test_max_drawdown_by_hand() -> None:

@@ -55,7 +55,9 @@ def test_a_run_is_stored_with_every_decision(db: Database, tmp_path: Path) -> No
     assert trades.loc["win", "price"] == 0.4 and trades.loc["win", "yes_price"] == 0.4
     assert trades.loc["win", "price_t"] == DECISION and trades.loc["win", "decision_t"] == DECISION
     assert trades.loc["win", "category"] == "Weather" and trades.loc["void", "category"] == "Other"
-    assert trades.loc["void", "pnl"] == 0 and trades.loc["void", "won"] != trades.loc["void", "won"]  # NULL
+    # A 50-50 resolution pays $0.50 a share: no outcome to score (won is NULL), P&L 0.5/cost − 1.
+    assert trades.loc["void", "won"] != trades.loc["void", "won"]
+    assert trades.loc["void", "pnl"] == pytest.approx(0.5 / 0.41 - 1)
     assert trades.loc["late", "skip_reason"] == "no_price"
     assert load_run(db, result.run_id) == json.loads(json.dumps(result.document))
     runs = list_runs(db)

@@ -67,7 +67,7 @@ async def wait_for(pilot, condition, timeout=120.0):
 """
 
 APP_SETUP = """
-from pmtui.config import DatabaseSettings, Settings, UiSettings
+from pmtui.config import DatabaseSettings, LiveSettings, Settings, UiSettings
 from pmtui.tui.app import PmtuiApp
 from pmtui.tui.context import TuiContext
 
@@ -75,6 +75,7 @@ DB = {db!r}
 settings = Settings(
     database=DatabaseSettings(path=DB),
     ui=UiSettings(run_collector=False, run_monitor=False, refresh_interval=3600),
+    live=LiveSettings(enabled=False),
 )
 """
 

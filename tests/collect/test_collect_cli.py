@@ -207,7 +207,7 @@ def test_a_cycle_with_every_fault_type(fake_polymarket: FakePolymarket) -> None:
         assert (resolution, winner) == fake_polymarket.market(market_id).expected(), market_id
     book_errors = [r for r in errors if r[0] == "clob:/books"]
     assert len(book_errors) == len(stats.corrupted["clob:/books"]) == 3
-    token_market = dict(query("SELECT token_id, market_id FROM tokens"))
+    token_market = dict(query("SELECT t.value, m.id FROM markets m, json_each(m.token_ids_json) t"))
     history_errors = {r[2] for r in errors if r[0] == "clob:/prices-history"}
     assert history_errors == {token_market[t] for t in stats.corrupted["clob:/prices-history"]}
     # A market whose history window came back malformed stays due for the next cycle.

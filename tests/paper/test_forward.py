@@ -11,7 +11,7 @@ from sqlite_utils import Database
 from pmtui.config import Settings
 from pmtui.paper.book import close_position, open_from_signal, settle_resolved
 from pmtui.paper.forward import forward_test, latest_backtests
-from pmtui.paper.stats import mean_interval, t_critical, wilson_interval
+from pmtui.stats import wilson_interval
 from tests.book_builders import NOW, WIDE_OPEN, add_market, add_signal, make_settings, resolve, set_quote
 
 M = 1_000_000
@@ -33,25 +33,12 @@ def add_run(
 
 
 def trade(db: Database, settings: Settings, market: str, strategy: str, winner: int | None) -> None:
-    """Buy 100 NO shares at 0.40 ($40) and resolve: winner 1 → +$60, 0 → −$40, None → void."""
+    """Buy 100 NO shares at 0.40 ($40) and resolve: winner 1 → +$60, 0 → −$40, None → 50-50 (+$10)."""
     tokens = add_market(db, market, category="Weather")
     set_quote(db, tokens[1], bid=0.39, ask=0.40)
     open_from_signal(db, add_signal(db, market, strategy=strategy, stake_micros=40 * M), settings, now=NOW)
     if winner is not None or market.startswith("void"):
         resolve(db, market, winner)
-
-
-def test_wilson_and_t_intervals_match_reference_values() -> None:
-    # 9 of 12: the Wilson interval published by standard calculators is 46.77%–91.11%.
-    assert wilson_interval(9, 12) == pytest.approx((0.4677, 0.9111), abs=5e-5)
-    # 0 of n has the closed form [0, z²/(n + z²)].
-    assert wilson_interval(0, 10) == pytest.approx((0.0, 1.959964**2 / (10 + 1.959964**2)), abs=1e-7)
-    # Student t quantiles from printed tables: t(0.975; 11) = 2.201, 60 → 2.000, 200 → 1.972.
-    assert wilson_interval(0, 0) is None
-    assert t_critical(11) == 2.201
-    assert t_critical(60) == pytest.approx(2.000298, abs=1e-3)
-    assert t_critical(200) == pytest.approx(1.971896, abs=1e-3)
-    assert mean_interval([1.0]) == (1.0, None)
 
 
 def test_forward_numbers_on_a_hand_built_history(db: Database, db_path: Path) -> None:
@@ -92,15 +79,17 @@ def test_forward_numbers_on_a_hand_built_history(db: Database, db_path: Path) ->
     assert (live.n_settled, live.wins, live.losses, live.voids, live.sold, live.n_open) == (12, 9, 3, 1, 1, 1)
     assert live.win_rate == 0.75
     assert live.win_rate_ci == pytest.approx((0.4677, 0.9111), abs=5e-5)
-    # Returns per $1: a win +1.5 (paid $100 for $40), a loss −1. Mean 10.5/12 = 0.875; sample sd
-    # sqrt(14.0625/11) = 1.130668; half-width 2.201 × 1.130668/sqrt(12) = 0.718400.
-    assert live.mean_return == pytest.approx(0.875)
-    assert live.mean_return_ci == pytest.approx((0.875 - 0.718400, 0.875 + 0.718400), abs=1e-5)
-    assert live.realized_micros == (9 * 60 - 3 * 40 - 1) * M  # the void is 0, the sale −$1
+    # Returns per $1 of the 13 positions held to resolution: a win +1.5 (paid $100 for $40), a loss
+    # −1, the 50-50 resolution +0.25 ($50 for $40). Mean (13.5 − 3 + 0.25)/13. The interval maps
+    # Wilson(9 of 12) through return = rate × Σ(1/cost)/13 + (0.5/0.4)/13 − 1, Σ(1/cost) = 12/0.4.
+    low, high = wilson_interval(9, 12) or (0.0, 0.0)
+    assert live.mean_return == pytest.approx(10.75 / 13)
+    assert live.mean_return_ci == pytest.approx(((low * 30 + 1.25) / 13 - 1, (high * 30 + 1.25) / 13 - 1))
+    assert live.realized_micros == (9 * 60 - 3 * 40 + 10 - 1) * M  # the 50-50 +$10, the sale −$1
     backtest = rows["fade_longshots"].backtest
     assert backtest is not None
     assert (backtest.run_id, backtest.trades, backtest.win_rate_ci) == ("run-1", 400, (0.55, 0.65))
-    # Live mean return interval [0.157, 1.593] sits above the backtest's [0.05, 0.15].
+    # Live mean return interval [0.175, 1.199] sits above the backtest's [0.05, 0.15].
     assert rows["fade_longshots"].verdict == "better than backtest"
 
     other = rows["weather_fade_longshots"]

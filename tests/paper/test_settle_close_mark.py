@@ -49,11 +49,15 @@ def test_settles_wins_losses_and_voids(db: Database, settings: Settings) -> None
     assert settled[win.id].realized_micros == 60 * M
     assert (settled[loss.id].result, settled[loss.id].proceeds_micros) == ("loss", 0)
     assert settled[loss.id].realized_micros == -40 * M
-    # A void refunds the whole cost basis, fee included: P&L zero.
-    assert (settled[void.id].result, settled[void.id].proceeds_micros) == ("void", void.cost_micros)
-    assert settled[void.id].realized_micros == 0
+    # A market resolved 50-50 pays $0.50 a share of either outcome, as Polymarket pays it: the $40
+    # stake bought 97.65625 NO shares at 0.40 plus the 0.04-rate fee; they pay $48.828125.
+    assert void.shares_micros == 97_656_250
+    assert (settled[void.id].result, settled[void.id].proceeds_micros) == ("void", 48_828_125)
+    assert (
+        settled[void.id].realized_micros == 48_828_125 - 40 * M == void.shares_micros // 2 - void.cost_micros
+    )
     assert all(p.status == "settled" and p.closed_t == NOW + 3600 for p in settled.values())
-    assert cash_micros(db) == cash_before + 100 * M + void.cost_micros
+    assert cash_micros(db) == cash_before + 100 * M + 48_828_125
     assert (
         db.execute("SELECT status FROM paper_positions WHERE id = ?", [untouched.id]).fetchone()[0] == "open"
     )
@@ -150,6 +154,8 @@ def test_marks_use_the_bid_then_the_display_price_then_the_resolution(db: Databa
     db.execute("DELETE FROM quotes WHERE token_id = 'display-tok1'")
     resolved = open_no(db, settings, "resolved")
     resolve(db, "resolved", 1)
+    fifty = open_no(db, settings, "fifty")
+    resolve(db, "fifty", None)  # 50-50, not settled yet: worth $0.50 a share, not its cost
 
     marks = {m.position.id: m for m in marked_open_positions(db, settings, now=NOW)}
 
@@ -164,8 +170,29 @@ def test_marks_use_the_bid_then_the_display_price_then_the_resolution(db: Databa
     m = marks[resolved.id]
     assert m.mark is not None and (m.mark.price, m.mark.source) == (1.0, "resolution")
     assert m.value_micros == 100 * M
+    m = marks[fifty.id]
+    assert m.mark is not None and (m.mark.price, m.mark.source, m.value_micros) == (0.5, "resolution", 50 * M)
+    assert m.awaiting_settlement
     expected = cash_micros(db) + sum(x.value_micros for x in marks.values())
     assert equity_micros(db, settings, now=NOW) == expected
+
+
+def test_a_book_written_when_voids_refunded_still_balances(db: Database, settings: Settings) -> None:
+    # Books written before pmtui paid 50-50 resolutions as Polymarket does hold a 'refund' of the cost.
+    position = open_no(db, settings, "old")
+    resolve(db, "old", None)
+    db.execute(
+        "INSERT INTO paper_ledger (t, kind, cash_micros, position_id, memo) VALUES (?, 'refund', ?, ?, '')",
+        [NOW, position.cost_micros, position.id],
+    )
+    db.execute(
+        "UPDATE paper_positions SET status = 'settled', result = 'void', proceeds_micros = ?, closed_t = ?"
+        " WHERE id = ?",
+        [position.cost_micros, NOW, position.id],
+    )
+    assert check_ledger(db).ok
+    db.execute("UPDATE paper_ledger SET cash_micros = cash_micros - 1 WHERE kind = 'refund'")
+    assert not check_ledger(db).ok
 
 
 def test_equity_curve_steps_at_each_close(db: Database, settings: Settings) -> None:

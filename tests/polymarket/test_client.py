@@ -125,6 +125,30 @@ async def test_history_fallbacks(fake_polymarket: FakePolymarket) -> None:
         assert await client.get_price_history(token, end - 86400, end) == []
 
 
+async def test_data_api_settlement_point_is_not_a_price(fake_polymarket: FakePolymarket) -> None:
+    """Data API v2 ends a settled market's series with its payout (1, 0, or 0.5 for a void) one bucket
+    past the last trade. That is the outcome, not a price anyone could trade at before it: a backtest
+    reading it as the last price before its decision would see the future."""
+    now = int(time.time())
+    market = next(
+        m
+        for m in fake_polymarket.markets()
+        if m.expected()[0] == "resolved" and m.token_ids and m.life(now)[1] < now
+    )
+    token, end = market.token_ids[0], market.life(now)[1]
+    fake_polymarket.set_history_mode(market.id, "data_only")
+    window = {"token_id": token, "start": end - 5 * 86400, "end": end + 5 * 86400, "bucket_seconds": 3600}
+    raw = httpx.get(fake_polymarket.env()["PMTUI_DATA_URL"] + "/v2/prices-history", params=window).json()[
+        "data"
+    ]
+    settlement = raw[-1]
+    assert settlement["resolution_seconds"] == 0 and settlement["price"] in (0.0, 1.0)  # what the API sends
+    async with PolymarketClient(load_settings()) as client:
+        points = await client.get_price_history(token, window["start"], window["end"], fidelity=60)
+    assert points and client.calls["data:/v2/prices-history"] >= 1
+    assert [p.t for p in points] == [row["timestamp"] for row in raw[:-1]]  # every trade, not the payout
+
+
 async def test_429_retry_after_is_honoured(fake_polymarket: FakePolymarket, tmp_path: Path) -> None:
     fake_polymarket.set_faults(FaultRule("429", "gamma:/markets/keyset", every=4, retry_after=1))
     async with PolymarketClient(load_settings(), call_log=ApiCallLog(tmp_path / "db.sqlite")) as client:

@@ -147,7 +147,13 @@ def test_price_history_rules(fake_polymarket: FakePolymarket) -> None:
         v2 = client.get(
             data_url, params={"token_id": token, "start": end - 86400, "end": end, "bucket_seconds": 600}
         )
-        assert len(v2.json()["data"]) == 144 and v2.json()["pagination"]["has_more"] is False
+        rows = v2.json()["data"]
+        assert len(rows) == 144 + 1 and v2.json()["pagination"]["has_more"] is False
+        # A settled market's series ends with its payout, one bucket past the last row, as exact.
+        *trades, settlement = rows
+        assert settlement["resolution_seconds"] == 0 and settlement["price"] in (0.0, 0.5, 1.0)
+        assert settlement["timestamp"] == trades[-1]["timestamp"] + 600
+        assert all(row["resolution_seconds"] == 600 for row in trades)
         assert (
             client.get(
                 data_url, params={"token_id": token, "start": end - 16 * 86400, "end": end}

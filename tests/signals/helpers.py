@@ -80,11 +80,6 @@ def add_market(
             updated_at,
         ],
     )
-    for index, (token, outcome) in enumerate(zip(tokens, outcomes, strict=False)):
-        db.execute(
-            "INSERT OR REPLACE INTO tokens (token_id, market_id, outcome_index, outcome) VALUES (?, ?, ?, ?)",
-            [token, market_id, index, outcome],
-        )
 
 
 def add_quote(

@@ -120,14 +120,16 @@ def test_columns_owned_by_others_are_never_overwritten(db: Database, raws: list[
 
 def test_tokens_are_text_and_fts_follows_questions(db: Database, raws: list[dict[str, Any]]) -> None:
     store_batch(db, parse_markets(raws), source="test", categorize=CATEGORIZE)
-    token, kind = db.execute(
-        "SELECT token_id, typeof(token_id) FROM tokens WHERE market_id = '1237864' AND outcome_index = 0"
+    token, kind, outcome = db.execute(
+        "SELECT t.value, t.type, json_extract(outcomes_json, '$[0]') FROM markets, json_each(token_ids_json) t "
+        "WHERE markets.id = '1237864' AND t.key = 0"
     ).fetchone()
     assert (
         kind == "text"
         and token == "13915383147598038388500755196666377480504116216295452377454618635607632089106"
     )
-    assert db.execute("SELECT outcome FROM tokens WHERE token_id = ?", [token]).fetchone()[0] == "Acend"
+    assert outcome == "Acend"
+    assert "tokens" not in db.table_names()  # stored once, in token_ids_json (migration 0011)
 
     def search(words: str) -> list[str]:
         sql = "SELECT m.id FROM markets_fts f JOIN markets m ON m.rowid = f.rowid WHERE markets_fts MATCH ?"

@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.worker import WorkerCancelled, WorkerFailed, WorkerState
 
-from pmtui.config import DatabaseSettings, Settings, UiSettings
+from pmtui.config import DatabaseSettings, LiveSettings, Settings, UiSettings
 from pmtui.tui.app import PmtuiApp
 from pmtui.tui.clock import fixed_clock
 from pmtui.tui.context import TuiContext
@@ -27,9 +27,13 @@ def store(tmp_path: Path) -> Path:
 
 
 def quiet_settings(db_path: Path, **ui: object) -> Settings:
-    """Background jobs off and a refresh interval long enough never to fire during a test."""
+    """Background jobs and live books off, a refresh interval long enough never to fire in a test."""
     base = UiSettings(run_collector=False, run_monitor=False, refresh_interval=3600)  # type: ignore[arg-type]
-    return Settings(database=DatabaseSettings(path=db_path), ui=dataclasses.replace(base, **ui))
+    return Settings(
+        database=DatabaseSettings(path=db_path),
+        ui=dataclasses.replace(base, **ui),
+        live=LiveSettings(enabled=False),
+    )
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from pmtui.backtest.metrics import wilson_interval
+from pmtui.stats import payout_return
 from pmtui.store import connect, write_tx
 
 NOW = 1_768_478_400
@@ -384,25 +385,31 @@ def fixture_signals() -> list[dict[str, Any]]:
 
 
 def fixture_runs() -> list[dict[str, Any]]:
-    def result(strategy: str, trades: int, wins: int, avg_cost: float, pnl: float) -> dict[str, Any]:
-        # Numbers that agree with each other as the engine's would: one void, the rate and its
-        # Wilson interval over wins + losses, skips that add up to what was considered.
+    def result(strategy: str, trades: int, wins: int, avg_cost: float) -> dict[str, Any]:
+        # Numbers that agree with each other as the engine's would: one void (a 50-50 resolution),
+        # the rate and its Wilson interval over wins + losses, the return, its interval and verdict
+        # from pmtui.stats, skips that add up to what was considered.
         decided = trades - 1
         rate = wins / decided if decided else None
-        mean = pnl / trades if trades else None
+        returns = payout_return([1.0] * wins + [0.0] * (decided - wins) + [0.5], [avg_cost] * trades)
+        zero = returns.zero_losses
+        pnl = (returns.mean or 0.0) * trades
         return {
             "strategy": strategy,
             "considered": trades + trades + trades // 2,
             "skipped": {"no_price": trades, "stale": trades // 2},
             "trades": trades,
             "wins": wins,
+            "losses": decided - wins,
             "voids": 1,
             "win_rate": rate,
             "win_rate_ci": list(wilson_interval(wins, decided)) if decided else None,
             "avg_cost": avg_cost,
             "edge": None if rate is None else rate - avg_cost,
-            "mean_return": mean,
-            "mean_return_ci": None if mean is None else [mean - 0.06, mean + 0.06],
+            "mean_return": returns.mean,
+            "mean_return_ci": list(returns.interval) if returns.interval else None,
+            "verdict": returns.verdict,
+            "zero_losses": None if zero is None else {"n": zero.n, "loss_rate_upper": zero.loss_rate_upper},
             "total_pnl": pnl,
             "kelly_pnl": pnl * 0.4,
             "max_drawdown": 3.5,
@@ -422,7 +429,7 @@ def fixture_runs() -> list[dict[str, Any]]:
             "created": NOW - 2 * DAY,
             "config_json": json.dumps({"strategies": ["fade_longshots"], "horizon": "7d", "cost": 0.01}),
             "results_json": json.dumps(
-                {"results": [result("fade_longshots", 412, 395, 0.93, 11.8)], "calibration": calibration}
+                {"results": [result("fade_longshots", 412, 395, 0.93)], "calibration": calibration}
             ),
             "generated_data": 0,
             "duration_s": 1.4,
@@ -433,7 +440,7 @@ def fixture_runs() -> list[dict[str, Any]]:
             "created": NOW - DAY,
             "config_json": json.dumps({"strategies": ["musk_fade_extremes"], "horizon": "24h", "cost": 0.02}),
             "results_json": json.dumps(
-                {"results": [result("musk_fade_extremes", 14, 12, 0.8, 0.9)], "calibration": calibration}
+                {"results": [result("musk_fade_extremes", 14, 13, 0.8)], "calibration": calibration}
             ),
             "generated_data": 1,
             "duration_s": 0.3,

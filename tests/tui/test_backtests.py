@@ -217,6 +217,9 @@ async def test_the_latest_run_opens_and_enter_reopens_another(make_app: AppFacto
             app, "#bt-warning"
         )
         assert metric(app, "warning") == "⚠ too few trades"
+        # 13 wins in 13 at cost 0.80 (and a 50-50): no loss seen, yet a loss rate up to 20.6% fits.
+        assert metric(app, "verdict") == "no evidence"
+        assert metric(app, "zero_losses") == "loss ≤20.6%"
         await pilot.press("j", "enter")
         await settle(pilot)
         assert tab_of(app).open_ids == ["run-a"]
@@ -228,8 +231,12 @@ async def test_the_latest_run_opens_and_enter_reopens_another(make_app: AppFacto
         assert metric(app, "win_rate") == "96.1% [93.8–97.6] n=411"
         assert metric(app, "wlv") == "395 / 16 / 1"
         assert metric(app, "skip:no_price") == "412" and metric(app, "skip:stale") == "206"
-        assert metric(app, "total_pnl") == "+11.80"
-        assert metric(app, "kelly_pnl") == "+4.72"
+        # Σ returns: 395 × (1/0.93 − 1) − 16 + (0.5/0.93 − 1) = +13.27; the 95% return interval
+        # [+0.007, +0.048] lies above 0: the one verdict of "edge".
+        assert metric(app, "total_pnl") == "+13.27"
+        assert metric(app, "kelly_pnl") == "+5.31"
+        assert metric(app, "mean_return") == "+0.032 [+0.007,+0.048]"
+        assert metric(app, "verdict") == "edge" and metric(app, "zero_losses") == ""
         assert metric(app, "warning") == ""
         assert "longshots 7d" in text_of(app, "#bt-header")
 

@@ -42,7 +42,9 @@ def closed_port() -> int:
 def with_jobs(settings: Settings) -> Settings:
     ui = dataclasses.replace(settings.ui, run_collector=True, run_monitor=True, refresh_interval=3600)  # type: ignore[arg-type]
     collect = dataclasses.replace(settings.collect, **FAST_JOBS)  # type: ignore[arg-type]
-    return dataclasses.replace(settings, ui=ui, collect=collect)
+    # Never the real network: the live books run only when the fake server's channel is configured.
+    live = dataclasses.replace(settings.live, enabled=settings.live.ws_url.startswith("ws://127.0.0.1"))
+    return dataclasses.replace(settings, ui=ui, collect=collect, live=live)
 
 
 async def wait_until(pilot: Pilot[None], condition: Callable[[], bool], seconds: float = 30) -> None:

@@ -69,7 +69,7 @@ async def test_shows_the_same_book_as_the_core(make_app: AppFactory, paper_store
         assert row_keys(forward) == [f"{s}:{side}" for s in strategies for side in ("live", "backtest")]
         # every win rate comes with its interval and its n
         fade = [plain(c) for c in forward.get_row("fade_longshots:backtest")]
-        assert fade[1:4] == ["412", "96% [94–98]", "+2.9% [-3,+9]"]
+        assert fade[1:4] == ["412", "96% [94–98]", "+3.2% [+1,+5]"]
         live = [plain(c) for c in forward.get_row("crypto_favorite_fade:live")]
         assert live[1:3] == ["1", "100% [21–100]"] and live[-1] == "no backtest"
 

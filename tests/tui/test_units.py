@@ -15,7 +15,7 @@ from pmtui.tui.app import PmtuiApp
 from pmtui.tui.queries.markets import market_detail
 from tests.tui.conftest import rendered_text, settle
 from tests.tui.store_fixture import market
-from tests.tui.test_backtests import metric, open_tab
+from tests.tui.test_backtests import metric, open_tab, stored_document
 
 AppFactory = Callable[..., PmtuiApp]
 
@@ -51,12 +51,13 @@ def test_a_stored_quote_of_the_second_outcome_is_kept(store: Path) -> None:
     assert detail.outcomes[1].price == 0.6  # the Price column stays one source: 1 − YES
 
 
-async def test_backtest_costs_and_edges_are_in_cents(make_app: AppFactory) -> None:
+async def test_backtest_costs_and_edges_are_in_cents(make_app: AppFactory, store: Path) -> None:
+    result = stored_document(store, "run-b")["results"][0]  # the run that opens first
     app = make_app()
     async with app.run_test(size=(120, 35)) as pilot:
         await open_tab(pilot)
-        assert metric(app, "avg_cost") == "80.0¢"
-        assert metric(app, "edge") == "+12.3¢"
+        assert metric(app, "avg_cost") == f"{result['avg_cost'] * 100:.1f}¢" == "80.0¢"
+        assert metric(app, "edge") == f"{result['edge'] * 100:+.1f}¢"
         assert "50¢" in rendered_text(app.query_one("#bt-calibration").children[0])  # the price axis
 
 

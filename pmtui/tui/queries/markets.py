@@ -202,6 +202,22 @@ class MarketDetail:
     features: dict[str, Any] = field(default_factory=dict)
     history: list[tuple[int, float]] = field(default_factory=list)
     """(t, price of outcome 0), oldest first, thinned to at most `max_points`."""
+    token_ids: list[str] = field(default_factory=list)
+    """CLOB token of each outcome (the live books are keyed on them)."""
+    description: str | None = None
+    """The market's rules, as Polymarket words them."""
+    resolution_source: str | None = None
+    event_slug: str | None = None
+    tick_size: float | None = None
+
+    @property
+    def url(self) -> str | None:
+        """The market's page on polymarket.com (event page when the market belongs to one)."""
+        if self.source != "api" or not (self.slug or self.event_slug):
+            return None
+        if self.event_slug and self.slug and self.event_slug != self.slug:
+            return f"https://polymarket.com/event/{self.event_slug}/{self.slug}"
+        return f"https://polymarket.com/event/{self.event_slug or self.slug}"
 
     @property
     def demo(self) -> bool:
@@ -255,14 +271,15 @@ def market_detail(db: Reader, market_id: str, *, max_points: int = 600) -> Marke
     row = db.execute(
         "SELECT id, question, category, cluster_id, event_title, slug, outcomes_json, token_ids_json, "
         "prices_json, yes_price, best_bid, best_ask, volume, volume_24h, liquidity, end_date, closed, resolution, "
-        "winner, source, watched, updated_at, features_json FROM markets WHERE id = ?",
+        "winner, source, watched, updated_at, features_json, description, resolution_source, event_slug, tick_size "
+        "FROM markets WHERE id = ?",
         [market_id],
     ).fetchone()
     if row is None:
         return None
     (mid, question, category, cluster_id, event_title, slug, outcomes_json, tokens_json, prices_json,
      yes_price, best_bid, best_ask, volume, volume_24h, liquidity, end_date, closed, resolution, winner, source,
-     watched, updated_at, features_json) = row  # fmt: skip
+     watched, updated_at, features_json, description, resolution_source, event_slug, tick_size) = row  # fmt: skip
     names = [str(n) for n in _json_list(outcomes_json)]
     tokens = _json_list(tokens_json)
     prices = _json_list(prices_json)
@@ -317,6 +334,11 @@ def market_detail(db: Reader, market_id: str, *, max_points: int = 600) -> Marke
         updated_at=updated_at,
         features=features if isinstance(features, dict) else {},
         history=price_history(db, price_token(mid, tokens), max_points=max_points),
+        token_ids=[str(t) for t in tokens],
+        description=description,
+        resolution_source=resolution_source,
+        event_slug=event_slug,
+        tick_size=tick_size,
     )
 
 

@@ -27,6 +27,7 @@ from textual.worker import Worker, WorkerState
 from pmtui.tui import formatting as fmt
 from pmtui.tui.context import TuiContext
 from pmtui.tui.elide import badged, fit_column
+from pmtui.tui.live import HistoryFetched, LiveFeed
 from pmtui.tui.messages import (
     FirstPageShown,
     MarketDetailLoaded,
@@ -48,7 +49,9 @@ from pmtui.tui.queries.markets import (
     refresh_rows,
 )
 from pmtui.tui.tabs.base import TabView
+from pmtui.tui.widgets.book import BookPanel
 from pmtui.tui.widgets.chart import Chart
+from pmtui.tui.widgets.history import draw_history
 from pmtui.tui.widgets.modals import PickModal
 from pmtui.tui.widgets.search import SearchInput
 from pmtui.tui.widgets.table import VimTable
@@ -113,16 +116,28 @@ def row_cells(row: MarketRow, now: float) -> dict[str, Text]:
 
 
 class MarketDetailPane(Horizontal):
-    """Facts, outcomes with prices, the cluster, and the price history of the selected market."""
+    """Facts, outcomes with prices, the cluster, the live order book and the price history of the
+    selected market."""
+
+    def __init__(self, feed: LiveFeed, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self.feed = feed
+        self.detail: MarketDetail | None = None
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail-info"):
             yield Static("", markup=False, id="detail-question")
             yield Static("", id="detail-outcomes")
             yield Static("", id="detail-facts")
+        yield BookPanel(self.feed.state, other_key="b", is_live=lambda: self.feed.running, id="detail-book")
         yield Chart(empty_text="no price history stored", id="detail-chart")
 
+    @property
+    def book(self) -> BookPanel:
+        return self.query_one("#detail-book", BookPanel)
+
     def show(self, detail: MarketDetail | None, now: float) -> None:
+        self.detail = detail
         question = self.query_one("#detail-question", Static)
         facts = self.query_one("#detail-facts", Static)
         outcomes = self.query_one("#detail-outcomes", Static)
@@ -131,24 +146,24 @@ class MarketDetailPane(Horizontal):
             question.update("No market selected")
             facts.update("")
             outcomes.update("")
+            self.book.show_tokens([], [], note="")
             chart.show_empty("price history")
             return
         question.update(detail.question)
         facts.update(detail_facts(detail, now))
         outcomes.update(outcome_lines(detail))
-        history = detail.history
-        if history:
-            xs = [float(t) for t, _ in history]
-            ys = [p * 100 for _, p in history]
-            label = detail.outcomes[0].name if detail.outcomes else "outcome 0"
-            chart.show_lines(
-                f"{label} price, ¢",
-                [("", xs, ys)],
-                xlabels=fmt.time_ticks(xs),
-                ylim=(0, 100),
-            )
+        if detail.closed or not detail.token_ids:
+            note = "closed: no order book" if detail.closed else "no order book (no CLOB tokens)"
+            self.book.show_tokens([], [], note=note)
         else:
-            chart.show_empty("price history", "no price history stored")
+            self.book.show_tokens(detail.token_ids, [o.name for o in detail.outcomes])
+        live = None
+        if detail.token_ids and not detail.closed:
+            view = self.feed.state.view(detail.token_ids[0], 1)
+            if view is not None and view.mid is not None:
+                live = (now, view.mid)
+        label = detail.outcomes[0].name if detail.outcomes else "outcome 0"
+        draw_history(chart, detail.history, label, live=live)
 
 
 def detail_facts(detail: MarketDetail, now: float) -> Text:
@@ -169,7 +184,7 @@ def detail_facts(detail: MarketDetail, now: float) -> Text:
     if detail.resolution == "resolved" and detail.winner is not None and detail.winner < len(detail.outcomes):
         status = f"resolved: {detail.outcomes[detail.winner].name} won"
     elif detail.resolution == "void":
-        status = "resolved: void (refunded)"
+        status = "resolved 50-50 (each share pays $0.50)"
     elif detail.closed:
         status = "closed, awaiting resolution"
     fact("Status", fmt.literal(status))
@@ -213,6 +228,7 @@ class MarketsTab(TabView):
         Binding("o", "toggle_closed", "Open/all", show=False),
         Binding("m", "more_rows", "More rows", show=False),
         Binding("z", "toggle_detail", "Detail", show=False),
+        Binding("b", "other_outcome", "Book: other outcome", show=False),
         Binding("r", "reload", "Reload", show=False),
     ]
 
@@ -235,6 +251,13 @@ class MarketsTab(TabView):
         self._detail_id: str | None = None
         self._started = False
         self._first_shown = False
+        self._subscribe_timer: Timer | None = None
+
+    @property
+    def feed(self) -> LiveFeed:
+        """The app's live books (pmtui/tui/live.py)."""
+        feed: LiveFeed = self.app.live  # type: ignore[attr-defined]
+        return feed
 
     # --- layout -----------------------------------------------------------------------------------
 
@@ -243,7 +266,7 @@ class MarketsTab(TabView):
             yield SearchInput(placeholder="/ search questions", id="markets-search")
             yield Static("loading…", id="markets-summary")
         yield VimTable(id="markets-table")
-        yield MarketDetailPane(id="market-detail")
+        yield MarketDetailPane(self.feed, id="market-detail")
 
     @property
     def table(self) -> VimTable:
@@ -260,6 +283,8 @@ class MarketsTab(TabView):
         self._started = True
         self._request_page()
         self.set_interval(float(self.ctx.settings.ui.refresh_interval), self.refresh_visible)
+        self.query_one(MarketDetailPane).book.clock = self.ctx.now
+        self.watch(self.table, "scroll_y", self._scrolled, init=False)
 
     def on_resize(self) -> None:
         if self._page is not None and self._layout_changed():
@@ -372,6 +397,7 @@ class MarketsTab(TabView):
         # Debounced, not immediate: while the user types, pages follow each other quickly and the
         # chart should redraw once, for the page they stop on.
         self._schedule_detail()
+        self._schedule_subscribe()
         if not self._first_shown:
             self._first_shown = True
             self.post_message(FirstPageShown())
@@ -471,6 +497,63 @@ class MarketsTab(TabView):
         event.stop()
         self._schedule_detail()
 
+    @on(DataTable.RowSelected, "#markets-table")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        """`enter`: the full-screen detail of the market (question, rules, source, URL, book)."""
+        event.stop()
+        if event.row_key.value is not None:
+            self.app.open_market(str(event.row_key.value))  # type: ignore[attr-defined]
+
+    # --- live books of the rows in view -----------------------------------------------------------
+
+    def _scrolled(self, _old: float, _new: float) -> None:
+        self._schedule_subscribe()
+
+    def _schedule_subscribe(self) -> None:
+        """Subscribe the rows in view once the trader stops scrolling (`live.subscribe_debounce`)."""
+        if self._subscribe_timer is not None:
+            self._subscribe_timer.stop()
+        self._subscribe_timer = self.set_timer(
+            float(self.ctx.settings.live.subscribe_debounce), self._subscribe_visible
+        )
+
+    def visible_ids(self) -> list[str]:
+        """Market ids of the table rows on screen now."""
+        table = self.table
+        if table.row_count == 0:
+            return []
+        first = int(table.scroll_y)
+        height = max(1, table.size.height - (table.header_height if table.show_header else 0))
+        ids: list[str] = []
+        for index in range(first, min(table.row_count, first + height)):
+            key = table.coordinate_to_cell_key((index, 0)).row_key.value  # type: ignore[arg-type]
+            if key is not None:
+                ids.append(str(key))
+        return ids
+
+    def _subscribe_visible(self) -> None:
+        self.feed.set_markets("screen", [i for i in self.visible_ids() if not self._market_closed(i)])
+
+    def _market_closed(self, market_id: str) -> bool:
+        row = self._rows.get(market_id)
+        return row is not None and row.closed
+
+    def books_changed(self, tokens: set[str]) -> None:
+        """Live books changed (posted at most ~10 times a second): redraw the panel if it shows one."""
+        self.query_one(MarketDetailPane).book.books_changed(tokens)
+
+    def history_fetched(self, message: HistoryFetched) -> None:
+        if message.market_id == self._detail_id and message.points:
+            self._schedule_detail(immediate=True)
+
+    def detail_of(self, market_id: str) -> MarketDetail | None:
+        """The loaded detail of `market_id` (for the full-screen view to start from), if it is."""
+        detail = self.query_one(MarketDetailPane).detail
+        return detail if detail is not None and detail.id == market_id else None
+
+    def action_other_outcome(self) -> None:
+        self.query_one(MarketDetailPane).book.next_outcome()
+
     def _schedule_detail(self, immediate: bool = False) -> None:
         if self._detail_timer is not None:
             self._detail_timer.stop()
@@ -482,6 +565,10 @@ class MarketsTab(TabView):
     def _load_detail(self) -> None:
         market_id = self.table.cursor_key
         self._detail_id = market_id
+        # The market under the cursor streams at once (not after the scroll debounce).
+        self.feed.set_markets(
+            "selected", [market_id] if market_id and not self._market_closed(market_id) else []
+        )
         if market_id is None:
             self.query_one(MarketDetailPane).show(None, self.ctx.now())
             return
@@ -501,7 +588,11 @@ class MarketsTab(TabView):
     def _detail_loaded(self, message: MarketDetailLoaded) -> None:
         message.stop()
         if message.market_id == self._detail_id:
-            self.query_one(MarketDetailPane).show(message.detail, self.ctx.now())
+            pane = self.query_one(MarketDetailPane)
+            first = pane.detail is None or pane.detail.id != message.market_id
+            pane.show(message.detail, self.ctx.now())
+            if first and message.detail is not None and not message.detail.closed and self.feed.running:
+                self.feed.fetch_history(message.market_id)  # open markets: their path, on demand
 
     # --- search -----------------------------------------------------------------------------------
 
@@ -629,3 +720,4 @@ class MarketsTab(TabView):
         self.table.update_cell(row.id, "watch", cell)
         if row.id == self.table.cursor_key:
             self._schedule_detail(immediate=True)
+        self.app.refresh_interest()  # type: ignore[attr-defined]  # watched markets stream

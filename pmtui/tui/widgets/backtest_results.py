@@ -76,6 +76,25 @@ def _mean_return(entry: Entry) -> Text:
     return text
 
 
+def verdict_text(entry: Entry) -> Text:
+    """ "edge" only when the whole 95% return interval is above 0. A run stored before pmtui gave
+    verdicts has none: its return interval was a t interval and cannot be trusted."""
+    verdict = entry.get("verdict")
+    if verdict is None:
+        return Text(f"{fmt.DASH} run again", style="dim")
+    if verdict == "edge":
+        return Text("edge", style="bold green")
+    return Text("no evidence", style="yellow")
+
+
+def _zero_losses(entry: Entry) -> Text:
+    """With no loss in n: the loss rate the data still allow (rule of three)."""
+    found = entry.get("zero_losses")
+    if not isinstance(found, dict) or "loss_rate_upper" not in found:
+        return Text("")
+    return Text(f"loss ≤{found['loss_rate_upper'] * 100:.1f}%", style="yellow")
+
+
 def too_few(entry: Entry, min_trades: int) -> bool:
     if "too_few_trades" in entry:
         return bool(entry["too_few_trades"])
@@ -102,6 +121,8 @@ METRICS: list[tuple[str, str, Callable[[Entry], Text]]] = [
     ("avg_cost", "Avg cost", lambda e: _cents(e.get("avg_cost"))),
     ("edge", "Edge (win − cost)", lambda e: _signed_cents(e.get("edge"))),
     ("mean_return", "Return/$1 [95% CI]", _mean_return),
+    ("verdict", "Verdict", lambda e: verdict_text(e)),
+    ("zero_losses", "0-loss bound", lambda e: _zero_losses(e)),
     ("total_pnl", "P&L $1 flat", lambda e: _signed(e.get("total_pnl"), 2)),
     ("kelly_pnl", "P&L frac. Kelly", lambda e: _signed(e.get("kelly_pnl"), 2)),
     ("max_drawdown", "Max drawdown $1", lambda e: _plain(e.get("max_drawdown"), 2)),
@@ -200,7 +221,12 @@ class BacktestResults(VerticalScroll):
             self._table(*self._shown_table)
 
     def _room(self) -> int:
-        return self.scrollable_content_region.width or self.size.width
+        """The width the tables may take: the pane's, less the vertical scrollbar even while it is not
+        shown yet (the tables themselves can make the pane scroll)."""
+        width = self.scrollable_content_region.width or self.size.width
+        if not self.show_vertical_scrollbar:
+            width -= self.styles.scrollbar_size_vertical
+        return width
 
     def show(self, shown: Sequence[Shown]) -> None:
         """One run (prefix "") or two ("A", "B")."""
@@ -235,8 +261,12 @@ class BacktestResults(VerticalScroll):
         width needs: never a table wider than the pane (no sideways scrolling, also when comparing)."""
         self._shown_table = (columns, min_trades)
         room = self._table_width = self._room()
+        columns_room = room - (LABEL_WIDTH + 2) - 1
+        # As wide as the widest figure, but never wider than the room (a lone column then cuts its
+        # longest cell rather than make the table scroll).
+        widest = max(12, min(24, columns_room - 2))
         widths = [
-            min(max(len(heading), len(win_rate_text(entry)), len(_mean_return(entry)), 12), 24)
+            min(max(len(heading), len(win_rate_text(entry)), len(_mean_return(entry)), 12), widest)
             for heading, entry in columns
         ]
         rows: list[tuple[str, str, Callable[[Entry], Text]]] = list(METRICS[:2])
@@ -245,7 +275,7 @@ class BacktestResults(VerticalScroll):
         rows += METRICS[2:]
         rows.append(("warning", "", _warning_cell(min_trades)))
         tables: list[VimTable] = []
-        for part, numbers in enumerate(fit_columns(widths, room - (LABEL_WIDTH + 2) - 1)):
+        for part, numbers in enumerate(fit_columns(widths, columns_room)):
             # A read-only table: no row cursor. Its height is set, not measured, so it never
             # shows empty for a frame (or a snapshot) before its rows were measured.
             table = VimTable(id="bt-metrics" if part == 0 else f"bt-metrics-{part + 1}", classes="bt-metrics")

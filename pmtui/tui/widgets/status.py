@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.widgets import Static
 
 from pmtui.tui import formatting as fmt
 from pmtui.tui.queries.status import RECENT, ApiUse, StoreStatus
+
+if TYPE_CHECKING:
+    from pmtui.collect.live_books import FeedStatus
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class StatusBar(Static):
         offline: bool,
         catalog: CatalogProgress | None = None,
         jobs_off: bool = False,
+        feed: FeedStatus | None = None,
     ) -> None:
         self._shown = {
             "now": now,
@@ -81,6 +85,7 @@ class StatusBar(Static):
             "offline": offline,
             "catalog": catalog,
             "jobs_off": jobs_off,
+            "feed": feed,
         }
         self._draw()
 
@@ -182,6 +187,7 @@ def status_line(
     catalog: CatalogProgress | None = None,
     jobs_off: bool = False,
     width: int = 10_000,
+    feed: FeedStatus | None = None,
 ) -> Text:
     """The most detailed line that fits `width` cells. `jobs_off`: this app runs no jobs (`--offline`):
     it says so, and nothing it cannot retry shows as an alarm."""
@@ -191,6 +197,8 @@ def status_line(
     # the rest, then the jobs are only counted.
     for detail, short in ((3, False), (2, False), (1, False), (2, True), (1, True), (0, True)):
         line = _line(now, merged, store, api, offline, catalog, jobs_off, detail, short)
+        if feed is not None:
+            line = Text.assemble(feed_piece(feed, short), Text("│" if short else " │ ", style="dim"), line)
         if line.cell_len <= width:
             return line
     return line
@@ -213,7 +221,8 @@ def _line(
         parts.append(Text("offline mode" if not short else "offline", style="bold"))
     running = next((job for job in jobs if job.name == "catalog" and job.state == "running"), None)
     if catalog is not None and running is not None:
-        parts.append(_progress_piece(catalog, short))
+        # In words until the very last resort: on a new store it is what the trader waits for.
+        parts.append(_progress_piece(catalog, detail == 0))
         jobs = [job for job in jobs if job is not running]
     if detail:
         parts.extend(_job_piece(job, now, detail) for job in jobs)
@@ -253,6 +262,20 @@ def _line(
     if offline:
         parts.append(Text(" OFFLINE " if full else "OFFLINE", style="bold white on red"))
     return sep.join(parts)
+
+
+def feed_piece(feed: FeedStatus, short: bool = False) -> Text:
+    """The live books' state: `WS ●` streaming, `WS ✗ polling` (socket down, REST books),
+    `WS ✗ offline`, `WS ◐` connecting, `WS ○` nothing subscribed."""
+    if feed.mode == "ws":
+        return Text("WS ●", style="green")
+    if feed.mode == "polling":
+        return Text("WS ✗ polling" if not short else "WS ✗ poll", style="yellow")
+    if feed.mode == "offline":
+        return Text("WS ✗ offline" if not short else "WS ✗", style="bold red")
+    if feed.mode == "connecting":
+        return Text("WS ◐", style="cyan")
+    return Text("WS ○", style="dim")
 
 
 class OfflineBanner(Static):
