@@ -2,61 +2,42 @@
 
 from __future__ import annotations
 
-import importlib.machinery
 import sys
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from importlib.abc import Loader
-    from types import ModuleType
+from collections.abc import Sequence
+from types import ModuleType
 
 __version__ = "0.1.0"
 APP_NAME = "pmtui"
 
+_HIDDEN_FROM_SQLITE_UTILS = frozenset({"pandas", "numpy"})
 
-class _WithoutPandas:
-    """Runs sqlite-utils' own loader with pandas and numpy hidden.
+
+class _NoPandasForSqliteUtils:
+    """Import sqlite-utils with pandas and numpy hidden from it, whenever it is first imported.
 
     sqlite-utils imports pandas and numpy at import time only to map their scalar types to column
     types when it creates tables from Python values. pmtui's tables come from its migrations, so
-    that mapping is never used, but the two imports cost about half a second of every start (the
-    TUI's first screen, every CLI command). Hiding them makes sqlite-utils' own `try: import` fall
-    back; they are unhidden right after, so the backtest still imports them when it needs them.
+    that mapping is never used, but the two imports cost about half a second of every start that
+    opens the database. This finder makes them fail while a sqlite_utils module runs its top-level
+    code (sqlite-utils' own `try: import` then falls back), and only then: the backtest still
+    imports them when it needs them. It sits on sys.meta_path instead of importing sqlite-utils up
+    front, so commands that never open a database (`pmtui categorize --input`, `--help`) do not pay
+    for sqlite-utils either. A pandas already imported is left as it is.
     """
 
-    def __init__(self, loader: Loader) -> None:
-        self._loader = loader
-
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
-        return self._loader.create_module(spec)
-
-    def exec_module(self, module: ModuleType) -> None:
-        hidden = [name for name in ("pandas", "numpy") if name not in sys.modules]
-        for name in hidden:
-            sys.modules[name] = None  # type: ignore[assignment]  # makes `import name` raise ImportError
-        try:
-            self._loader.exec_module(module)
-        finally:
-            for name in hidden:
-                if sys.modules.get(name) is None:
-                    del sys.modules[name]
-
-
-class _SqliteUtilsFinder:
-    """Applies `_WithoutPandas` when sqlite-utils is first imported, wherever that happens, rather
-    than importing it with pmtui: the TUI's first screen reads SQLite without it (~50 ms of CPU)."""
-
-    def find_spec(
-        self, fullname: str, path: object = None, target: ModuleType | None = None
-    ) -> importlib.machinery.ModuleSpec | None:
-        if fullname != "sqlite_utils":
+    @staticmethod
+    def find_spec(name: str, path: Sequence[str] | None = None, target: ModuleType | None = None) -> None:
+        if name not in _HIDDEN_FROM_SQLITE_UTILS:
             return None
-        sys.meta_path.remove(self)
-        spec = importlib.machinery.PathFinder.find_spec(fullname)
-        if spec is not None and spec.loader is not None:
-            spec.loader = _WithoutPandas(spec.loader)  # type: ignore[assignment]
-        return spec
+        frame = sys._getframe(1)
+        while frame is not None:
+            if frame.f_code.co_name == "<module>" and str(frame.f_globals.get("__name__", "")).startswith(
+                "sqlite_utils"
+            ):
+                raise ModuleNotFoundError(f"No module named {name!r} (hidden from sqlite_utils)", name=name)
+            frame = frame.f_back  # type: ignore[assignment]
+        return None
 
 
-if "sqlite_utils" not in sys.modules and not any(isinstance(f, _SqliteUtilsFinder) for f in sys.meta_path):
-    sys.meta_path.insert(0, _SqliteUtilsFinder())
+if not any(isinstance(f, type) and f.__name__ == "_NoPandasForSqliteUtils" for f in sys.meta_path):
+    sys.meta_path.insert(0, _NoPandasForSqliteUtils)

@@ -11,6 +11,7 @@ PMTUI_TELEGRAM_TOKEN, PMTUI_TELEGRAM_CHAT_ID, PMTUI_TELEGRAM_URL, PMTUI_WS_URL.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
 import stat
@@ -39,6 +40,9 @@ class Duration(float):
     """Seconds, written in TOML as a number or as a string like "90s", "5m", "1h", "7d"."""
 
 
+MAX_DURATION = 10 * 366 * 86400.0
+"""Ten years: longer than any interval, timeout or lookback means, and still a number every timer
+(threading, asyncio, SQLite's busy timeout in ms) takes."""
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -47,18 +51,29 @@ def parse_duration(value: object) -> float:
     """Seconds from 30, 30.0, "30s", "5m", "24h", "7d", "2w". Raises ValueError otherwise."""
     if isinstance(value, bool):
         raise ValueError('expected a duration such as 30, "5m", "24h" or "7d"')
+    seconds: float | None = None
     if isinstance(value, int | float):
-        if value < 0:
-            raise ValueError("a duration cannot be negative")
-        return float(value)
-    if isinstance(value, str):
+        seconds = float(value)
+    elif isinstance(value, str):
         match = _DURATION_RE.match(value)
         if match:
-            return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-    raise ValueError(f'expected a duration such as 30, "5m", "24h" or "7d", got {value!r}')
+            seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if seconds is None:
+        raise ValueError(f'expected a duration such as 30, "5m", "24h" or "7d", got {value!r}')
+    if not math.isfinite(seconds):
+        raise ValueError(f"expected a finite duration, got {value!r}")
+    if seconds < 0:
+        raise ValueError("a duration cannot be negative")
+    if seconds > MAX_DURATION:
+        raise ValueError(f"a duration of at most {MAX_DURATION // 86400:.0f} days, got {value!r}")
+    return seconds
 
 
 # --- sections --------------------------------------------------------------------------------------
+
+
+MAX_BUSY_TIMEOUT = 3600.0
+"""SQLite takes its busy timeout as an int of milliseconds; an hour is far past any useful wait."""
 
 
 @dataclass(frozen=True)
@@ -180,6 +195,11 @@ class BacktestSettings:
     """Notional bankroll the fractional-Kelly P&L is sized on (stakes are not compounded)."""
     kelly_min_history: int = 30
     """Resolved trades a strategy needs before its Kelly stakes start (stake 0 before that)."""
+
+
+MAX_BANKROLL = 1e12
+"""Dollars. Money is stored as integer micro-dollars: a trillion keeps every sum far inside SQLite's
+64-bit integers."""
 
 
 @dataclass(frozen=True)
@@ -320,6 +340,10 @@ def load_settings(path: Path | None = None) -> Settings:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(path, "(file)", f"not valid TOML: {exc}") from None
+        except RecursionError:
+            raise ConfigError(
+                path, "(file)", "not valid TOML for pmtui: arrays or tables nested too deeply"
+            ) from None
         except OSError as exc:
             raise ConfigError(path, "(file)", f"cannot be read: {exc.strerror}") from None
         except UnicodeDecodeError:
@@ -331,8 +355,9 @@ def load_settings(path: Path | None = None) -> Settings:
             "does not exist (named by PMTUI_CONFIG): create it (empty is fine) or unset PMTUI_CONFIG; "
             "`pmtui info` shows every path",
         )
+    # Before any value is read: a file holding a token, of whatever type, must be private.
+    _refuse_world_readable_token(raw, path)
     settings = settings_from_mapping(raw, path)
-    _refuse_world_readable_token(settings, raw, path)
     return apply_env(settings)
 
 
@@ -376,12 +401,49 @@ def _build_section(cls: Any, table: Mapping[str, Any], source: Path | str, prefi
         if key not in names:
             raise ConfigError(source, dotted, f"unknown key (known: {', '.join(sorted(names))})")
         try:
-            values[key] = coerce(hints[key], value)
+            values[key] = clean(dotted, coerce(hints[key], value))
         except (TypeError, ValueError) as exc:
-            raise ConfigError(source, dotted, str(exc)) from None
+            raise ConfigError(source, dotted, _problem(dotted, value, exc)) from None
     section = cls(**values)
     _check_ranges(section, source, prefix)
     return section
+
+
+SECRET_KEYS = frozenset({"alerts.telegram_token"})
+"""Settings whose value never appears in an error message (or anywhere else)."""
+
+_BOT_TOKEN = re.compile(r"^[0-9]{1,20}:[A-Za-z0-9_-]{8,200}$")
+"""A Telegram bot token as BotFather issues it: the bot's numeric id, a colon, and a base64url-ish
+secret (35 characters today; the bounds are loose on purpose)."""
+
+
+def clean_bot_token(value: str) -> str:
+    """The token without the spaces or newline a copy-paste brings along. Raises ValueError (never
+    quoting the token) when what is left does not look like a bot token: a value with a space or a
+    control character inside would be percent-encoded in the URL and escape exact-match redaction."""
+    token = value.strip()
+    if not _BOT_TOKEN.match(token):
+        raise ValueError(
+            "does not look like a bot token (digits, a colon, then letters, digits, _ or -, as "
+            "BotFather gives it); the value is not shown"
+        )
+    return token
+
+
+_CLEANERS = {"alerts.telegram_token": clean_bot_token}
+
+
+def clean(dotted: str, value: Any) -> Any:
+    """Key-specific checks after type conversion (None, an unset optional, passes through)."""
+    cleaner = _CLEANERS.get(dotted)
+    return value if cleaner is None or value is None else cleaner(value)
+
+
+def _problem(dotted: str, value: object, exc: Exception) -> str:
+    """The error text for a bad value; for a secret, one that cannot contain the value."""
+    if dotted not in SECRET_KEYS or (isinstance(exc, ValueError) and "value is not shown" in str(exc)):
+        return str(exc)
+    return f"expected a string, got {type(value).__name__} (the value is not shown: it is a secret)"
 
 
 def coerce(annotation: Any, value: object) -> Any:
@@ -406,6 +468,8 @@ def coerce(annotation: Any, value: object) -> Any:
     if annotation is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError(f"expected a number, got {value!r}")
+        if not math.isfinite(value):
+            raise ValueError(f"expected a finite number, got {value!r}")
         return float(value)
     if annotation is str:
         if not isinstance(value, str):
@@ -431,7 +495,15 @@ def _check_ranges(section: Any, source: Path | str, prefix: str) -> None:
         value = getattr(section, f.name)
         if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
             raise bad(f.name, f"must not be negative, got {value}")
+    if isinstance(section, DatabaseSettings) and not 0 < section.busy_timeout <= MAX_BUSY_TIMEOUT:
+        raise bad(
+            "busy_timeout",
+            f"must be above 0 and at most {MAX_BUSY_TIMEOUT:g} seconds, got {section.busy_timeout:g}",
+        )
     if isinstance(section, LimitSettings):
+        if not 0 < section.window <= 86400:
+            # 0 would switch the limiter off: every request would start a new window.
+            raise bad("window", f"must be above 0 and at most a day (86400 s), got {section.window:g}")
         if not 0 < section.safety_factor <= 1:
             raise bad("safety_factor", f"must be in (0, 1], got {section.safety_factor}")
         for group, budget in section.budgets.items():
@@ -457,6 +529,11 @@ def _check_ranges(section: Any, source: Path | str, prefix: str) -> None:
         if not 50 <= section.page_size <= 20000:
             raise bad("page_size", f"must be between 50 and 20000, got {section.page_size}")
     if isinstance(section, BacktestSettings):
+        if not 0 < section.kelly_bankroll <= MAX_BANKROLL:
+            raise bad(
+                "kelly_bankroll",
+                f"must be a positive amount of dollars up to {MAX_BANKROLL:,.0f}, got {section.kelly_bankroll}",
+            )
         if not 0 <= section.settled_band < 0.5:
             raise bad("settled_band", f"must be in [0, 0.5), got {section.settled_band}")
         if not 0 <= section.cost < 1:
@@ -472,8 +549,11 @@ def _check_ranges(section: Any, source: Path | str, prefix: str) -> None:
         for key in ("gamma_url", "clob_url", "data_url"):
             _check_url(getattr(section, key), source, f"{prefix}.{key}")
     if isinstance(section, PaperSettings):
-        if section.bankroll <= 0:
-            raise bad("bankroll", f"must be a positive amount of dollars, got {section.bankroll}")
+        if not 0 < section.bankroll <= MAX_BANKROLL:
+            raise bad(
+                "bankroll",
+                f"must be a positive amount of dollars up to {MAX_BANKROLL:,.0f}, got {section.bankroll}",
+            )
         if not section.cost < 1:
             raise bad("cost", f"must be below 1 (dollars per share), got {section.cost}")
         for key in ("max_per_market", "max_per_cluster", "max_per_category"):
@@ -521,9 +601,11 @@ def _check_url(url: str, source: Path | str, key: str) -> None:
         raise ConfigError(source, key, f"expected an http(s) URL, got {url!r}")
 
 
-def _refuse_world_readable_token(settings: Settings, raw: Mapping[str, Any], path: Path) -> None:
-    """A file holding the Telegram token must not be readable by group or others."""
-    if not (isinstance(raw.get("alerts"), dict) and raw["alerts"].get("telegram_token")):
+def _refuse_world_readable_token(raw: Mapping[str, Any], path: Path) -> None:
+    """A file holding the Telegram token (whatever its type: a list or a table holds it just as
+    well) must not be readable by group or others."""
+    alerts = raw.get("alerts")
+    if not (isinstance(alerts, dict) and alerts.get("telegram_token") not in (None, "", [], {})):
         return
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
@@ -555,10 +637,11 @@ def apply_env(settings: Settings, environ: Mapping[str, str] | None = None) -> S
             continue
         section = getattr(settings, section_name)
         hint = typing.get_type_hints(type(section))[key]
+        dotted = f"{section_name}.{key}"
         try:
-            converted = coerce(hint, value)
+            converted = clean(dotted, coerce(hint, value))
         except (TypeError, ValueError) as exc:
-            raise ConfigError(f"${var}", f"{section_name}.{key}", str(exc)) from None
+            raise ConfigError(f"${var}", dotted, _problem(dotted, value, exc)) from None
         if key == "ws_url":
             if not re.match(r"^wss?://[^/\s]+", converted):
                 raise ConfigError(

@@ -1,18 +1,22 @@
 """Logging: a rotating file in the platform log dir; `--verbose` also echoes to stderr.
 
 Secrets registered with `register_secret()` (the Telegram token) are replaced by `***` in every
-record, whatever logger or exception message carries them.
+record, whatever logger or exception message carries them. Control characters in a record (a
+question quoted in an error) are written visibly (pmtui/text.py), never as escape sequences.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import logging.handlers
 import sys
 import threading
 from pathlib import Path
+from urllib.parse import quote
 
 from pmtui import paths
+from pmtui.text import terminal_safe
 
 _secrets: set[str] = set()
 _lock = threading.Lock()
@@ -20,14 +24,27 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s"
 
 
 def register_secret(value: str | None) -> None:
-    """Never let `value` reach a log line."""
-    if value and len(value) >= 6:
-        with _lock:
-            _secrets.add(value)
+    """Never let `value` reach a log line, in any of the encodings it travels in: as written,
+    stripped, percent-encoded (in a URL, which is how httpx logs and reports it) and JSON-escaped."""
+    if not value or len(value.strip()) < 6:
+        return
+    with _lock:
+        _secrets.update(v for v in _encodings(value) if len(v) >= 6)
+
+
+def _encodings(value: str) -> set[str]:
+    forms = {value, value.strip()}
+    for form in list(forms):
+        forms.add(quote(form, safe=""))
+        forms.add(quote(form, safe="/:@"))  # a URL path segment keeps these as they are
+        forms.add(json.dumps(form)[1:-1])
+        forms.add(json.dumps(form, ensure_ascii=False)[1:-1])
+    return forms
 
 
 def redact(text: str) -> str:
-    for secret in _secrets:
+    # Longest first: a secret's encoded form may contain its plain form as a prefix.
+    for secret in sorted(_secrets, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, "***")
     return text
@@ -46,8 +63,11 @@ class RedactingFilter(logging.Filter):
 
 
 class RedactingFormatter(logging.Formatter):
+    """Redacts secrets, and makes the line terminal-safe: log lines quote questions and errors, and
+    are read in terminals (`--verbose` on stderr, `tail -f pmtui.log`)."""
+
     def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+        return terminal_safe(redact(super().format(record)), newlines=True, limit=None)
 
 
 def log_file() -> Path:

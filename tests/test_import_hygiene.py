@@ -41,3 +41,37 @@ def test_the_hygiene_check_would_catch_textual() -> None:
         check=False,
     )
     assert result.stdout.strip() == "True"
+
+
+def _run(script: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    return result.stdout.strip()
+
+
+def test_sqlite_utils_is_imported_only_when_needed_and_then_without_pandas() -> None:
+    out = _run(
+        """
+        import sys
+        import pmtui, pmtui.taxonomy.classify, pmtui.polymarket.question_records
+        print("sqlite_utils" in sys.modules)
+        import sqlite_utils
+        print("pandas" in sys.modules, "numpy" in sys.modules, sqlite_utils.db.pd is None)
+        import pandas  # the backtest's own import still works
+        print(pandas.__name__)
+        """
+    )
+    assert out.split() == ["False", "False", "False", "True", "pandas"]
+
+
+def test_a_pandas_already_imported_is_left_to_sqlite_utils() -> None:
+    out = _run(
+        """
+        import pandas
+        import pmtui, sqlite_utils
+        print(sqlite_utils.db.pd is pandas)
+        """
+    )
+    assert out == "True"

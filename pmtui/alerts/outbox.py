@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlite_utils import Database
+
+from pmtui.store.db import write_tx
 
 MAX_TEXT = 3500
 """Telegram allows 4096 characters a message; keep room to join several alerts in one."""
@@ -34,6 +37,8 @@ class OutboxCounts:
     pending: int
     sent: int
     failed: int
+    uncertain: int
+    """Sent without an answer: maybe delivered, not re-sent on their own (see pmtui/alerts/sender.py)."""
     last_sent: int | None
     last_error: str | None
 
@@ -48,6 +53,29 @@ def outbox_counts(db: Database) -> OutboxCounts:
         pending=int(counts.get("pending", 0)),
         sent=int(counts.get("sent", 0)),
         failed=int(counts.get("failed", 0)),
+        uncertain=int(counts.get("uncertain", 0)),
         last_sent=last_sent,
         last_error=None if error is None else str(error[0]),
     )
+
+
+def requeue(db: Database, statuses: Sequence[str], *, now: int, ids: Sequence[int] = ()) -> int:
+    """Put alerts with one of `statuses` (failed, uncertain), or just `ids` among them, back in the
+    queue as new: attempts reset, due now. Their age restarts too, or `alerts.max_age` would drop
+    at once what the user just asked to send. Returns how many were requeued."""
+    wanted = [s for s in statuses if s in REQUEUABLE]
+    if not wanted:
+        return 0
+    sql = (
+        "UPDATE alerts_outbox SET status = 'pending', attempts = 0, next_attempt = ?, created = ?,"
+        f" last_error = NULL WHERE status IN ({','.join('?' * len(wanted))})"
+    )
+    params: list[object] = [now, now, *wanted]
+    if ids:
+        sql += f" AND id IN ({','.join('?' * len(ids))})"
+        params += list(ids)
+    with write_tx(db):
+        return max(0, db.execute(sql, params).rowcount)
+
+
+REQUEUABLE = ("failed", "uncertain")

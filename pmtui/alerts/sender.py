@@ -7,21 +7,36 @@ One `run_once()`:
    retry_after), claims the due alerts in one write transaction, joins them into one message (up to
    Telegram's size limit) and sends it;
 4. marks them sent, or schedules a retry with exponential backoff (429: Telegram's retry_after),
-   giving up after `alerts.max_attempts` or at once when Telegram refuses for good (bad token, chat).
+   giving up after `alerts.max_attempts`, or at once when Telegram refuses this message for good.
+
+Two failures are not the message's fault and are handled apart:
+- The setup is wrong (401/404: the token; 403, 400 "chat not found": the chat). The sender pauses
+  and the alerts stay queued, attempts untouched. The pause is tied to a fingerprint of the token,
+  chat and URL (a truncated SHA-256, never the token), shared by every pmtui process through the
+  store: once the configuration changes the queue goes out; with the same configuration the sender
+  tries once every `alerts.retry_max` (the bot may have been unblocked). `pmtui alerts status` shows
+  the pause, `pmtui alerts requeue` ends it at once.
+- No answer after the request was sent (a read timeout, a dropped connection): Telegram may have
+  delivered it, and sendMessage has no idempotency key, so sending again could deliver it twice.
+  The alerts are marked `uncertain` and never re-sent on their own; `pmtui alerts status` counts
+  them and `pmtui alerts requeue --uncertain` sends them again when the user has checked the chat.
 
 Claiming pushes `next_attempt` ahead by a lease, so two processes (the TUI and `pmtui collect`)
 never send the same alert twice; a sender killed mid-send lets its claim lapse and the alert goes
-out again later (at-least-once). `run()` loops until a stop event is set; `start()`/`stop()` do that
-in a daemon thread. Nothing here raises into the caller's loop: failures are logged (redacted).
+out again later (at-least-once: the one case left where a message can arrive twice). `run()` loops
+until a stop event is set; `start()`/`stop()` do that in a daemon thread. Nothing here raises into
+the caller's loop: failures are logged (redacted).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -42,9 +57,48 @@ SEPARATOR = "\n\n"
 
 
 @dataclass(frozen=True, slots=True)
+class Paused:
+    """The sender is paused: the token or chat was refused (see the module docstring)."""
+
+    reason: str
+    since: float
+
+
+def _read_state(db: Database) -> dict[str, Any]:
+    row = db.execute("SELECT state_json FROM checkpoints WHERE job = ?", [SENDER_CHECKPOINT]).fetchone()
+    try:
+        state = json.loads(row[0]) if row else {}
+    except ValueError:
+        state = {}
+    return state if isinstance(state, dict) else {}
+
+
+def pause_state(db: Database) -> dict[str, Any] | None:
+    """The pause recorded by any sender (reason, since), or None."""
+    paused = _read_state(db).get("paused")
+    return paused if isinstance(paused, dict) else None
+
+
+def resume(db: Database, now: int) -> bool:
+    """End a pause at once (the user says the setup is fixed). True if there was one."""
+    with write_tx(db):
+        state = _read_state(db)
+        if "paused" not in state:
+            return False
+        state.pop("paused")
+        db.execute(
+            "INSERT INTO checkpoints (job, cursor, state_json, updated_at) VALUES (?, NULL, ?, ?)"
+            " ON CONFLICT (job) DO UPDATE SET state_json = excluded.state_json, updated_at = excluded.updated_at",
+            [SENDER_CHECKPOINT, json.dumps(state), now],
+        )
+    return True
+
+
+@dataclass(frozen=True, slots=True)
 class SenderReport:
     status: str
-    """'sent', 'idle' (nothing due), 'rate-limited', 'not-configured', 'retry', 'failed' or 'error'."""
+    """'sent', 'idle' (nothing due), 'rate-limited', 'not-configured', 'retry', 'failed', 'paused'
+    (the token or chat is refused; alerts kept), 'uncertain' (no answer after sending) or 'error'."""
     expired: int = 0
     queued: int = 0
     """Alerts this pass queued from scans (signal digest, failing jobs)."""
@@ -97,6 +151,8 @@ class AlertSender:
             return SenderReport("not-configured", expired=expired)
         queued = scan_signals(db, self.alerts, now=now_s) + scan_jobs(db, self.alerts, now=now_s)
         claim = self._claim(db, now_s)
+        if isinstance(claim, Paused):
+            return SenderReport("paused", expired=expired, queued=queued, error=claim.reason)
         if isinstance(claim, str):
             return SenderReport(claim, expired=expired, queued=queued)
         ids, text = claim
@@ -108,7 +164,12 @@ class AlertSender:
         if failure is None:
             self._mark_sent(db, ids, now_s)
             return SenderReport("sent", expired=expired, queued=queued, delivered=len(ids))
-        status = self._mark_failed(db, ids, now_s, failure)
+        if failure.setup:
+            status = self._pause(db, ids, now_s, failure)
+        elif failure.uncertain:
+            status = self._mark_uncertain(db, ids, failure)
+        else:
+            status = self._mark_failed(db, ids, now_s, failure)
         log.warning("alert send failed (%s): %s", status, redact(str(failure)))
         return SenderReport(status, expired=expired, queued=queued, error=redact(str(failure)))
 
@@ -124,12 +185,25 @@ class AlertSender:
             )
         return max(0, cursor.rowcount)
 
-    def _claim(self, db: Database, now: int) -> tuple[list[int], str] | str:
+    def fingerprint(self) -> str:
+        """What a pause is tied to: the token, chat and URL, hashed (the token never leaves)."""
+        material = "\0".join(
+            str(v)
+            for v in (self.alerts.telegram_url, self.alerts.telegram_token, self.alerts.telegram_chat_id)
+        )
+        return hashlib.sha256(material.encode()).hexdigest()[:16]
+
+    def _claim(self, db: Database, now: int) -> tuple[list[int], str] | str | Paused:
         with write_tx(db):
-            row = db.execute(
-                "SELECT state_json FROM checkpoints WHERE job = ?", [SENDER_CHECKPOINT]
-            ).fetchone()
-            state = json.loads(row[0]) if row else {}
+            state = _read_state(db)
+            paused = state.get("paused")
+            if isinstance(paused, dict):
+                if paused.get("fingerprint") != self.fingerprint():
+                    log.info("alert sender resumed: the Telegram settings changed since the pause")
+                    state.pop("paused")
+                    self._save_state(db, state, now)
+                elif now - float(paused.get("since", 0)) < self.alerts.retry_max:
+                    return Paused(str(paused.get("reason", "paused")), float(paused.get("since", 0)))
             last_attempt = float(state.get("last_attempt", -1e18))
             not_before = float(state.get("not_before", 0))
             if now < not_before or now - last_attempt < self.alerts.min_interval:
@@ -161,7 +235,7 @@ class AlertSender:
             self._save_state(db, state, now)
         return ids, SEPARATOR.join(parts)
 
-    def _save_state(self, db: Database, state: dict[str, float], now: int) -> None:
+    def _save_state(self, db: Database, state: dict[str, Any], now: int) -> None:
         db.execute(
             "INSERT INTO checkpoints (job, cursor, state_json, updated_at) VALUES (?, NULL, ?, ?)"
             " ON CONFLICT (job) DO UPDATE SET state_json = excluded.state_json, updated_at = excluded.updated_at",
@@ -175,6 +249,33 @@ class AlertSender:
                 f" WHERE id IN ({','.join('?' * len(ids))})",
                 [now, *ids],
             )
+
+    def _pause(self, db: Database, ids: list[int], now: int, failure: TelegramError) -> str:
+        """The token or chat is refused: keep the alerts queued as they were (no attempt counted,
+        due as soon as the sender resumes) and pause every sender using these settings."""
+        error = redact(str(failure))[:500]
+        with write_tx(db):
+            db.execute(
+                f"UPDATE alerts_outbox SET next_attempt = ?, last_error = ? WHERE id IN ({','.join('?' * len(ids))})",
+                [now, error, *ids],
+            )
+            state = _read_state(db)
+            state["paused"] = {"fingerprint": self.fingerprint(), "reason": error, "since": now}
+            self._save_state(db, state, now)
+        return "paused"
+
+    def _mark_uncertain(self, db: Database, ids: list[int], failure: TelegramError) -> str:
+        error = (
+            f"{redact(str(failure))[:300]}; not sent again on its own (it could arrive twice): check the "
+            "chat, then `pmtui alerts requeue --uncertain` to send it again"
+        )
+        with write_tx(db):
+            db.execute(
+                "UPDATE alerts_outbox SET status = 'uncertain', attempts = attempts + 1, last_error = ?"
+                f" WHERE id IN ({','.join('?' * len(ids))})",
+                [error, *ids],
+            )
+        return "uncertain"
 
     def _backoff(self, attempts: int) -> float:
         return float(min(self.alerts.retry_max, self.alerts.retry_base * 2 ** max(0, attempts - 1)))
@@ -200,10 +301,7 @@ class AlertSender:
                     [attempts, error, int(now + wait), "failed" if give_up else "pending", alert_id],
                 )
             if failure.retry_after is not None:
-                row = db.execute(
-                    "SELECT state_json FROM checkpoints WHERE job = ?", [SENDER_CHECKPOINT]
-                ).fetchone()
-                state = json.loads(row[0]) if row else {}
+                state = _read_state(db)
                 state["not_before"] = now + failure.retry_after
                 self._save_state(db, state, now)
         return "failed" if gave_up == len(ids) else "retry"

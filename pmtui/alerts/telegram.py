@@ -25,12 +25,26 @@ log = logging.getLogger("pmtui.alerts")
 
 
 class TelegramError(Exception):
-    """A failed send. `retry_after` (seconds) is set on 429; `permanent` when retrying cannot help."""
+    """A failed send. `retry_after` (seconds) is set on 429; `permanent` when retrying the same
+    request cannot help. `setup` when the cause is the configuration (token, chat), not the message:
+    every other message would fail the same way until it is fixed. `uncertain` when the request may
+    have reached Telegram (no answer after it was sent): sendMessage has no idempotency key, so
+    sending it again could deliver it twice."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        permanent: bool = False,
+        setup: bool = False,
+        uncertain: bool = False,
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
-        self.permanent = permanent
+        self.permanent = permanent or setup
+        self.setup = setup
+        self.uncertain = uncertain
 
 
 class NotConfigured(TelegramError):
@@ -51,6 +65,17 @@ _HTTP_LOGGERS = (
     "httpcore.proxy",
     "httpcore.socks",
 )
+
+
+_NOT_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.ProxyError,
+    httpx.UnsupportedProtocol,
+    httpx.LocalProtocolError,
+)
+"""Failures before any byte of the request left: safe to send again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,16 +131,25 @@ class TelegramClient:
         started = time.monotonic()
         payload = {"chat_id": self._chat_id, "text": text, "disable_web_page_preview": True}
         failure: str | None = None
+        uncertain = False
         response: httpx.Response | None = None
         try:
             response = self._http.post(self._url, json=payload)
-        except httpx.TimeoutException:
-            failure = "Telegram did not answer in time"
-        except httpx.HTTPError as exc:
+        except _NOT_SENT as exc:
             failure = f"cannot reach Telegram: {type(exc).__name__}: {self._scrub(str(exc))}"
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            # The connection was up and the request (maybe all of it) went out: Telegram may have
+            # delivered the message and only the answer was lost.
+            uncertain = isinstance(exc, httpx.TransportError)
+            failure = (
+                f"no answer from Telegram after the message was sent ({type(exc).__name__}): "
+                "it may have been delivered"
+                if uncertain
+                else f"cannot reach Telegram: {type(exc).__name__}: {self._scrub(str(exc))}"
+            )
         if failure is not None or response is None:
             # Raised outside the except block: no chained httpx exception carrying the URL.
-            raise TelegramError(failure or "no response from Telegram")
+            raise TelegramError(failure or "no response from Telegram", uncertain=uncertain)
         return self._check(response, time.monotonic() - started)
 
     def _check(self, response: httpx.Response, seconds: float) -> Sent:
@@ -149,4 +183,8 @@ class TelegramClient:
             400: " (check the chat id; the bot must have been started in that chat)",
             403: " (the bot was blocked or removed from the chat)",
         }.get(status, "")
-        raise TelegramError(f"Telegram refused the message ({status}): {description}{hint}", permanent=True)
+        # Token and chat problems are the setup's, not this message's: every message would fail.
+        setup = status in (401, 403, 404) or (status == 400 and "chat" in description.lower())
+        raise TelegramError(
+            f"Telegram refused the message ({status}): {description}{hint}", permanent=True, setup=setup
+        )

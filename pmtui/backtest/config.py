@@ -19,6 +19,10 @@ OPEN_HORIZON = "open"
 ANCHOR_END = "end"
 ANCHOR_CLOSE = "close"
 ANCHORS = (ANCHOR_END, ANCHOR_CLOSE)
+EARLIEST_DATE = 946_684_800
+"""2000-01-01 UTC: no prediction market pmtui reads is older; nor can a window start earlier."""
+LATEST_DATE = 4_133_980_799
+"""2100-12-31 23:59:59 UTC."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +75,13 @@ class BacktestConfig:
             raise ConfigError("--max-staleness", "max_staleness", "must not be negative")
         if not 0 <= self.settled_band < 0.5:
             raise ConfigError("backtest", "settled_band", f"must be in [0, 0.5), got {self.settled_band}")
+        if self.date_from is not None and self.date_to is not None and self.date_from > self.date_to:
+            raise ConfigError(
+                "--from",
+                "from",
+                f"{format_date(self.date_from)} is after --to {format_date(self.date_to)}: no decision "
+                "time falls between them",
+            )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -98,7 +109,7 @@ def horizon_seconds(horizon: str) -> int | None:
     try:
         return int(parse_duration(horizon.strip()))
     except ValueError as exc:
-        raise ConfigError("--horizon", "horizon", f'{exc} or "open"') from None
+        raise ConfigError("--horizon", "horizon", f'{exc} (or "open" for the first price)') from None
 
 
 def parse_date(value: str, option: str, *, end_of_day: bool = False) -> int:
@@ -107,6 +118,10 @@ def parse_date(value: str, option: str, *, end_of_day: bool = False) -> int:
     t = parse_time(text)
     if t is None:
         raise ConfigError(option, option.lstrip("-"), f"expected a date like 2025-06-01, got {value!r}")
+    if not EARLIEST_DATE <= t <= LATEST_DATE:
+        raise ConfigError(
+            option, option.lstrip("-"), f"expected a date between 2000-01-01 and 2100-12-31, got {value!r}"
+        )
     if end_of_day and len(text) == 10:
         t += 86400 - 1
     return t

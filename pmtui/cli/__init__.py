@@ -13,7 +13,7 @@ import click
 from click_default_group import DefaultGroup
 
 from pmtui import __version__
-from pmtui.cli.common import AppContext, exit_on_config_error
+from pmtui.cli.common import AppContext, exit_on_expected_errors
 
 
 @click.group(
@@ -64,7 +64,7 @@ _register()
 
 
 def run() -> None:  # pragma: no cover - console entry
-    with exit_on_config_error():
+    with exit_on_expected_errors():
         main()
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import click
 
-from pmtui.cli.common import AppContext, echo_json, fail, pass_app, stop_on_signals
+from pmtui.cli.common import AppContext, echo, echo_json, fail, one_line, pass_app, stop_on_signals
 
 
 @click.group()
@@ -39,18 +39,23 @@ def test_command(app: AppContext, as_json: bool) -> None:
     if as_json:
         echo_json({"sent": True, "message_id": sent.message_id, "seconds": round(sent.seconds, 3)})
     else:
-        click.echo(f"test message sent to chat {settings.telegram_chat_id} in {sent.seconds:.2f}s")
+        echo(f"test message sent to chat {settings.telegram_chat_id} in {sent.seconds:.2f}s")
 
 
 @alerts.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @pass_app
 def status_command(app: AppContext, as_json: bool) -> None:
-    """Show whether alerts are configured and what the outbox holds."""
+    """Show whether alerts are configured and what the outbox holds: pending, sent, failed, and
+    uncertain (sent without an answer: maybe delivered, not re-sent on their own); whether the
+    sender is paused because Telegram refused the token or the chat."""
     from pmtui.alerts.outbox import outbox_counts
+    from pmtui.alerts.sender import pause_state
 
     settings = app.settings.alerts
-    counts = outbox_counts(app.open_db())
+    db = app.open_db()
+    counts = outbox_counts(db)
+    paused = pause_state(db)
     document = {
         "configured": bool(settings.telegram_token and settings.telegram_chat_id),
         "enabled": settings.enabled,
@@ -59,6 +64,9 @@ def status_command(app: AppContext, as_json: bool) -> None:
         "pending": counts.pending,
         "sent": counts.sent,
         "failed": counts.failed,
+        "uncertain": counts.uncertain,
+        "paused": None if paused is None else paused.get("reason"),
+        "paused_since": None if paused is None else paused.get("since"),
         "last_sent": counts.last_sent,
         "last_error": counts.last_error,
     }
@@ -67,7 +75,52 @@ def status_command(app: AppContext, as_json: bool) -> None:
         return
     width = max(len(k) for k in document)
     for key, value in document.items():
-        click.echo(f"{key:<{width}}  {'-' if value is None else value}")
+        echo(f"{key:<{width}}  {'-' if value is None else one_line(value)}")
+    if paused is not None:
+        echo(
+            "The sender is paused: Telegram refused the token or the chat. Queued alerts are kept and "
+            "go out once the setting is fixed (or run `pmtui alerts requeue` to try now)."
+        )
+    if counts.uncertain:
+        echo(
+            f"{counts.uncertain} alert(s) got no answer after being sent and may have been delivered; "
+            "check the chat, then `pmtui alerts requeue --uncertain` to send them again."
+        )
+    if counts.failed:
+        echo(f"{counts.failed} alert(s) failed; `pmtui alerts requeue --failed` queues them again.")
+
+
+@alerts.command("requeue")
+@click.option("--failed", is_flag=True, help="Requeue alerts that failed (gave up, or dropped as too old).")
+@click.option(
+    "--uncertain", is_flag=True, help="Requeue alerts sent without an answer (they may arrive twice)."
+)
+@click.argument("ids", nargs=-1, type=click.IntRange(min=1))
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@pass_app
+def requeue_command(
+    app: AppContext, failed: bool, uncertain: bool, ids: tuple[int, ...], as_json: bool
+) -> None:
+    """Queue failed or uncertain alerts (all of them, or only IDS) to be sent again, and end a pause
+    (Telegram refused the token or chat: the next pass tries again now)."""
+    import time
+
+    from pmtui.alerts.outbox import requeue
+    from pmtui.alerts.sender import resume
+
+    if not (failed or uncertain):
+        fail("say which alerts to requeue: --failed, --uncertain, or both", code=2)
+    statuses = [s for s, on in (("failed", failed), ("uncertain", uncertain)) if on]
+    db = app.open_db()
+    now = int(time.time())
+    count = requeue(db, statuses, now=now, ids=ids)
+    resumed = resume(db, now)
+    if as_json:
+        echo_json({"requeued": count, "resumed": resumed})
+        return
+    echo(f"requeued {count} alert{'' if count == 1 else 's'} ({' and '.join(statuses)})")
+    if resumed:
+        echo("the paused sender will try Telegram again on its next pass")
 
 
 @alerts.command("run")
@@ -97,13 +150,13 @@ def run_command(app: AppContext, once: bool, as_json: bool) -> None:
                 }
             )
         else:
-            click.echo(
+            echo(
                 f"{report.status}: delivered {report.delivered}, queued {report.queued}, expired {report.expired}"
             )
             if report.error:
-                click.echo(f"error: {report.error}")
+                echo(f"error: {report.error}")
         return
-    click.echo("sending alerts; Ctrl-C to stop", err=True)
+    echo("sending alerts; Ctrl-C to stop", err=True)
     with stop_on_signals():
         try:
             sender.run()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from pmtui.cli.common import AppContext, echo_json, fail, pass_app
+from pmtui.cli.common import AppContext, console, echo, echo_json, fail, pass_app
 
 
 @click.group(invoke_without_command=True)
@@ -127,7 +127,9 @@ def backtest(
 
 
 @backtest.command("runs")
-@click.option("--limit", type=int, default=20, show_default=True, help="How many recent runs.")
+@click.option(
+    "--limit", type=click.IntRange(1, 100_000), default=20, show_default=True, help="How many recent runs."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @pass_app
 def runs(app: AppContext, limit: int, as_json: bool) -> None:
@@ -139,13 +141,11 @@ def runs(app: AppContext, limit: int, as_json: bool) -> None:
         echo_json([r.to_json() for r in found])
         return
     if not found:
-        click.echo("no stored backtest runs (run `pmtui backtest --strategy NAME`)")
+        echo("no stored backtest runs (run `pmtui backtest --strategy NAME`)")
         return
-    from rich.console import Console
-
     from pmtui.cli.backtest_view import runs_table
 
-    Console().print(runs_table(found))
+    console(piped_width=None).print(runs_table(found))
 
 
 @backtest.command("show")
@@ -187,7 +187,7 @@ def export(app: AppContext, run_id: str, out: Path, as_json: bool) -> None:
     if as_json:
         echo_json({"run_id": run_id, "file": str(out), "rows": count})
     else:
-        click.echo(f"wrote {count:,} rows to {out}")
+        echo(f"wrote {count:,} rows to {out}")
 
 
 COMMANDS = [backtest]

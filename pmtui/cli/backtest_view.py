@@ -1,7 +1,8 @@
 """Rendering a backtest document (live or stored) as rich tables for the terminal.
 
-Everything that came from the store (categories, strategy descriptions) is wrapped in `Text`, never
-interpreted as Rich markup.
+Everything that came from the store (categories, strategy descriptions, error lines) is wrapped in
+`Text` (never interpreted as Rich markup), and text from outside goes through `common.cell()`
+(terminal-safe).
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
+
+from pmtui.cli.common import cell as untrusted
+from pmtui.cli.common import console as safe_console
+from pmtui.text import terminal_safe
 
 if TYPE_CHECKING:
     from pmtui.backtest.runs import RunSummary
@@ -166,7 +171,7 @@ def _by_category(result: dict[str, Any], limit: int) -> Table:
         if entry["too_few_trades"]:
             trades.append("⚠", style="bold yellow")
         table.add_row(
-            Text(entry["category"]),
+            untrusted(entry["category"]),
             trades,
             rate,
             "—" if entry["avg_cost"] is None else f"{entry['avg_cost']:.2f}",
@@ -193,11 +198,11 @@ def _split(document: dict[str, Any], width: int) -> list[Table]:
 
 def _calibration(document: dict[str, Any]) -> Table:
     brier = document.get("brier")
-    title = (
-        f"Calibration of YES prices at decision time (Brier {brier:.4f}, n={document.get('brier_n', 0):,})"
-    )
+    title = "Calibration"
+    if brier is not None:  # None when no market had a price and an outcome (nothing to backtest)
+        title = f"Calibration of YES prices at decision time (Brier {brier:.4f}, n={document.get('brier_n') or 0:,})"
     table = Table(
-        title=title if brier is not None else "Calibration",
+        title=title,
         title_justify="left",
         header_style="bold",
         box=box.SIMPLE_HEAD,
@@ -234,11 +239,17 @@ def _header(document: dict[str, Any]) -> Text:
         parts.append(f"category {config['category']}")
     if config.get("from") or config.get("to"):
         parts.append(f"decided {config.get('from') or '…'} to {config.get('to') or '…'}")
-    text = Text(" · ".join(parts))
+    text = untrusted(" · ".join(parts))
     text.append(
         f"\n{markets['considered']:,} resolved markets considered, {markets['with_price']:,} with a usable price "
         "at decision time"
     )
+    if not markets["considered"]:
+        text.append(
+            "\nNothing to backtest: no resolved market matches (the store, the category and the dates "
+            "decide which). Fill the store with `pmtui collect`, `pmtui import FILE` or `pmtui demo`.",
+            style="bold yellow",
+        )
     return text
 
 
@@ -263,13 +274,13 @@ def render(document: dict[str, Any], *, width: int = 100, categories: int = 12) 
             parts.append(_by_category(result, categories))
         if result.get("errors"):
             parts.append(Text(f"{result['strategy']}: decide() failed on some markets:", style="bold red"))
-            parts += [Text(f"  {line}") for line in result["errors"]]
+            parts += [untrusted(f"  {line}") for line in result["errors"]]
     parts.append(_calibration(document))
     return Group(*parts)
 
 
 def print_document(document: dict[str, Any], console: Console | None = None) -> None:
-    console = console or Console()
+    console = console or safe_console(piped_width=None)
     console.print(render(document, width=console.width))
 
 
@@ -279,23 +290,24 @@ def runs_table(runs: Sequence[RunSummary]) -> Group:
     The run id is what `show` and `export` take, so it leads its line in full at any width and when
     piped; only the strategies line wraps (indented under its run).
     """
-    id_width = max(len("Run"), *(len(r.run_id) for r in runs))
+    ids = [terminal_safe(r.run_id) for r in runs]
+    id_width = max(len("Run"), *(len(run_id) for run_id in ids))
     header = Text(f"{'Run':<{id_width}}  {'Created UTC':<16}  {'Horizon':<7}  Data  Secs", style="bold")
     header.no_wrap = True
     lines: list[Any] = [header]
-    for r in runs:
+    for r, run_id in zip(runs, ids, strict=True):
         created = r.to_json()["created"][:16].replace("T", " ")
-        line = Text(f"{r.run_id:<{id_width}}  {created:<16}  ")
-        line.append(f"{r.horizon or '':<7}  ")
+        line = Text(f"{run_id:<{id_width}}  {created:<16}  ")
+        line.append(f"{terminal_safe(r.horizon or ''):<7}  ")
         line.append(
             "demo" if r.generated_data else "real", style="bold black on yellow" if r.generated_data else ""
         )
         line.append("  " + ("" if r.duration_s is None else f"{r.duration_s:>4.1f}"))
         line.no_wrap = True
         lines.append(line)
-        detail = Text(", ".join(f"{name} ({r.trades.get(name, 0):,})" for name in r.strategies), style="dim")
+        detail = untrusted(", ".join(f"{name} ({r.trades.get(name, 0):,})" for name in r.strategies), "dim")
         if r.label:
             detail.append(" · label: ")
-            detail.append(r.label)
+            detail.append(untrusted(r.label))
         lines.append(Padding(detail, (0, 0, 0, 2), expand=False))
     return Group(*lines)

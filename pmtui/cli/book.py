@@ -7,14 +7,14 @@ import json
 import sys
 import threading
 import time
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 import click
 
-from pmtui.cli.common import AppContext, pass_app
+from pmtui.cli.common import AppContext, echo, echo_json, pass_app
 from pmtui.config import Settings, parse_duration
+from pmtui.text import terminal_safe
 
 EXIT_USAGE = 2
 HUMAN_LEVELS = 10
@@ -35,13 +35,6 @@ class MarketTokens:
     question: str
     outcomes: list[Outcome]
     closed: bool
-
-
-def terminal_safe(text: str) -> str:
-    """Market text for a terminal: control and format characters (escape sequences, bidi overrides,
-    zero-width joiners used to disguise text) become spaces, so a question cannot move the cursor,
-    retitle the window or reorder what is shown."""
-    return "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text)
 
 
 def book_document(market: MarketTokens, outcome: Outcome, view: Any) -> dict[str, Any]:
@@ -182,7 +175,7 @@ def book_command(
     settings = app.settings
     market = market_tokens(settings, market_id)
     if market is None:
-        click.echo(f"pmtui: no market {terminal_safe(market_id)!r} in the store or on Gamma", err=True)
+        echo(f"pmtui: no market {terminal_safe(market_id)!r} in the store or on Gamma", err=True)
         sys.exit(EXIT_USAGE)
     outcomes = market.outcomes
     if outcome_index is not None:
@@ -192,10 +185,10 @@ def book_command(
                 f"market {market_id} has outcomes 0..{len(market.outcomes) - 1}", param_hint="--outcome"
             )
     if not outcomes:
-        click.echo(f"pmtui: market {market_id} has no CLOB tokens (no order book)", err=True)
+        echo(f"pmtui: market {market_id} has no CLOB tokens (no order book)", err=True)
         sys.exit(EXIT_USAGE)
     if not as_json:
-        click.echo(f"{terminal_safe(market.question)} (market {market_id})")
+        echo(f"{terminal_safe(market.question)} (market {market_id})")
     if live:
         _stream(settings, market, outcomes, seconds, as_json)
     else:
@@ -215,22 +208,22 @@ def _once(settings: Settings, market: MarketTokens, outcomes: list[Outcome], as_
     try:
         state = asyncio.run(fetch())
     except ApiError as exc:
-        click.echo(f"pmtui: could not fetch the book: {exc}", err=True)
+        echo(f"pmtui: could not fetch the book: {exc}", err=True)
         sys.exit(1)
     for outcome in outcomes:
         view = state.view(outcome.token_id)
         if view is None:
             if not as_json:
-                click.echo(f"{terminal_safe(outcome.name)}: no order book (closed, or not trading)")
+                echo(f"{terminal_safe(outcome.name)}: no order book (closed, or not trading)")
             continue
         _print(market, outcome, view, as_json)
 
 
 def _print(market: MarketTokens, outcome: Outcome, view: Any, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps(book_document(market, outcome, view), ensure_ascii=True))
+        echo_json(book_document(market, outcome, view))
     else:
-        click.echo(human_book(market, outcome, view))
+        echo(human_book(market, outcome, view))
 
 
 def _stream(
@@ -282,7 +275,7 @@ def _stream(
                     printed_at[token] = now
                     del latest[token]
                     _print(market, by_token[token], shown, False)
-                    click.echo()
+                    echo()
             sys.stdout.flush()
     except KeyboardInterrupt:
         pass

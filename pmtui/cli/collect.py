@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from pmtui.cli.common import AppContext, echo_json, fail, pass_app, stop_on_signals
+from pmtui.cli.common import AppContext, echo, echo_json, fail, pass_app, stop_on_signals
 from pmtui.config import Settings
 
 
@@ -64,13 +64,13 @@ def _collect(settings: Settings, names: list[str], *, once: bool, as_json: bool)
             else:
                 from pmtui.collect.scheduler import summary_line
 
-                scheduler.on_job_done.append(lambda result: click.echo(summary_line(result)))
-                click.echo(f"collecting into {settings.database.path} (Ctrl-C to stop)", err=True)
+                scheduler.on_job_done.append(lambda result: echo(summary_line(result)))
+                echo(f"collecting into {settings.database.path} (Ctrl-C to stop)", err=True)
             with stop_on_signals():
                 try:
                     asyncio.run(scheduler.run_forever(asyncio.Event(), only=names))
                 except KeyboardInterrupt:
-                    click.echo("stopped", err=True)
+                    echo("stopped", err=True)
             return
     if as_json:
         echo_json(summary.to_dict())
@@ -81,28 +81,28 @@ def _collect(settings: Settings, names: list[str], *, once: bool, as_json: bool)
 
 
 def _print_summary(document: dict[str, Any]) -> None:
-    click.echo(f"cycle {'ok' if document['ok'] else 'had errors'} in {document['seconds']:.1f} s")
-    click.echo(
+    echo(f"cycle {'ok' if document['ok'] else 'had errors'} in {document['seconds']:.1f} s")
+    echo(
         f"  markets: {document['markets_new']} new, {document['markets_updated']} updated, "
         f"{document['markets_resolved']} resolved, {document['markets_unchanged']} unchanged"
     )
     if document["positions_settled"]:
-        click.echo(f"  paper positions settled: {document['positions_settled']}")
-    click.echo(
+        echo(f"  paper positions settled: {document['positions_settled']}")
+    echo(
         f"  rejected records: {document['records_rejected']} (see the errors table); "
         f"placeholders skipped: {document['placeholders_skipped']}"
     )
-    click.echo(
+    echo(
         f"  price points: {document['price_points']}, quotes: {document['quotes']}, "
         f"snapshots: {document['snapshots']}"
     )
     calls = ", ".join(f"{endpoint} {count}" for endpoint, count in document["api_calls"].items()) or "none"
-    click.echo(f"  API calls: {document['api_calls_total']} ({calls})")
+    echo(f"  API calls: {document['api_calls_total']} ({calls})")
     for job in document["jobs"]:
         line = f"  {job['job']}: {job['status']} in {job['seconds']:.1f} s"
         if job.get("error"):
             line += f" - {job['error']}"
-        click.echo(line)
+        echo(line)
 
 
 @contextmanager

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from pmtui.cli.common import AppContext, echo_json, fail, pass_app
+from pmtui.cli.common import AppContext, echo, echo_json, fail, pass_app
 
 NEXT_HINT = (
     "These markets are made up and labelled 'demo' everywhere. "
@@ -70,13 +70,13 @@ def demo(
     if as_json:
         echo_json(report.to_json())
         return
-    click.echo(
+    echo(
         f"generated {report.markets:,} demo markets in {report.events:,} events "
         f"({report.resolved:,} resolved, {report.void:,} void, {report.open:,} open), "
         f"{report.price_points:,} price points (seed {seed}, bias {bias:g}); "
         f"{report.inserted:,} new, {report.updated:,} updated, {report.unchanged:,} unchanged"
     )
-    click.echo(NEXT_HINT)
+    echo(NEXT_HINT)
 
 
 COMMANDS = [demo]

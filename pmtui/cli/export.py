@@ -8,12 +8,14 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
-from sqlite_utils import Database
 
-from pmtui.cli.common import AppContext, echo_json, fail, pass_app
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+from pmtui.cli.common import AppContext, echo, echo_json, fail, pass_app
 from pmtui.dates import format_utc
 
 MARKET_FIELDS = (
@@ -328,7 +330,7 @@ def export_command(
             echo_json(document)
         else:
             where = f"{out} ({len(months)} month folders)" if months is not None else str(out)
-            click.echo(f"wrote {count} {what} rows to {where}", err=True)
+            echo(f"wrote {count} {what} rows to {where}", err=True)
 
 
 COMMANDS = [export_command]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from pmtui.cli.common import AppContext, echo_json, fail, pass_app
+from pmtui.cli.common import AppContext, echo, echo_json, fail, one_line, pass_app
 
 SHOW_BAD_LINES = 20
 
@@ -45,27 +45,27 @@ def import_command(app: AppContext, file: Path, as_json: bool) -> None:
         echo_json(report.to_json())
         return
     counts = report.counts
-    click.echo(
+    echo(
         f"{file}: read {report.records:,} market{'' if report.records == 1 else 's'}: "
         f"{counts.inserted:,} inserted, {counts.updated:,} updated, "
         f"{counts.unchanged:,} unchanged; {counts.price_points:,} price points written"
     )
     for repeat in report.repeated[:SHOW_BAD_LINES]:
-        click.echo(
+        echo(
             f"line {repeat.line}: market {repeat.record_id} was already on line {repeat.first_line}; "
             "the last line with this id is kept"
         )
     if len(report.repeated) > SHOW_BAD_LINES:
-        click.echo(f"  … and {len(report.repeated) - SHOW_BAD_LINES:,} more repeated ids (see --json)")
+        echo(f"  … and {len(report.repeated) - SHOW_BAD_LINES:,} more repeated ids (see --json)")
     if report.placeholders:
-        click.echo(f"{report.placeholders:,} neg-risk placeholders skipped (no prices or tokens yet)")
+        echo(f"{report.placeholders:,} neg-risk placeholders skipped (no prices or tokens yet)")
     if report.bad_lines:
-        click.echo(f"{len(report.bad_lines):,} bad lines skipped:")
+        echo(f"{len(report.bad_lines):,} bad lines skipped:")
         for bad in report.bad_lines[:SHOW_BAD_LINES]:
-            record = f" (market {bad.record_id})" if bad.record_id else ""
-            click.echo(f"  line {bad.line}{record}: {bad.reason}")
+            record = f" (market {one_line(bad.record_id)})" if bad.record_id else ""
+            echo(f"  line {bad.line}{record}: {one_line(bad.reason)}")
         if len(report.bad_lines) > SHOW_BAD_LINES:
-            click.echo(f"  … and {len(report.bad_lines) - SHOW_BAD_LINES:,} more (see --json)")
+            echo(f"  … and {len(report.bad_lines) - SHOW_BAD_LINES:,} more (see --json)")
 
 
 COMMANDS = [import_command]

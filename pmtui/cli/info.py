@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from pmtui import __version__
-from pmtui.cli.common import AppContext, echo_json, fail_config, pass_app
+from pmtui.cli.common import AppContext, echo, echo_json, fail_config, pass_app
 from pmtui.config import ConfigError, Settings, apply_env, config_path, settings_from_mapping
 from pmtui.logs import log_file
 
@@ -77,7 +77,7 @@ def info(app: AppContext, as_json: bool) -> None:
     width = max(len(k) for k in shown)
     for key, value in shown.items():
         note = f"  ({document[notes[key]]})" if key in notes else ""
-        click.echo(f"{key:<{width}}  {value}{note}")
+        echo(f"{key:<{width}}  {value}{note}")
 
 
 COMMANDS = [info]

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from pmtui.cli.common import AppContext, echo_json, pass_app, stop_on_signals
+from pmtui.cli.common import AppContext, echo, echo_json, pass_app, stop_on_signals
 
 
 @click.command("monitor")
@@ -38,7 +38,7 @@ def monitor_command(app: AppContext, aggressive: bool, once: bool, as_json: bool
         if as_json:
             echo_json(report.to_dict())
         else:
-            click.echo(report.line())
+            echo(report.line())
 
     monitor = Monitor(settings, on_cycle_done=[show], aggressive=aggressive)
     with background_alerts(settings, flush_on_exit=once):
@@ -47,14 +47,12 @@ def monitor_command(app: AppContext, aggressive: bool, once: bool, as_json: bool
             if not report.ok:
                 sys.exit(1)
             return
-        click.echo(
-            f"monitoring {settings.database.path} every {monitor.interval:g} s (Ctrl-C to stop)", err=True
-        )
+        echo(f"monitoring {settings.database.path} every {monitor.interval:g} s (Ctrl-C to stop)", err=True)
         with stop_on_signals():
             try:
                 asyncio.run(monitor.run_forever(asyncio.Event()))
             except KeyboardInterrupt:
-                click.echo("stopped", err=True)
+                echo("stopped", err=True)
 
 
 COMMANDS = [monitor_command]

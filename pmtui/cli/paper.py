@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pmtui.cli.common import AppContext, echo_json, fail, pass_app
+from pmtui.cli.common import AppContext, cell, console, echo, echo_json, fail, pass_app
 from pmtui.money import usd
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def close_command(app: AppContext, position_id: int, as_json: bool) -> None:
         echo_json(document)
         return
     price = "the bid" if position.mark_price is None else f"{position.mark_price * 100:.2f}¢"
-    click.echo(
+    echo(
         f"closed #{position.id} at {price}: proceeds ${document['proceeds']:,.2f}, "
         f"P&L {usd(position.realized_micros, signed=True)}"
     )
@@ -95,9 +95,9 @@ def settle_command(app: AppContext, as_json: bool) -> None:
         )
         return
     if not settled:
-        click.echo("nothing to settle: no open position's market has resolved")
+        echo("nothing to settle: no open position's market has resolved")
     for p in settled:
-        click.echo(f"settled #{p.id} {p.result}: P&L {usd(p.realized_micros, signed=True)}")
+        echo(f"settled #{p.id} {p.result}: P&L {usd(p.realized_micros, signed=True)}")
 
 
 # --- rendering -----------------------------------------------------------------------------------------
@@ -124,23 +124,21 @@ def _date(t: int | None) -> str:
 
 
 def _print_summary(summary: PaperSummary) -> None:
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(highlight=False, soft_wrap=False)
-    if not console.is_terminal:  # piped or captured: no terminal width to respect, keep rows whole
-        console.width = 160
+    # Piped or captured: no terminal width to respect, keep rows whole (160 columns).
+    out = console(highlight=False, soft_wrap=False)
 
     def market(question: str, source: str) -> Text:
-        # Questions are untrusted: a Text object renders them literally (no markup).
-        text = Text(question if len(question) <= 60 else question[:59] + "…")
+        # Questions are untrusted: cell() renders them literally (no markup) and terminal-safe.
+        text = cell(question if len(question) <= 60 else question[:59] + "…")
         if source == "demo":
             text.append(" [DEMO]", style="bold yellow")
         return text
 
     started = "" if summary.started else "  (not started: the bankroll is deposited on the first fill)"
-    console.print(
+    out.print(
         Text(
             f"Paper book  cash {usd(summary.cash_micros)}  equity {usd(summary.equity_micros)}  "
             f"realized {usd(summary.realized_micros, signed=True)}  unrealized {usd(summary.unrealized_micros, signed=True)}"
@@ -148,14 +146,14 @@ def _print_summary(summary: PaperSummary) -> None:
         )
     )
     if summary.awaiting_settlement:
-        console.print(
+        out.print(
             Text(
                 f"{summary.awaiting_settlement} position(s) on resolved markets: run `pmtui paper settle`",
                 style="yellow",
             )
         )
     if not summary.ledger.ok:
-        console.print(Text("LEDGER PROBLEMS: " + "; ".join(summary.ledger.problems), style="bold red"))
+        out.print(cell("LEDGER PROBLEMS: " + "; ".join(summary.ledger.problems), style="bold red"))
 
     table = Table(title="Open positions", title_justify="left")
     # Prices per share in cents (as in the app), money in dollars: the headings say which.
@@ -181,15 +179,15 @@ def _print_summary(summary: PaperSummary) -> None:
         table.add_row(
             str(p.id),
             market(p.question, p.market_source),
-            Text(p.outcome),
-            Text(p.strategy),
+            cell(p.outcome),
+            cell(p.strategy),
             f"{p.shares_micros / 1_000_000:,.2f}",
             f"{float(p.entry_price) * 100:.2f}",
             mark,
             usd(m.value_micros),
             usd(m.unrealized_micros, signed=True),
         )
-    _print_table(console, table, "no open positions")
+    _print_table(out, table, "no open positions")
 
     table = Table(title="Closed trades (latest 20)", title_justify="left")
     for column in ("#", "market", "outcome", "strategy", "result", "cost", "proceeds", "P&L", "closed"):
@@ -198,15 +196,15 @@ def _print_summary(summary: PaperSummary) -> None:
         table.add_row(
             str(p.id),
             market(p.question, p.market_source),
-            Text(p.outcome),
-            Text(p.strategy),
+            cell(p.outcome),
+            cell(p.strategy),
             p.result or "-",
             usd(p.cost_micros),
             usd(p.proceeds_micros or 0),
             usd(p.realized_micros, signed=True),
             _date(p.closed_t),
         )
-    _print_table(console, table, "no closed trades")
+    _print_table(out, table, "no closed trades")
 
     for title, groups in (("P&L by strategy", summary.by_strategy), ("P&L by category", summary.by_category)):
         table = Table(title=title, title_justify="left")
@@ -214,7 +212,7 @@ def _print_summary(summary: PaperSummary) -> None:
             table.add_column(column, justify="left" if column == "" else "right")
         for g in groups:
             table.add_row(
-                Text(g.key),
+                cell(g.key),
                 str(g.n_open),
                 str(g.n_closed),
                 f"{g.wins}/{g.losses}/{g.voids}/{g.sold}",
@@ -222,7 +220,7 @@ def _print_summary(summary: PaperSummary) -> None:
                 usd(g.unrealized_micros, signed=True),
                 usd(g.total_micros, signed=True),
             )
-        _print_table(console, table, "no positions yet")
+        _print_table(out, table, "no positions yet")
 
     table = Table(title="Forward test: live paper vs latest backtest (95% intervals)", title_justify="left")
     for column in (
@@ -243,7 +241,7 @@ def _print_summary(summary: PaperSummary) -> None:
             "-" if bt is None or bt.trades is None else f"{bt.trades}{' (demo)' if bt.generated_data else ''}"
         )
         table.add_row(
-            Text(row.strategy),
+            cell(row.strategy),
             f"{live.n_settled} (+{live.voids} void)" if live.voids else str(live.n_settled),
             _pct(live.win_rate) + _ci(live.win_rate_ci),
             _ret(live.mean_return) + _ci(live.mean_return_ci, percent=False),
@@ -253,17 +251,17 @@ def _print_summary(summary: PaperSummary) -> None:
             "-" if bt is None else _ret(bt.mean_return) + _ci(bt.mean_return_ci, percent=False),
             row.verdict,
         )
-    _print_table(console, table, "no strategy has paper trades or a backtest yet")
-    console.print(Text(f"as of {_date(summary.now)} UTC", style="dim"))
+    _print_table(out, table, "no strategy has paper trades or a backtest yet")
+    out.print(Text(f"as of {_date(summary.now)} UTC", style="dim"))
 
 
-def _print_table(console: Console, table: Table, empty: str) -> None:
+def _print_table(out: Console, table: Table, empty: str) -> None:
     from rich.text import Text
 
     if table.row_count:
-        console.print(table)
+        out.print(table)
     else:
-        console.print(Text(f"{table.title}: {empty}", style="dim"))
+        out.print(Text(f"{table.title}: {empty}", style="dim"))
 
 
 COMMANDS = [paper]

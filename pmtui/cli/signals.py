@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from pmtui.cli.common import AppContext, echo_json, fail, pass_app
+from pmtui.cli.common import AppContext, cell, console, echo, echo_json, fail, one_line, pass_app
 from pmtui.config import ConfigError
 
 
@@ -29,21 +29,22 @@ def _who() -> str:
     return os.environ.get("USER") or "cli"
 
 
-def _console() -> Any:
-    from rich.console import Console
-
-    console = Console()
-    # Piped output has no width of its own; Rich would squeeze the table into 80 columns.
-    return console if console.is_terminal else Console(width=160)
-
-
 def _table(*columns: str) -> Any:
     from rich.table import Table
 
     table = Table(header_style="bold", show_lines=False)
     for column in columns:
         wide = column in ("market", "why", "market / why")
-        table.add_column(column, overflow="fold", no_wrap=not wide, ratio=3 if wide else None)
+        # An outcome name comes from outside: a long one wraps in its own column rather than
+        # squeezing the market column away.
+        wraps = wide or column == "buy"
+        table.add_column(
+            column,
+            overflow="fold",
+            no_wrap=not wraps,
+            ratio=3 if wide else None,
+            max_width=None if wide else 24,
+        )
     return table
 
 
@@ -116,12 +117,12 @@ def signals(
 def _print_report(document: dict[str, Any]) -> None:
     from rich.text import Text
 
-    console = _console()
+    out = console()
     summary = document["dedupe_summary"]
     plan = document["next_batch_plan"]
     changes = document["queue_changes"]
     mode = "dry run: queue untouched" if document["dry_run"] else "queue updated"
-    console.print(
+    out.print(
         Text(
             f"{summary['unique_items']} markets ({summary['input_items']} in, {summary['clusters']} clusters), "
             f"{plan['markets_evaluated']} evaluated in {plan['batches_run']} batches of {plan['batch_size']}; "
@@ -140,25 +141,26 @@ def _print_report(document: dict[str, Any]) -> None:
             if item["validated"]
             else "unvalidated"
         )
-        # Text(...) everywhere: market questions come from strangers and must not be read as markup.
+        # cell(...) everywhere: market questions come from strangers and must be neither read as
+        # markup nor obeyed by the terminal.
         table.add_row(
-            Text(str(item["signal_id"] or "-")),
-            Text(item["queue"]),
-            Text(item["strategy"]),
-            Text(item["outcome"]),
-            Text(f"{_cents(item['price'])} {item['price_source']}"),
-            Text(win),
-            Text("-" if item["edge"] is None else _cents(item["edge"], signed=True)),
-            Text(f"{item['stake_usd']:.2f}"),
-            Text(item["question"]) + Text("\n") + Text(item["rationale"], style="dim"),
+            cell(item["signal_id"] or "-"),
+            cell(item["queue"]),
+            cell(item["strategy"]),
+            cell(item["outcome"]),
+            cell(f"{_cents(item['price'])} {item['price_source']}"),
+            cell(win),
+            cell("-" if item["edge"] is None else _cents(item["edge"], signed=True)),
+            cell(f"{item['stake_usd']:.2f}"),
+            cell(item["question"]) + Text("\n") + cell(item["rationale"], style="dim"),
         )
-    console.print(table)
+    out.print(table)
     shown, total = len(document["review_queue"]), document["review_queue_total"]
     if total > shown:
-        console.print(Text(f"showing the best {shown} of {total} proposals"))
+        out.print(Text(f"showing the best {shown} of {total} proposals"))
     if document["skipped"]:
-        console.print(Text("skipped: " + ", ".join(f"{k} {v}" for k, v in document["skipped"].items())))
-    console.print(
+        out.print(cell("skipped: " + ", ".join(f"{k} {v}" for k, v in document["skipped"].items())))
+    out.print(
         Text(f"next batch: {plan['stop_reason']}, recommended batch size {plan['recommended_batch_size']}")
     )
 
@@ -228,21 +230,20 @@ def queue_list(app: AppContext, status: str | None, strategy: str | None, as_jso
         "id", "status", "strategy", "buy", "price ¢", "win est %", "edge ¢", "stake $", "market / why"
     )
     for s in rows:
-        status = s.status if s.status == "pending" else f"{s.status}\n{s.status_reason or ''}"
         table.add_row(
-            Text(str(s.id)),
-            Text(status),
-            Text(s.strategy),
-            Text(s.outcome),
-            Text(_cents(s.price)),
-            Text(_pct(s.est_win_prob) if s.est_win_prob is not None else "unvalidated"),
-            Text("-" if s.edge is None else _cents(s.edge, signed=True)),
-            Text(f"{s.stake_micros / 1e6:.2f}"),
-            Text(s.question) + Text("\n") + Text(s.rationale, style="dim"),
+            cell(s.id),
+            cell(s.status) if s.status == "pending" else cell(s.status) + Text("\n") + cell(s.status_reason),
+            cell(s.strategy),
+            cell(s.outcome),
+            cell(_cents(s.price)),
+            cell(_pct(s.est_win_prob) if s.est_win_prob is not None else "unvalidated"),
+            cell("-" if s.edge is None else _cents(s.edge, signed=True)),
+            cell(f"{s.stake_micros / 1e6:.2f}"),
+            cell(s.question) + Text("\n") + cell(s.rationale, style="dim"),
         )
-    _console().print(table)
+    console().print(table)
     if not rows:
-        click.echo("no signals")
+        echo("no signals")
 
 
 def _decide_command(action: str) -> click.Command:
@@ -270,13 +271,12 @@ def _decide_command(action: str) -> click.Command:
             document["paper_position_id"] = position[0] if position else None
             echo_json(document)
             return
-        click.echo(
-            f"signal #{signal.id} {signal.status}: {signal.strategy} buy {signal.outcome} on {signal.question}"
+        echo(
+            f"signal #{signal.id} {signal.status}: {one_line(signal.strategy)} buy {one_line(signal.outcome)} "
+            f"on {one_line(signal.question)}"
         )
         if position:
-            click.echo(
-                f"paper position #{position[0]}: {position[1] / 1e6:g} shares for ${position[2] / 1e6:,.2f}"
-            )
+            echo(f"paper position #{position[0]}: {position[1] / 1e6:g} shares for ${position[2] / 1e6:,.2f}")
 
     command.help = (
         "Approve a pending signal and open its paper position (refused if expired or already decided)."

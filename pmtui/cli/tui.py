@@ -37,6 +37,9 @@ def tui(app: AppContext, no_jobs: bool) -> None:
         fail_config(
             ConfigError(settings.source or "<settings>", "ui.theme", f"unknown theme (known: {known})")
         )
+    # The store is opened (and migrated) before the screen takes over the terminal, so a file that
+    # cannot be the store is one clear line here rather than an app that never loads.
+    app.open_db().conn.close()
     if no_jobs:
         ui = dataclasses.replace(settings.ui, run_collector=False, run_monitor=False)
         live = dataclasses.replace(settings.live, enabled=False)

@@ -175,6 +175,7 @@ class LiveBooks:
         self._history_cache = HistoryCache()
         self._history_in_flight: set[str] = set()
         self._history_tasks: set[asyncio.Task[None]] = set()
+        self._history_waiting: list[tuple[str, Callable[[int, str | None], Any]]] = []
 
     # --- interest (any thread) ---------------------------------------------------------------------
 
@@ -253,6 +254,9 @@ class LiveBooks:
         if own_client:
             await client.__aenter__()
         self._active_client = client
+        waiting, self._history_waiting = self._history_waiting, []
+        for market_id, done in waiting:
+            self.request_history(market_id, done)
         channel_task = asyncio.create_task(self.channel.run(channel_stop), name="live-books:channel")
         tasks = [
             asyncio.create_task(self._follow_interest(), name="live-books:interest"),
@@ -280,7 +284,10 @@ class LiveBooks:
         """Fetch the market's history if it is not current (any thread); `done(points stored, error)`
         is called on the live thread when finished."""
         loop = self._loop
-        if loop is None or loop.is_closed():
+        if loop is None:
+            self._history_waiting.append((market_id, done))  # asked before the loop started
+            return
+        if loop.is_closed():
             done(0, "the live books are not running")
             return
 

@@ -14,6 +14,8 @@ any thread with its own event loop. The TUI does exactly that with `BackgroundCo
 A job never holds a transaction across an `await`, so cancelling it (Ctrl-C, `stop()`) lands between
 transactions: what was written is committed, nothing is half-written. A failing job is recorded in
 `job_runs` (status error) and runs again after `collect.failure_retry`; the scheduler itself goes on.
+So does a failure of the bookkeeping around a job (its `job_runs` row, a hook): it is logged, reported
+as an error result to `on_job_done` (the app's status bar), and the job is retried the same way.
 After a job, `on_markets_changed` hooks get `(db, changed_market_ids)` (new or updated markets).
 
 Markets are categorized as they are stored (the one market writer, with the categorizer built once
@@ -102,6 +104,9 @@ class Scheduler:
         """Hooks called after a job with (db, ids of new or updated markets)."""
         self.on_job_done = list(on_job_done)
         self.progress = progress or _no_progress
+        self._pending_finishes: dict[int, tuple[str, dict[str, Any], str | None]] = {}
+        """job_runs rows whose final status could not be written yet: run id -> (status, summary,
+        error)."""
 
     def intervals(self) -> dict[str, float]:
         collect = self.settings.collect
@@ -138,40 +143,75 @@ class Scheduler:
         started = time.monotonic()
         summary = CycleSummary()
         async with self._session() as ctx:
-            close_stale_runs(ctx.db)
+            self._close_stale_runs(ctx.db)
             for name in names:
                 summary.jobs.append(await self.run_job(ctx, name))
         summary.seconds = time.monotonic() - started
         return summary
 
     async def run_job(self, ctx: JobContext, name: str) -> JobResult:
-        """One job with its job_runs row, error capture and hooks."""
+        """One job with its job_runs row, error capture and hooks. Never raises (cancellation aside):
+        a failure of the job or of its bookkeeping (a database locked past the busy timeout by a
+        VACUUM or an open `sqlite3` shell, a full disk) is logged and comes back as an error result,
+        which `on_job_done` hooks see (the status bar) and the loop retries after `failure_retry`."""
         self._sweep_uncategorized(ctx.db)
-        run_id = start_job_run(ctx.db, name)
         calls_before = dict(ctx.client.calls)
         started = time.monotonic()
+        run_id: int | None = None
         try:
+            self._finish_pending_runs(ctx.db)
+            run_id = start_job_run(ctx.db, name)
             result = await JOBS[name](ctx)
         except asyncio.CancelledError:
-            finish_job_run(ctx.db, run_id, "cancelled", error="cancelled")
+            if run_id is not None:
+                self._finish_run(ctx.db, name, run_id, "cancelled", {}, "cancelled")
             raise
         except Exception as exc:  # a failing job must not take the collector down
-            log.exception("job %s failed", name)
-            result = JobResult(
-                name, status="error", error=f"{type(exc).__name__}: {exc}", unreachable=unreachable(exc)
-            )
+            if run_id is None:
+                log.error("job %s could not start: %s", name, describe_error(exc))
+            else:
+                log.exception("job %s failed", name)
+            result = JobResult(name, status="error", error=describe_error(exc), unreachable=unreachable(exc))
         result.seconds = time.monotonic() - started
         result.api_calls = {
             endpoint: count - calls_before.get(endpoint, 0)
             for endpoint, count in ctx.client.calls.items()
             if count - calls_before.get(endpoint, 0) > 0
         }
-        finish_job_run(ctx.db, run_id, result.status, result.to_dict(), result.error)
+        if run_id is not None:
+            problem = self._finish_run(ctx.db, name, run_id, result.status, result.to_dict(), result.error)
+            if problem is not None and result.status == "ok":
+                # The job's writes are committed, but its run is not on record: report it and retry
+                # soon, rather than let `job_runs` and the status bar say all is well.
+                result.status = "error"
+                result.error = f"could not record the run: {problem}"
         if result.changed_ids:
             self._markets_changed(ctx.db, result.changed_ids)
         for hook in self.on_job_done:
             _call_safely(hook, result)
         return result
+
+    def _finish_run(
+        self, db: Database, name: str, run_id: int, status: str, summary: dict[str, Any], error: str | None
+    ) -> str | None:
+        """Close the job_runs row; None when written. When it cannot be written now, the row is kept
+        to be written before the next job run (a process that ends first leaves it to
+        `close_stale_runs`), and the reason is returned."""
+        try:
+            finish_job_run(db, run_id, status, summary, error)
+        except Exception as exc:
+            problem = describe_error(exc)
+            log.error("job %s: could not record its run as %s: %s", name, status, problem)
+            self._pending_finishes[run_id] = (status, summary, error)
+            return problem
+        return None
+
+    def _finish_pending_runs(self, db: Database) -> None:
+        """Write the job_runs rows an earlier failure left 'running'. Raises if the store still
+        refuses (the job then fails with that reason and is retried later)."""
+        for run_id, (status, summary, error) in list(self._pending_finishes.items()):
+            finish_job_run(db, run_id, status, summary, error)
+            del self._pending_finishes[run_id]
 
     def _sweep_uncategorized(self, db: Database) -> None:
         from pmtui.taxonomy.categorize import categorize_uncategorized
@@ -180,7 +220,10 @@ class Scheduler:
             swept = categorize_uncategorized(db)
         except Exception as exc:  # the job itself still runs; its own writes categorize
             log.exception("categorizing uncategorized markets failed")
-            record_error(db, "collect:categorize", type(exc).__name__, None, str(exc))
+            try:
+                record_error(db, "collect:categorize", type(exc).__name__, None, str(exc))
+            except Exception as record_exc:  # the store refuses writes: the log line must do
+                log.error("could not record the categorize failure: %s", describe_error(record_exc))
             return
         if swept:
             log.info("categorized %d markets stored without a category", swept)
@@ -191,7 +234,10 @@ class Scheduler:
                 hook(db, market_ids)
             except Exception as exc:
                 log.exception("on_markets_changed hook %r failed", hook)
-                record_error(db, "collect:hook", type(exc).__name__, None, f"{hook!r}: {exc}")
+                try:
+                    record_error(db, "collect:hook", type(exc).__name__, None, f"{hook!r}: {exc}")
+                except Exception as record_exc:  # the store refuses writes: the log line must do
+                    log.error("could not record the hook failure: %s", describe_error(record_exc))
 
     async def run_forever(
         self, stop: threading.Event | asyncio.Event, only: Iterable[str] | None = None
@@ -201,8 +247,8 @@ class Scheduler:
         of its interval."""
         names = job_names(only)
         async with self._session() as ctx:
-            close_stale_runs(ctx.db)
-            if "catalog" in names and last_finished(ctx.db, "catalog") is None:
+            self._close_stale_runs(ctx.db)
+            if "catalog" in names and self._last_ok(ctx.db, "catalog") is None:
                 # First start on this database: the other jobs work on what the catalogue found.
                 await self.run_job(ctx, "catalog")
             tasks = [
@@ -215,10 +261,11 @@ class Scheduler:
                 for task in tasks:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
+                self._finish_pending_quietly(ctx.db)
 
     async def _job_loop(self, ctx: JobContext, name: str, stop: threading.Event | asyncio.Event) -> None:
         interval = self.intervals()[name]
-        last_ok = last_finished(ctx.db, name)
+        last_ok = self._last_ok(ctx.db, name)
         delay = max(0.0, last_ok + interval - time.time()) if last_ok is not None else 0.0
         while not await _wait_for(stop, delay):
             result = await self.run_job(ctx, name)
@@ -226,9 +273,38 @@ class Scheduler:
 
     async def _housekeeping(self, ctx: JobContext, stop: threading.Event | asyncio.Event) -> None:
         while True:
-            prune_api_calls(ctx.db, API_CALLS_RETENTION)
-            if await _wait_for(stop, 86400):
+            try:
+                prune_api_calls(ctx.db, API_CALLS_RETENTION)
+                delay = 86400.0
+            except Exception as exc:
+                log.error("pruning old API call records failed: %s", describe_error(exc))
+                delay = float(self.settings.collect.failure_retry)
+            if await _wait_for(stop, delay):
                 return
+
+    def _close_stale_runs(self, db: Database) -> None:
+        try:
+            close_stale_runs(db)
+        except Exception as exc:  # only tidies the status of killed runs: the jobs can go on
+            log.error("could not close the runs of ended processes: %s", describe_error(exc))
+
+    def _last_ok(self, db: Database, name: str) -> float | None:
+        try:
+            return last_finished(db, name)
+        except Exception as exc:  # the job then runs now, and reports whatever is wrong with the store
+            log.error("could not read when job %s last ran: %s", name, describe_error(exc))
+            return None
+
+    def _finish_pending_quietly(self, db: Database) -> None:
+        try:
+            self._finish_pending_runs(db)
+        except Exception as exc:
+            log.error("job runs left unrecorded at stop: %s", describe_error(exc))
+
+
+def describe_error(exc: BaseException) -> str:
+    """`Type: message`, one line, for job_runs, the status bar and the log."""
+    return f"{type(exc).__name__}: {exc}"
 
 
 def unreachable(exc: BaseException) -> bool:

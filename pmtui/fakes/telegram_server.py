@@ -2,7 +2,9 @@
 
 It answers `POST /bot<token>/sendMessage` (JSON or form body) like Telegram does, records every
 accepted message, answers 401 for a wrong token, and fails on demand with 429 + `retry_after` or a
-5xx, so retries can be tested end to end. It never logs request lines (they contain the token).
+5xx, so retries can be tested end to end. `stall_next(seconds)` accepts (delivers) the next message
+and only then waits before answering: past a client's timeout, the sender cannot know it went
+through. It never logs request lines (they contain the token).
 
     with FakeTelegram(token="123:abc") as fake:
         os.environ["PMTUI_TELEGRAM_URL"] = fake.url
@@ -12,8 +14,10 @@ accepted message, answers 401 for a wrong token, and fails on demand with 429 + 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -41,6 +45,7 @@ class FakeTelegram:
         self.messages: list[ReceivedMessage] = []
         self.requests = 0
         self._faults: deque[Fault] = deque()
+        self._stalls: deque[float] = deque()
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -51,6 +56,11 @@ class FakeTelegram:
         """The next `times` sendMessage calls fail with `status` (429 carries `retry_after`)."""
         with self._lock:
             self._faults.extend(Fault(status, retry_after) for _ in range(times))
+
+    def stall_next(self, seconds: float, *, times: int = 1) -> None:
+        """The next `times` accepted messages are delivered, then answered only after `seconds`."""
+        with self._lock:
+            self._stalls.extend(seconds for _ in range(times))
 
     @property
     def url(self) -> str:
@@ -93,6 +103,17 @@ class FakeTelegram:
     # --- request handling ------------------------------------------------------------------------
 
     def _handle(
+        self, path: str, content_type: str, body: bytes
+    ) -> tuple[int, dict[str, Any], dict[str, str], float]:
+        """(status, body, headers, seconds to wait before answering)."""
+        status, document, headers = self._answer(path, content_type, body)
+        stall = 0.0
+        if status == 200:
+            with self._lock:
+                stall = self._stalls.popleft() if self._stalls else 0.0
+        return status, document, headers, stall
+
+    def _answer(
         self, path: str, content_type: str, body: bytes
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
         with self._lock:
@@ -176,14 +197,22 @@ def _handler_for(fake: FakeTelegram) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
+        def _answer(self, content_type: str, body: bytes) -> None:
+            status, document, headers, stall = fake._handle(self.path, content_type, body)
+            if stall:
+                time.sleep(stall)
+            # The client may have given up waiting on a stalled answer: the message was delivered anyway.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self._respond(status, document, headers)
+
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            self._respond(*fake._handle(self.path, self.headers.get("Content-Type", ""), body))
+            self._answer(self.headers.get("Content-Type", ""), body)
 
         def do_GET(self) -> None:
             query = urlsplit(self.path).query
-            self._respond(*fake._handle(self.path, "application/x-www-form-urlencoded", query.encode()))
+            self._answer("application/x-www-form-urlencoded", query.encode())
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib signature)
             """Silent: the request line carries the bot token."""

@@ -15,6 +15,12 @@ from sqlite_utils.migrations import Migrations
 migrations = Migrations("pmtui")
 
 
+def known_migrations() -> list[str]:
+    """The names of this pmtui's migrations, in order (the last one is its schema version)."""
+    # sqlite-utils keeps the registered list private; this is the one place that reads it.
+    return [migration.name for migration in migrations._migrations]
+
+
 def _run(db: Database, statements: str) -> None:
     # One statement at a time: executescript() would COMMIT and break the migration transaction.
     buffer = ""
@@ -518,8 +524,40 @@ def m0011_tokens_in_markets_only(db: Database) -> None:
     _run(db, "DROP TABLE tokens")
 
 
-@migrations(name="0012_store_versions")
-def m0012_store_versions(db: Database) -> None:
+@migrations(name="0012_alerts_uncertain")
+def m0012_alerts_uncertain(db: Database) -> None:
+    # An alert sent without an answer (a read timeout, a dropped connection) may have been delivered:
+    # status 'uncertain' keeps it out of the automatic retries (pmtui/alerts/sender.py). SQLite
+    # cannot change a CHECK constraint in place, so the table is rebuilt with the same columns.
+    _run(
+        db,
+        """
+        CREATE TABLE alerts_outbox_new (
+            id INTEGER PRIMARY KEY,
+            created INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            dedupe_key TEXT UNIQUE,
+            text TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'sent', 'failed', 'uncertain')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt INTEGER NOT NULL,
+            sent_at INTEGER,
+            last_error TEXT
+        );
+        INSERT INTO alerts_outbox_new (id, created, kind, dedupe_key, text, status, attempts, next_attempt,
+            sent_at, last_error)
+        SELECT id, created, kind, dedupe_key, text, status, attempts, next_attempt, sent_at, last_error
+        FROM alerts_outbox;
+        DROP TABLE alerts_outbox;
+        ALTER TABLE alerts_outbox_new RENAME TO alerts_outbox;
+        CREATE INDEX idx_alerts_outbox_due ON alerts_outbox(status, next_attempt)
+        """,
+    )
+
+
+@migrations(name="0013_store_versions")
+def m0013_store_versions(db: Database) -> None:
     # What changed, without scanning: one row per topic the app shows, bumped by triggers in the
     # writer's own transaction (so every writer counts, in any process), read by the TUI once a
     # second as its "the store changed" signal. `newest` keeps the freshest price time, which the

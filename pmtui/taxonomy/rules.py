@@ -540,12 +540,30 @@ def parse_rules_text(text: str, path: Path | str = "<rules>", *, check_regexes: 
     table = document.get("rule", {})
     if not isinstance(table, dict):
         raise RuleFileError(path, _line_of(text, "rule"), "`rule` must be a table of [rule.<name>] tables")
-    return [_rule_from_table(name, body, text, path, check_regexes) for name, body in table.items()]
+    lines = _rule_lines(text)
+    return [
+        _rule_from_table(name, body, lines.get(name), path, check_regexes) for name, body in table.items()
+    ]
 
 
 def _line_from_message(message: str) -> int | None:
     match = re.search(r"at line (\d+)", message)
     return int(match.group(1)) if match else None
+
+
+_RULE_HEADER = re.compile(
+    r"""^[ \t]*\[[ \t]*rule[ \t]*\.[ \t]*(?:"([^"\n]*)"|'([^'\n]*)'|([A-Za-z0-9_-]+))[ \t]*\]""", re.MULTILINE
+)
+
+
+def _rule_lines(text: str) -> dict[str, int]:
+    """Where each rule's table header is written (its first line), found in one pass over the file:
+    looking each rule up on its own cost a regex compile and a scan of the file per rule."""
+    lines: dict[str, int] = {}
+    for match in _RULE_HEADER.finditer(text):
+        name = next(group for group in match.groups() if group is not None)
+        lines.setdefault(name, text.count("\n", 0, match.start()) + 1)
+    return lines
 
 
 def _line_of(text: str, key: str, rule: str | None = None) -> int | None:
@@ -563,8 +581,7 @@ def _line_of(text: str, key: str, rule: str | None = None) -> int | None:
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 
-def _rule_from_table(name: str, body: Any, text: str, path: Path | str, check_regexes: bool) -> Rule:
-    line = _line_of(text, name, rule=name)
+def _rule_from_table(name: str, body: Any, line: int | None, path: Path | str, check_regexes: bool) -> Rule:
 
     def bad(reason: str) -> RuleFileError:
         return RuleFileError(path, line, f"rule {name!r}: {reason}")

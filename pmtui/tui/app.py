@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -19,12 +19,15 @@ from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
+from textual.filter import LineFilter
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from pmtui.paths import STYLES_DIR
+from pmtui.text import terminal_safe
 from pmtui.tui import formatting as fmt
 from pmtui.tui.context import TuiContext
 from pmtui.tui.help import HelpScreen, Section, binding_rows, bindings_of
@@ -44,6 +47,7 @@ from pmtui.tui.queries.changes import API_CALLS
 from pmtui.tui.queries.status import ApiUse, StoreStatus, read_api_use, read_status
 from pmtui.tui.tabs.base import TabView
 from pmtui.tui.tabs.markets import MarketsTab
+from pmtui.tui.terminal_filter import TerminalControlFilter
 from pmtui.tui.watch import StoreWatcher
 from pmtui.tui.widgets.status import CatalogProgress, JobState, OfflineBanner, StatusBar
 
@@ -135,6 +139,30 @@ class PmtuiApp(App[None]):
         self._building: dict[str, asyncio.Future[TabView]] = {}
         """Tabs being built (`tab_view`), so two callers never build one twice."""
         self._migrate_timer: Timer | None = None
+        self._terminal_filter = TerminalControlFilter()
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, then ours: no line the app draws carries a terminal control sequence,
+        whatever text a widget was given (see pmtui/tui/terminal_filter.py)."""
+        return [*super().get_line_filters(), self._terminal_filter]
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification's text is terminal-safe: messages quote questions and error text."""
+        super().notify(
+            terminal_safe(message, newlines=True),
+            title=terminal_safe(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
 
     # --- layout -----------------------------------------------------------------------------------
 

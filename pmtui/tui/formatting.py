@@ -1,7 +1,9 @@
 """How numbers, times and untrusted strings look on screen. Pure functions, no widgets.
 
-Untrusted text (questions, outcome names, rationales, notes) always goes through `literal()`: a Rich
-`Text` is never parsed for markup, so `Will [bold]X[/] win? [link=x]` shows exactly those characters.
+Untrusted text (questions, outcome names, event titles, categories, ids, rationales, notes, error
+messages quoting them) always goes through `literal()`: a Rich `Text` is never parsed for markup, so
+`Will [bold]X[/] win? [link=x]` shows exactly those characters, and `pmtui.text.terminal_safe` shows
+control characters (`␛`, `␇`, `\x9b`) instead of letting the terminal obey them.
 """
 
 from __future__ import annotations
@@ -10,15 +12,18 @@ import math
 
 from rich.text import Text
 
-from pmtui.dates import format_utc
+from pmtui.dates import format_utc, utc_datetime
 from pmtui.money import MISSING
+from pmtui.text import terminal_safe
 
 DASH = MISSING
 
 
-def literal(value: object, style: str = "") -> Text:
-    """Text shown exactly as written (no Rich markup, no emoji codes)."""
-    return Text("" if value is None else str(value), style=style, no_wrap=False)
+def literal(value: object, style: str = "", *, newlines: bool = False) -> Text:
+    """Text shown as written (no Rich markup, no emoji codes) and safe for the terminal (control
+    characters visible, bidi overrides and zero-width characters dropped; `newlines` keeps line
+    breaks, for multi-line text such as a description)."""
+    return Text(terminal_safe(value, newlines=newlines), style=style, no_wrap=False)
 
 
 def cents(price: float | None) -> str:
@@ -94,8 +99,9 @@ def short_span(seconds: float) -> str:
 def time_to_close(end_date: int | None, now: float, *, closed: bool = False) -> Text:
     if closed:
         return Text("closed", style="dim")
-    if end_date is None:
+    if utc_datetime(end_date) is None:  # missing, or a stored value no calendar holds (1e20)
         return Text(DASH, style="dim")
+    assert end_date is not None
     left = end_date - now
     if left <= 0:
         return Text("ended", style="yellow")

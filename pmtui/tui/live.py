@@ -85,6 +85,7 @@ class LiveFeed:
         self._stopped = threading.Event()
         self._interest: dict[str, list[str]] = {}
         self.status: FeedStatus | None = None
+        self._history_wanted: str | None = None
 
     @property
     def enabled(self) -> bool:
@@ -110,6 +111,8 @@ class LiveFeed:
         )
         for source, ids in self._interest.items():
             self.thread.books.set_markets(source, ids)
+        if self._history_wanted is not None:
+            self.fetch_history(self._history_wanted)
         self.state.add_listener(self._changed)
         self._flusher = threading.Thread(target=self._flush_loop, name="pmtui-live-redraw", daemon=True)
         self._flusher.start()
@@ -140,6 +143,8 @@ class LiveFeed:
     def fetch_history(self, market_id: str) -> None:
         """Fetch the market's price history now if it is not fresh (posts `HistoryFetched`)."""
         if self.thread is None:
+            if self.enabled and not self._stopped.is_set():
+                self._history_wanted = market_id  # asked for before the feed started
             return
         self.thread.books.request_history(
             market_id, lambda points, error: self._post(HistoryFetched(market_id, points, error))

@@ -32,7 +32,7 @@ from pmtui.tui.widgets.history import draw_history
 def rules_text(detail: MarketDetail) -> Text:
     """Rules, resolution source and URL, every piece literal (market text is untrusted)."""
     parts: list[Text] = [Text("Rules", style="bold")]
-    parts.append(fmt.literal(detail.description or "no rules text stored"))
+    parts.append(fmt.literal(detail.description or "no rules text stored", newlines=True))
     parts.append(Text())
     parts.append(
         Text.assemble(("Resolution source  ", "bold"), fmt.literal(detail.resolution_source or "not given"))
@@ -112,8 +112,7 @@ class MarketDetailScreen(Screen[None]):
         if self.detail is not None:
             self._show(self.detail)
         self._load()
-        if self.feed.running:
-            self.feed.fetch_history(self.market_id)
+        self.feed.fetch_history(self.market_id)
 
     def _load(self) -> None:
         self.run_worker(
@@ -141,7 +140,7 @@ class MarketDetailScreen(Screen[None]):
 
         self.detail = detail
         now = self.ctx.now()
-        self.query_one("#md-question", Static).update(detail.question)
+        self.query_one("#md-question", Static).update(fmt.literal(detail.question))
         self.query_one("#md-facts", Static).update(detail_facts(detail, now))
         self.query_one("#md-spread", Static).update(spread_line(detail, self.feed))
         self.query_one("#md-outcomes", Static).update(outcome_lines(detail))
@@ -152,7 +151,9 @@ class MarketDetailScreen(Screen[None]):
             else ("" if self.feed.running else "live books are off (offline, or [live] enabled = false)")
         )
         names = [o.name for o in detail.outcomes]
-        self.query_one(BookPanel).show_tokens([] if detail.closed else detail.token_ids, names, note=note)
+        self.query_one(BookPanel).show_tokens(
+            [] if detail.closed else detail.token_ids, names, note=note, tick_size=detail.tick_size
+        )
         self._draw_chart()
 
     def _draw_chart(self) -> None:

@@ -136,15 +136,6 @@ def test_server_errors_back_off_then_give_up(
     assert telegram.texts() == []
 
 
-def test_a_refused_token_fails_at_once(db: Database, settings: Settings, telegram: FakeTelegram) -> None:
-    settings = with_alerts(settings, telegram_token="7012345678:not-the-right-token-abcdef")
-    enqueue(db, kind="fill", dedupe_key="k", text="hello", now=NOW)
-    report = AlertSender(settings, db=db).run_once(now=NOW)
-    assert report.status == "failed"
-    assert db.execute("SELECT status, attempts FROM alerts_outbox").fetchone() == ("failed", 1)
-    assert "check the bot token" in (report.error or "")
-
-
 def test_rate_limit_joins_alerts_into_one_message(
     db: Database, settings: Settings, telegram: FakeTelegram
 ) -> None:

@@ -121,3 +121,17 @@ async def test_selecting_a_market_fetches_through_the_live_books_and_caches(
     assert len(points_of(store, token)) >= done[0][0]
     assert server.stats.requests["clob:/prices-history"] == calls
     assert len(done) == 1
+
+
+async def test_a_history_asked_for_before_the_live_books_run_is_fetched_when_they_start(
+    server: FakePolymarket, store: Path
+) -> None:
+    """The app's first selected market loads before its live-books thread has started."""
+    market_id = an_open_market(server)
+    live = LiveBooks(settings_for(store))
+    done: list[tuple[int, str | None]] = []
+    live.request_history(market_id, lambda points, error: done.append((points, error)))
+    assert done == []
+    async with running(live):
+        await until(lambda: len(done) == 1)
+    assert done[0][1] is None and done[0][0] > 50

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from rich.text import Text
 from textual.geometry import Region
+from textual.notifications import Notification, Notifications
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.worker import WorkerCancelled, WorkerFailed, WorkerState
@@ -43,9 +44,31 @@ def make_app(store: Path) -> Callable[..., PmtuiApp]:
         the store behind the app's back and wants it to notice."""
         settings = quiet_settings(db_path or store, **ui)
         context = TuiContext(settings=settings, clock=fixed_clock(NOW), rest_delay=0, watch_interval=watch)
-        return PmtuiApp(context)
+        return record_notifications(PmtuiApp(context))
 
     return build
+
+
+def record_notifications(app: PmtuiApp) -> PmtuiApp:
+    """Keep every notification the app shows, in order, on `notified(app)`: a toast on screen
+    expires after its timeout, which a test on a loaded machine can outlast before it looks."""
+    shown: list[Notification] = []
+    add = app._notifications.add
+
+    def add_and_record(notification: Notification) -> Notifications:
+        shown.append(notification)
+        return add(notification)
+
+    app._notifications.add = add_and_record  # type: ignore[method-assign]
+    app._notifications.shown_in_test = shown  # type: ignore[attr-defined]
+    return app
+
+
+def notified(app: PmtuiApp) -> list[Notification]:
+    """Every notification `app` showed since it was built; the app must come from
+    `record_notifications` (as `make_app`'s do)."""
+    assert hasattr(app._notifications, "shown_in_test"), "build the app with record_notifications()"
+    return app._notifications.shown_in_test  # type: ignore[attr-defined,no-any-return]
 
 
 async def settle(pilot: Pilot[None], rounds: int = 2) -> None:

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from pmtui.cli import main
 from pmtui.tui.app import PmtuiApp
 from pmtui.tui.help import HelpScreen
-from tests.tui.conftest import rendered_text, settle
+from tests.tui.conftest import notified, rendered_text, settle
 
 AppFactory = Callable[..., PmtuiApp]
 
@@ -66,7 +66,7 @@ async def test_a_failing_worker_is_reported_not_fatal(make_app: AppFactory, tmp_
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(pilot)
         assert app.is_running
-        messages = [n.message for n in app._notifications]
+        messages = [n.message for n in notified(app)]
         assert any("Opening the store failed" in m for m in messages), messages
 
 

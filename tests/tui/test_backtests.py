@@ -19,7 +19,7 @@ from pmtui.store import connect
 from pmtui.tui.app import PmtuiApp
 from pmtui.tui.tabs.backtests import BacktestsTab
 from pmtui.tui.widgets.table import VimTable
-from tests.tui.conftest import plain, rendered_text, settle
+from tests.tui.conftest import notified, plain, rendered_text, settle
 from tests.tui.store_fixture import INJECTION, NOW, build_store
 
 AppFactory = Callable[..., PmtuiApp]
@@ -324,7 +324,7 @@ async def test_help_and_palette_list_the_backtests_keys(make_app: AppFactory) ->
         await settle(pilot)
         assert app.query_one("#tabs").active == "backtests"  # type: ignore[attr-defined]
         assert tab_of(app).open_ids == ["run-b"]
-        assert any("Mark two runs" in n.message for n in app._notifications)  # the action ran
+        assert any("Mark two runs" in n.message for n in notified(app))  # the action ran
 
 
 async def test_stored_names_and_labels_are_shown_literally(make_app: AppFactory, store: Path) -> None:

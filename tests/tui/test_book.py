@@ -25,7 +25,7 @@ from pmtui.tui.tabs.markets import MarketsTab
 from pmtui.tui.widgets.book import BookPanel, level_cents
 from pmtui.tui.widgets.status import StatusBar
 from pmtui.tui.widgets.table import VimTable
-from tests.tui.conftest import rendered_text, settle
+from tests.tui.conftest import notified, record_notifications, rendered_text, settle
 from tests.tui.store_fixture import NOW
 
 AppFactory = Callable[..., PmtuiApp]
@@ -59,7 +59,7 @@ def live_app(server: FakePolymarket) -> PmtuiApp:
         ui=dataclasses.replace(settings.ui, run_collector=False, run_monitor=False, refresh_interval=3600),  # type: ignore[arg-type]
         live=dataclasses.replace(settings.live, subscribe_debounce=0.05, reconnect_min=0.05),  # type: ignore[arg-type]
     )
-    return PmtuiApp(TuiContext(settings=settings, rest_delay=0))
+    return record_notifications(PmtuiApp(TuiContext(settings=settings, rest_delay=0)))
 
 
 def tokens_of(server: FakePolymarket, market_ids: list[str]) -> set[str]:
@@ -144,6 +144,9 @@ async def test_enter_opens_the_market_detail_with_rules_source_url_and_book(serv
         )
         bids, _ = server.channel.levels(token)  # type: ignore[misc]
         assert level_cents(max(bids), 0.01) in rendered_text(panel)
+        # Socket books carry no tick size until it changes: the market's stored one is shown.
+        assert app.live.state.view(token).tick_size is None  # type: ignore[union-attr]
+        assert f"tick {server.market(market_id).tick * 100:g}¢" in rendered_text(panel)
         assert "spread" in rendered_text(screen.query_one("#md-spread"))
         await pilot.press("o")  # the other outcome's book
         await settle(pilot)
@@ -255,12 +258,12 @@ async def test_price_alerts_are_toasts_and_a_burst_is_one(make_app: AppFactory) 
         await settle(pilot)
         app.post_message(PriceAlertsFired([one]))
         await settle(pilot)
-        texts = [n.message for n in app._notifications]
+        texts = [n.message for n in notified(app)]
         assert texts == [one.text]
         assert "YES rose to 61.0¢ (above 60.0¢)" in texts[0] and "[bold]Bitcoin[/]" in texts[0]
         app.post_message(PriceAlertsFired(burst))
         await settle(pilot)
-        toasts = list(app._notifications)
+        toasts = list(notified(app))
         assert len(toasts) == 2
         assert toasts[1].title == "6 price alerts"
         assert "Market 0 · moved +10.0¢, now 50.0¢" in toasts[1].message

@@ -15,7 +15,7 @@ from pmtui.tui.app import PmtuiApp
 from pmtui.tui.tabs.paper import PaperTab
 from pmtui.tui.widgets.modals import ConfirmModal
 from pmtui.tui.widgets.table import VimTable
-from tests.tui.conftest import plain, rendered_text, settle
+from tests.tui.conftest import notified, plain, rendered_text, settle
 from tests.tui.paper_fixture import add_paper_book, paper_settings
 from tests.tui.store_fixture import INJECTION, NOW
 
@@ -94,7 +94,7 @@ async def test_x_and_confirm_closes_the_position_in_the_store(
     db.conn.close()
     assert position.status == "closed" and position.result == "sold"
     assert position.mark_price == pytest.approx(0.84)
-    assert any("Closed #4 at 84.0¢" in n.message for n in app._notifications)
+    assert any("Closed #4 at 84.0¢" in n.message for n in notified(app))
 
 
 async def test_declining_or_no_bid_leaves_the_position_open(make_app: AppFactory, paper_store: Path) -> None:
@@ -112,7 +112,7 @@ async def test_declining_or_no_bid_leaves_the_position_open(make_app: AppFactory
     db = connect(paper_store, migrate=False)
     assert get_position(db, 4).status == "open" and get_position(db, 5).status == "open"
     db.conn.close()
-    refusals = [n.message for n in app._notifications if n.severity == "warning"]
+    refusals = [n.message for n in notified(app) if n.severity == "warning"]
     assert any("no fresh bid for position #5" in m for m in refusals), refusals
 
 

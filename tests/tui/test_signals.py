@@ -14,7 +14,7 @@ from pmtui.tui.context import TuiContext
 from pmtui.tui.tabs.signals import SignalsTab
 from pmtui.tui.widgets.modals import ConfirmModal, NoteModal
 from pmtui.tui.widgets.table import VimTable
-from tests.tui.conftest import plain, quiet_settings, rendered_text, settle
+from tests.tui.conftest import notified, plain, quiet_settings, record_notifications, rendered_text, settle
 from tests.tui.store_fixture import NOW
 
 AppFactory = Callable[..., PmtuiApp]
@@ -82,7 +82,9 @@ async def test_a_approves_in_the_store_and_u_undoes(make_app: AppFactory, store:
 
 async def test_undo_is_refused_after_the_window(store: Path) -> None:
     clock = SteppingClock(NOW)
-    app = PmtuiApp(TuiContext(settings=quiet_settings(store), clock=clock, rest_delay=0))
+    app = record_notifications(
+        PmtuiApp(TuiContext(settings=quiet_settings(store), clock=clock, rest_delay=0))
+    )
     async with app.run_test(size=(120, 35), notifications=True) as pilot:
         await open_signals(pilot)
         await pilot.press("a")
@@ -91,7 +93,7 @@ async def test_undo_is_refused_after_the_window(store: Path) -> None:
         await pilot.press("u")
         await settle(pilot)
         assert status(store, 1) == "approved"
-        assert any("too late to undo" in n.message for n in app._notifications)
+        assert any("too late to undo" in n.message for n in notified(app))
 
 
 async def test_r_rejects_with_a_note(make_app: AppFactory, store: Path) -> None:
@@ -142,7 +144,7 @@ async def test_decided_and_expired_one_key_away(make_app: AppFactory) -> None:
         # approving an already decided signal is refused by the queue, with its reason
         await pilot.press("a")
         await settle(pilot)
-        assert any("already approved" in n.message for n in app._notifications)
+        assert any("already approved" in n.message for n in notified(app))
         await pilot.press("e")
         await settle(pilot)
         assert shown_ids(app) == ["5"]

@@ -28,4 +28,5 @@ async def test_moving_onto_a_market_ending_in_1e20_shows_a_dash(
             await settle(pilot)
             facts = rendered_text(app.query_one("#detail-facts"))
             assert "Closes" in facts and "–" in facts
+            assert table.get_cell(market_id, "closes").plain.strip() == "–"
         assert app.is_running and app.return_code is None

@@ -1,5 +1,5 @@
 """Has the store changed? The `store_versions` counters (bumped by triggers in every writer's own
-transaction, any process; migration 0012) and the newest `api_calls` id. A handful of rows, read
+transaction, any process; migration 0013) and the newest `api_calls` id. A handful of rows, read
 once a second, instead of re-reading tables to find out."""
 
 from __future__ import annotations

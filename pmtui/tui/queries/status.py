@@ -1,5 +1,5 @@
 """Status bar reads: the last run of each background job, price freshness, API use and reachability,
-errors. Every read goes through an index or the `store_versions` counters (migration 0012)."""
+errors. Every read goes through an index or the `store_versions` counters (migration 0013)."""
 
 from __future__ import annotations
 

@@ -505,7 +505,7 @@ class BacktestsTab(TabView):
             return
         if message.error is not None:
             bar.update(progress=0)
-            self._status(Text(f"Failed: {message.error}", style="bold red"))
+            self._status(fmt.literal(f"Failed: {message.error}", style="bold red"))
             return
         bar.update(progress=100)
         self._status(Text(f"Done: stored as {message.run_id}", style="green"))

@@ -320,7 +320,7 @@ class ClustersTab(TabView):
             summary.update("")
             flags_view.update("")
             return
-        title.update(family_name(markets, cluster_id))
+        title.update(fmt.literal(family_name(markets, cluster_id)))
         count = fmt.plural(len(markets), "market")
         summary.update(Text.assemble(fmt.literal(cluster_id, style="dim"), f" · {count}"))
         now = self.ctx.now()

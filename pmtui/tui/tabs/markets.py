@@ -149,14 +149,16 @@ class MarketDetailPane(Horizontal):
             self.book.show_tokens([], [], note="")
             chart.show_empty("price history")
             return
-        question.update(detail.question)
+        question.update(fmt.literal(detail.question))
         facts.update(detail_facts(detail, now))
         outcomes.update(outcome_lines(detail))
         if detail.closed or not detail.token_ids:
             note = "closed: no order book" if detail.closed else "no order book (no CLOB tokens)"
             self.book.show_tokens([], [], note=note)
         else:
-            self.book.show_tokens(detail.token_ids, [o.name for o in detail.outcomes])
+            self.book.show_tokens(
+                detail.token_ids, [o.name for o in detail.outcomes], tick_size=detail.tick_size
+            )
         live = None
         if detail.token_ids and not detail.closed:
             view = self.feed.state.view(detail.token_ids[0], 1)
@@ -591,7 +593,7 @@ class MarketsTab(TabView):
             pane = self.query_one(MarketDetailPane)
             first = pane.detail is None or pane.detail.id != message.market_id
             pane.show(message.detail, self.ctx.now())
-            if first and message.detail is not None and not message.detail.closed and self.feed.running:
+            if first and message.detail is not None and not message.detail.closed and self.feed.enabled:
                 self.feed.fetch_history(message.market_id)  # open markets: their path, on demand
 
     # --- search -----------------------------------------------------------------------------------

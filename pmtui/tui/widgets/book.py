@@ -45,9 +45,10 @@ def shares(size: float) -> str:
     return f"{size:.2f}".rstrip("0").rstrip(".") or "0"
 
 
-def ladder(view: BookView, depth: int, *, width: int, now: float) -> Text:
-    """The panel's text for one book (header line, column titles, `depth` rows)."""
-    tick = view.tick_size
+def ladder(view: BookView, depth: int, *, width: int, now: float, tick_hint: float | None = None) -> Text:
+    """The panel's text for one book (header line, column titles, `depth` rows). `tick_hint` is the
+    stored tick size, used until the book itself says (socket books carry it only when it changes)."""
+    tick = view.tick_size if view.tick_size is not None else tick_hint
     state = "live" if view.source == "ws" else "polled"
     if not view.synced:
         state = "resyncing"
@@ -129,6 +130,8 @@ class BookPanel(Static):
         self.outcome = 0
         self.note = ""
         """What to say while there is no book (why)."""
+        self.tick_hint: float | None = None
+        """The market's stored tick size (shown until the book reports its own)."""
         self.clock = _wall_clock
         self.drawn_token: str | None = None
         self.drawn_at = 0.0
@@ -138,12 +141,15 @@ class BookPanel(Static):
     def token(self) -> str | None:
         return self.tokens[self.outcome] if self.outcome < len(self.tokens) else None
 
-    def show_tokens(self, tokens: list[str], outcomes: list[str], *, note: str = "") -> None:
+    def show_tokens(
+        self, tokens: list[str], outcomes: list[str], *, note: str = "", tick_size: float | None = None
+    ) -> None:
         if tokens != self.tokens:
             self.outcome = 0
         self.tokens = list(tokens)
         self.outcomes = list(outcomes)
         self.note = note
+        self.tick_hint = tick_size
         self.redraw()
 
     def next_outcome(self) -> None:
@@ -171,7 +177,11 @@ class BookPanel(Static):
             self.update(Text.assemble(title, "\n", (self.note or waiting, "dim")))
             return
         width = self.size.width or 60
-        self.update(Text.assemble(title, "\n", ladder(view, depth, width=width, now=self.clock())))
+        self.update(
+            Text.assemble(
+                title, "\n", ladder(view, depth, width=width, now=self.clock(), tick_hint=self.tick_hint)
+            )
+        )
         self.drawn_token, self.drawn_at = token, time.perf_counter()
 
     def on_resize(self) -> None:

@@ -1,6 +1,6 @@
 """Small dialogs: yes/no confirmation, an optional note, and a pick-one list.
 
-Every dialog is keyboard-first (`y`/`n`/`escape`, `enter`) and shows untrusted text literally.
+Every dialog is keyboard-first (`y`/`n`/`escape`, `enter`) and shows untrusted text literally and terminal-safe (`formatting.literal`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
+
+from pmtui.tui import formatting as fmt
 
 
 class ConfirmModal(ModalScreen[bool]):
@@ -34,9 +36,9 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self._question, markup=False, classes="dialog-title")
+            yield Static(fmt.literal(self._question, newlines=True), classes="dialog-title")
             if self._detail:
-                yield Static(self._detail, markup=False, classes="dialog-detail")
+                yield Static(fmt.literal(self._detail, newlines=True), classes="dialog-detail")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(Text("Yes [y]"), variant="primary", id="yes")
                 yield Button(Text("No [n]"), id="no")
@@ -60,7 +62,7 @@ class NoteModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self._title, markup=False, classes="dialog-title")
+            yield Static(fmt.literal(self._title, newlines=True), classes="dialog-title")
             yield Input(placeholder=self._placeholder, id="note-input")
             yield Label(Text("enter: confirm   escape: cancel"), classes="dialog-hint")
 
@@ -93,13 +95,13 @@ class PickModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-tall"):
-            yield Static(self._title, markup=False, classes="dialog-title")
+            yield Static(fmt.literal(self._title, newlines=True), classes="dialog-title")
             yield Input(placeholder="type to filter, enter picks", id="pick-filter", compact=True)
             yield OptionList(*self._options(self._choices), id="pick-options")
 
     @staticmethod
     def _options(choices: Sequence[tuple[str, str]]) -> list[Option]:
-        return [Option(Text(label), id=value) for value, label in choices]
+        return [Option(fmt.literal(label), id=value) for value, label in choices]
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)

@@ -293,7 +293,7 @@ class OfflineBanner(Static):
         text.append(" · showing stored data · retrying in the background")
         if reason:
             text.append(" · ")
-            text.append(reason)
+            text.append(fmt.literal(reason))
         self.update(text)
         self.display = True
 
