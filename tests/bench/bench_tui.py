@@ -222,8 +222,10 @@ def _run(script: str) -> dict[str, Any]:
         env = {**os.environ, "XDG_CONFIG_HOME": tmp, "XDG_STATE_HOME": tmp, "XDG_DATA_HOME": tmp}
         env.pop("PMTUI_CONFIG", None)
         result = subprocess.run(
-            [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp, env=env
+            [sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp, env=env
         )
+    if result.returncode != 0:
+        raise RuntimeError(f"the bench driver failed:\n{result.stderr[-3000:]}")
     return dict(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
