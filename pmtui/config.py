@@ -168,12 +168,16 @@ class SignalSettings:
     max_queue_items: int = 50
     max_clusters: int = 25
     min_backtest_trades: int = 30
-    """Below this many backtest trades a strategy counts as unvalidated and is sized at zero."""
+    """A signal backed by fewer similar backtest trades than this is not validated and is sized at
+    zero (pmtui.backtest.estimate), whatever its interval says."""
     max_price_age: Duration = Duration(3600)
     """A market whose newest price (order book or Gamma) is older than this at evaluation time is not
     evaluated: a signal on a stale price would be a guess."""
     undo_window: Duration = Duration(10)
     """How long after approving or rejecting a signal the decision can be undone."""
+    approve_tolerance: float = 0.01
+    """How far (dollars a share) the price may have moved against you between the price you saw and
+    the approval; further, the approval is refused and the signal stays pending."""
 
 
 @dataclass(frozen=True)
@@ -519,8 +523,14 @@ def _check_ranges(section: Any, source: Path | str, prefix: str) -> None:
                 raise bad(key, f"must be at least 10 seconds, got {getattr(section, key):g}")
         if section.candidates < 1:
             raise bad("candidates", f"must be at least 1, got {section.candidates}")
-    if isinstance(section, SignalSettings) and not 50 <= section.batch_size <= 300:
-        raise bad("batch_size", f"must be between 50 and 300, got {section.batch_size}")
+    if isinstance(section, SignalSettings):
+        if not 50 <= section.batch_size <= 300:
+            raise bad("batch_size", f"must be between 50 and 300, got {section.batch_size}")
+        if not 0 <= section.approve_tolerance < 0.5:
+            raise bad(
+                "approve_tolerance",
+                f"must be in [0, 0.5) dollars a share (0.01 is 1¢), got {section.approve_tolerance}",
+            )
     if isinstance(section, PaperSettings | BacktestSettings) and not 0 < section.kelly_fraction <= 1:
         raise bad("kelly_fraction", f"must be in (0, 1], got {section.kelly_fraction}")
     if isinstance(section, UiSettings):

@@ -128,6 +128,17 @@ def payout_return(payouts: Sequence[float], costs: Sequence[float]) -> ReturnEst
     return ReturnEstimate(n, wins, losses, voids, mean, interval, zero)
 
 
+def chance_text(x: float, digits: int = 1) -> str:
+    """A probability as a percentage that never reads 100% (or 0%) unless it is exactly that: more
+    digits are shown until it does not round to the bound ("99.96%", not "100.0%")."""
+    for places in range(digits, 7):
+        text = f"{x * 100:.{places}f}"
+        if (x < 1 and float(text) >= 100) or (x > 0 and float(text) <= 0):
+            continue
+        return f"{text}%"
+    return f"{x * 100:.{digits}f}%"
+
+
 # --- the Beta distribution -------------------------------------------------------------------------
 
 

@@ -21,12 +21,17 @@ WIDE_OPEN = {"max_per_market": 1.0, "max_per_cluster": 1.0, "max_per_category": 
 
 
 def make_settings(
-    db_path: Path, *, paper: dict[str, Any] | None = None, alerts: dict[str, Any] | None = None
+    db_path: Path,
+    *,
+    paper: dict[str, Any] | None = None,
+    alerts: dict[str, Any] | None = None,
+    strategies: dict[str, dict[str, Any]] | None = None,
 ) -> Settings:
     return Settings(
         database=DatabaseSettings(path=db_path),
         paper=dataclasses.replace(PaperSettings(), **(paper or {})),
         alerts=dataclasses.replace(AlertSettings(), **(alerts or {})),
+        strategies=strategies or {},
     )
 
 
@@ -101,11 +106,13 @@ def add_signal(
     token_id: str | None = None,
     created: int = NOW,
     source: str = "api",
+    est_source: dict[str, object] | None = None,
 ) -> int:
+    """A signal row; `est_source` is its estimate object (`TradeEstimate.to_json()`), {} by default."""
     cursor = db.execute(
         "INSERT INTO signals (created, updated, market_id, token_id, outcome_index, outcome, strategy, price,"
         " price_source, est_win_prob, validated, edge, stake_micros, rationale, score, status, status_time,"
-        " expires, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'ask', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " expires, source, est_source_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'ask', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             created,
             created,
@@ -125,6 +132,7 @@ def add_signal(
             created,
             created + 6 * 3600,
             source,
+            json.dumps(est_source or {}),
         ],
     )
     return int(cursor.lastrowid or 0)

@@ -104,3 +104,11 @@ def test_normal_quantile() -> None:
     assert normal_quantile(0.975) == pytest.approx(1.959963984540054, abs=1e-9)
     assert normal_quantile(0.5) == pytest.approx(0.0, abs=1e-12)
     assert normal_quantile(0.001) == pytest.approx(-3.090232306167813, abs=1e-8)
+
+
+def test_a_chance_below_one_never_reads_100_percent() -> None:
+    from pmtui.stats import chance_text
+
+    assert chance_text(0.91) == "91.0%" and chance_text(0.9999) == "99.99%"
+    assert chance_text(0.99996) == "99.996%" and chance_text(0.00004) == "0.004%"
+    assert chance_text(1.0) == "100.0%" and chance_text(0.9999, 0) == "99.99%"

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pmtui.money import shares, usd
+from pmtui.stats import chance_text
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
@@ -101,6 +102,24 @@ class DigestItem:
     stake_micros: int
     question: str
     source: str = "api"
+    p: float | None = None
+    """The estimated win chance (expected payout per share), None without a backtest."""
+    p_interval: tuple[float, float] | None = None
+    n: int | None = None
+    """Similar backtest trades behind `p`."""
+    reason: str = ""
+    """The estimate's verdict in words ("no edge: return [...] on 23 similar trades")."""
+
+
+def _estimate(item: DigestItem) -> str:
+    if item.p is None:
+        return "no backtest"
+    text = f"win {chance_text(item.p)}"
+    if item.p_interval is not None:
+        text += f" [{chance_text(item.p_interval[0])}-{chance_text(item.p_interval[1])}]"
+    if item.n is not None:
+        text += f" n={item.n}"
+    return text
 
 
 def digest_text(items: Sequence[DigestItem], *, more: int = 0) -> str:
@@ -108,10 +127,13 @@ def digest_text(items: Sequence[DigestItem], *, more: int = 0) -> str:
     lines = [f"{count} new signal{'s' if count != 1 else ''} waiting for review"]
     for item in items:
         edge = "edge ?" if item.edge is None else f"edge {item.edge * 100:+.1f}pp"
-        stake = "unvalidated" if item.stake_micros <= 0 else f"stake {usd(item.stake_micros)}"
+        if item.stake_micros > 0:
+            stake = f"stake {usd(item.stake_micros)}"
+        else:
+            stake = f"stake $0 ({clean(item.reason, 90)})" if item.reason else "stake $0"
         lines.append(
             f"#{item.signal_id} {clean(item.strategy, 30)}: buy {clean(item.outcome, 30)} @ {item.price:.3f}, "
-            f"{edge}, {stake}{_demo(item.source)} · {clean(item.question, 100)}"
+            f"{_estimate(item)}, {edge}, {stake}{_demo(item.source)} · {clean(item.question, 100)}"
         )
     if more:
         lines.append(f"…and {more} more (pmtui queue list)")

@@ -39,6 +39,26 @@ def _save_checkpoint(
     )
 
 
+def _estimate_fields(p: float | None, source_json: str | None) -> dict[str, Any]:
+    """The digest's view of a signal's estimate (`pmtui.signals.estimates.TradeEstimate.to_json`)."""
+    try:
+        source = json.loads(source_json or "{}")
+    except ValueError:
+        source = {}
+    if not isinstance(source, dict):
+        source = {}
+    interval = source.get("p_interval")
+    n = source.get("n")
+    return {
+        "p": None if p is None else float(p),
+        "p_interval": (float(interval[0]), float(interval[1]))
+        if isinstance(interval, list) and len(interval) == 2
+        else None,
+        "n": n if isinstance(n, int) else None,
+        "reason": str(source.get("reason") or ""),
+    }
+
+
 def scan_signals(db: Database, settings: AlertSettings, *, now: int) -> int:
     """Queue one digest of the pending signals created since the last digest. Returns 0 or 1."""
     with write_tx(db):
@@ -52,6 +72,7 @@ def scan_signals(db: Database, settings: AlertSettings, *, now: int) -> int:
         rows = list(
             db.query(
                 "SELECT s.id, s.strategy, s.outcome, s.price, s.edge, s.stake_micros, s.source,"
+                " s.est_win_prob, s.est_source_json,"
                 " COALESCE(m.question, s.market_id) AS question"
                 " FROM signals s LEFT JOIN markets m ON m.id = s.market_id"
                 " WHERE s.id > ? AND s.id <= ? AND s.status = 'pending'"
@@ -75,6 +96,7 @@ def scan_signals(db: Database, settings: AlertSettings, *, now: int) -> int:
                 stake_micros=int(r["stake_micros"] or 0),
                 question=str(r["question"]),
                 source=str(r["source"] or "api"),
+                **_estimate_fields(r["est_win_prob"], r["est_source_json"]),
             )
             for r in shown
         ]

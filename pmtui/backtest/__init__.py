@@ -5,11 +5,13 @@ Modules (each one job):
 - `config`: `BacktestConfig`, `StrategySpec`, building them from settings / names / a stored run.
 - `loader`: resolved markets and their outcome-0 prices from the store into numpy arrays.
 - `engine`: decision times, the price at decision, each strategy's `decide`, costs, fees, returns.
-- `metrics`: Wilson and Student t intervals, drawdown, calibration, Brier, Kelly without look-ahead.
+- `metrics`: win-rate and return intervals (`pmtui.stats`), drawdown, calibration, Brier, Kelly
+  without look-ahead.
 - `report`: the reported document (`pmtui backtest --json`).
 - `runner`: `run_backtest` / `run_backtest_at` (load, decide, report, store) for the CLI and the TUI.
 - `runs`: stored runs: list, load, trades as a DataFrame, equity curve, CSV export.
-- `estimate`: `latest_estimate` (a strategy's track record on comparable markets, for signals).
+- `eligibility`: which stored runs may speak for a strategy as it runs live (signals, forward test).
+- `estimate`: one live trade's estimate from the similar trades of the run that may speak.
 - `baselines`: buy-the-favourite / longshot / YES yardsticks.
 
 For the TUI (all thread-safe as long as each thread passes its own connection or a path):

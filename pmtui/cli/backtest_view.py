@@ -7,6 +7,7 @@ Everything that came from the store (categories, strategy descriptions, error li
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -242,8 +243,9 @@ def _header(document: dict[str, Any]) -> Text:
     text = untrusted(" · ".join(parts))
     text.append(
         f"\n{markets['considered']:,} resolved markets considered, {markets['with_price']:,} with a usable price "
-        "at decision time"
+        "at decision time\n"
     )
+    text.append(signals_note(document))
     if not markets["considered"]:
         text.append(
             "\nNothing to backtest: no resolved market matches (the store, the category and the dates "
@@ -251,6 +253,21 @@ def _header(document: dict[str, Any]) -> Text:
             style="bold yellow",
         )
     return text
+
+
+def signals_note(document: dict[str, Any]) -> Text:
+    """Whether this run may validate live signals (pmtui.backtest.eligibility), in one line."""
+    from pmtui.backtest.eligibility import run_cannot_speak, run_facts
+
+    config = json.dumps(document.get("config") or {})
+    facts = run_facts(str(document.get("run_id") or ""), 0, bool(document.get("generated_data")), config)
+    reason = run_cannot_speak(facts)
+    if reason is None:
+        return Text(
+            "Signals: this run may validate the signals of strategies run live with these parameters.",
+            style="dim",
+        )
+    return Text(f"Signals: this run never validates a signal ({reason}).", style="yellow")
 
 
 def render(document: dict[str, Any], *, width: int = 100, categories: int = 12) -> Group:

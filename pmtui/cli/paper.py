@@ -249,7 +249,11 @@ def _print_summary(summary: PaperSummary) -> None:
             bt_n,
             "-" if bt is None else _pct(bt.win_rate) + _ci(bt.win_rate_ci),
             "-" if bt is None else _ret(bt.mean_return) + _ci(bt.mean_return_ci, percent=False),
-            row.verdict,
+            Text(
+                row.verdict
+                if bt is None or bt.cannot_speak is None
+                else f"{row.verdict}: {bt.run_id} {bt.cannot_speak}"
+            ),
         )
     _print_table(out, table, "no strategy has paper trades or a backtest yet")
     out.print(Text(f"as of {_date(summary.now)} UTC", style="dim"))

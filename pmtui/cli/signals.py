@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 from pmtui.cli.common import AppContext, cell, console, echo, echo_json, fail, one_line, pass_app
 from pmtui.config import ConfigError
@@ -130,17 +133,8 @@ def _print_report(document: dict[str, Any]) -> None:
             f"{changes['expired']} expired"
         )
     )
-    table = _table(
-        "#", "queue", "strategy", "buy", "price ¢", "win est %", "edge ¢", "stake $", "market / why"
-    )
+    table = _table("#", "queue", "strategy", "buy", "price ¢", "win est", "edge ¢", "stake $", "market / why")
     for item in document["review_queue"]:
-        estimate = item["estimate"]
-        win = (
-            f"{_pct(item['est_win_prob'])} (n={estimate['n']}, "
-            f"{_pct(estimate['ci_low'])}–{_pct(estimate['ci_high'])})"
-            if item["validated"]
-            else "unvalidated"
-        )
         # cell(...) everywhere: market questions come from strangers and must be neither read as
         # markup nor obeyed by the terminal.
         table.add_row(
@@ -149,10 +143,10 @@ def _print_report(document: dict[str, Any]) -> None:
             cell(item["strategy"]),
             cell(item["outcome"]),
             cell(f"{_cents(item['price'])} {item['price_source']}"),
-            cell(win),
+            estimate_cell(item["estimate"]),
             cell("-" if item["edge"] is None else _cents(item["edge"], signed=True)),
             cell(f"{item['stake_usd']:.2f}"),
-            cell(item["question"]) + Text("\n") + cell(item["rationale"], style="dim"),
+            _market_why(item["question"], item["rationale"], item["estimate"]),
         )
     out.print(table)
     shown, total = len(document["review_queue"]), document["review_queue_total"]
@@ -162,6 +156,51 @@ def _print_report(document: dict[str, Any]) -> None:
         out.print(cell("skipped: " + ", ".join(f"{k} {v}" for k, v in document["skipped"].items())))
     out.print(
         Text(f"next batch: {plan['stop_reason']}, recommended batch size {plan['recommended_batch_size']}")
+    )
+
+
+def estimate_cell(estimate: dict[str, Any]) -> Text:
+    """p with its 95% interval and n, "validated" or not; "no backtest" without one."""
+    from rich.text import Text
+
+    from pmtui.stats import chance_text
+
+    p, interval = estimate.get("p"), estimate.get("p_interval")
+    if p is None or not interval:
+        return cell("no backtest")
+    verdict = "validated" if estimate.get("validated") else "not validated"
+    head = f"{chance_text(p)} [{chance_text(interval[0])}–{chance_text(interval[1])}]"
+    return cell(head) + Text("\n") + cell(f"n={estimate.get('n', 0)} {verdict}")
+
+
+def _estimate_line(estimate: dict[str, Any]) -> str:
+    """The estimate's reason and the run it came from, e.g. "no edge: return [...] on 23 similar
+    trades (bt-…, costs 0.935–0.969, horizon 7d)"."""
+    reason = str(estimate.get("reason") or "no backtest yet")
+    run = estimate.get("run_id")
+    if not run:
+        return reason
+    matched = estimate.get("matched_on") or {}
+    where = [str(run)]
+    costs = matched.get("cost")
+    if isinstance(costs, list) and len(costs) == 2:
+        where.append(f"costs {costs[0]:.3f}–{costs[1]:.3f}")
+    if matched.get("horizon"):
+        where.append(f"horizon {matched['horizon']}")
+    if estimate.get("generated_data"):
+        where.append("GENERATED DATA")
+    return f"{reason} ({', '.join(where)})"
+
+
+def _market_why(question: str, rationale: str, estimate: dict[str, Any]) -> Text:
+    from rich.text import Text
+
+    return Text.assemble(
+        cell(question),
+        "\n",
+        cell(rationale, style="dim"),
+        "\n",
+        cell(_estimate_line(estimate), style="italic"),
     )
 
 
@@ -227,7 +266,7 @@ def queue_list(app: AppContext, status: str | None, strategy: str | None, as_jso
     from rich.text import Text
 
     table = _table(
-        "id", "status", "strategy", "buy", "price ¢", "win est %", "edge ¢", "stake $", "market / why"
+        "id", "status", "strategy", "buy", "price ¢", "win est", "edge ¢", "stake $", "market / why"
     )
     for s in rows:
         table.add_row(
@@ -236,68 +275,139 @@ def queue_list(app: AppContext, status: str | None, strategy: str | None, as_jso
             cell(s.strategy),
             cell(s.outcome),
             cell(_cents(s.price)),
-            cell(_pct(s.est_win_prob) if s.est_win_prob is not None else "unvalidated"),
+            estimate_cell(s.est_source),
             cell("-" if s.edge is None else _cents(s.edge, signed=True)),
             cell(f"{s.stake_micros / 1e6:.2f}"),
-            cell(s.question) + Text("\n") + cell(s.rationale, style="dim"),
+            _market_why(s.question, s.rationale, s.est_source),
         )
     console().print(table)
     if not rows:
         echo("no signals")
 
 
-def _decide_command(action: str) -> click.Command:
-    @click.command(action)
-    @click.argument("signal_id", type=int)
-    @click.option("--note", metavar="TEXT", help="Why (kept with the decision).")
-    @click.option("--json", "as_json", is_flag=True, help="Print the signal as JSON.")
-    @pass_app
-    def command(app: AppContext, signal_id: int, note: str | None, as_json: bool) -> None:
-        from pmtui.signals import queue as review
+def _signal_output(db: Any, signal: Any, as_json: bool, extra: dict[str, Any] | None = None) -> None:
+    from pmtui.signals import queue as review
 
-        db = app.open_db()
-        try:
-            if action == "approve":
-                signal = review.approve(db, signal_id, by=_who(), note=note, settings=app.settings)
-            else:
-                signal = review.reject(db, signal_id, by=_who(), note=note)
-        except review.QueueError as exc:
-            fail(str(exc))
-        position = db.execute(
-            "SELECT id, shares_micros, cost_micros FROM paper_positions WHERE signal_id = ?", [signal.id]
-        ).fetchone()
-        if as_json:
-            document = _signal_document(signal)
-            document["paper_position_id"] = position[0] if position else None
-            echo_json(document)
-            return
-        echo(
-            f"signal #{signal.id} {signal.status}: {one_line(signal.strategy)} buy {one_line(signal.outcome)} "
-            f"on {one_line(signal.question)}"
-        )
-        if position:
-            echo(f"paper position #{position[0]}: {position[1] / 1e6:g} shares for ${position[2] / 1e6:,.2f}")
-
-    command.help = (
-        "Approve a pending signal and open its paper position (refused if expired or already decided)."
-        if action == "approve"
-        else "Reject a pending signal; the trade is not proposed again (refused if expired or decided)."
+    position = db.execute("SELECT id FROM paper_positions WHERE signal_id = ?", [signal.id]).fetchone()
+    if as_json:
+        document = _signal_document(signal)
+        document["paper_position_id"] = position[0] if position else None
+        document.update(extra or {})
+        echo_json(document)
+        return
+    echo(
+        f"signal #{signal.id} {signal.status}: {one_line(signal.strategy)} buy {one_line(signal.outcome)} "
+        f"on {one_line(signal.question)}"
     )
-    return command
+    if position:
+        echo(f"paper position #{position[0]}: {one_line(review.fill_text(db, signal.id))}")
 
 
-queue.add_command(_decide_command("approve"))
-queue.add_command(_decide_command("reject"))
+@queue.command("approve")
+@click.argument("signal_id", type=int)
+@click.option(
+    "--stake",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="DOLLARS",
+    help="Spend this much (fee included; the caps and the cash still apply). Needed for a signal that "
+    "is not validated, which pmtui sizes at zero.",
+)
+@click.option("--dry-run", is_flag=True, help="Show the fill it would make now, and approve nothing.")
+@click.option("--offline", is_flag=True, help="Do not refresh the order book: price from the store only.")
+@click.option("--note", metavar="TEXT", help="Why (kept with the decision).")
+@click.option("--json", "as_json", is_flag=True, help="Print the signal (or the plan) as JSON.")
+@pass_app
+def approve_command(
+    app: AppContext,
+    signal_id: int,
+    stake: float | None,
+    dry_run: bool,
+    offline: bool,
+    note: str | None,
+    as_json: bool,
+) -> None:
+    """Approve a pending signal and fill its paper position at the price of now.
+
+    The order book is fetched again first; the fill is re-priced at the current ask, re-estimated and
+    re-sized. Refused (the signal stays pending) when the price moved against you by more than
+    `signals.approve_tolerance` (1¢), when its edge is gone, when it is not validated and no --stake
+    was given, or when it expired or was already decided.
+    """
+    from pmtui.money import to_micros
+    from pmtui.signals import queue as review
+    from pmtui.signals.estimates import backtest_estimates
+    from pmtui.signals.fill import plan_fill, refresh_book
+    from pmtui.signals.store import get_signal
+
+    db = app.open_db()
+    signal = get_signal(db, signal_id)
+    if signal is None:
+        fail(f"no signal #{signal_id}")
+    refreshed = None if offline else refresh_book(db, app.settings, signal.market_id)
+    if refreshed is not None and not as_json:
+        echo(f"{refreshed}; pricing from the store", err=True, one_line=True)
+    stake_micros = None if stake is None else to_micros(stake)
+    now = int(time.time())
+    if dry_run:
+        plan = plan_fill(
+            db, signal_id, app.settings, backtest_estimates(), now=now, stake_micros=stake_micros
+        )
+        if as_json:
+            echo_json(_plan_document(plan))
+        else:
+            echo(("would fill: " if plan.ok else "") + plan.summary(), one_line=True)
+        if not plan.ok:
+            raise SystemExit(1)
+        return
+    try:
+        approved = review.approve(
+            db, signal_id, by=_who(), note=note, settings=app.settings, stake_micros=stake_micros, now=now
+        )
+    except review.QueueError as exc:
+        fail(str(exc))
+    _signal_output(db, approved, as_json)
+
+
+def _plan_document(plan: Any) -> dict[str, Any]:
+    from pmtui.money import usd_number
+
+    return {
+        "signal_id": plan.signal.id,
+        "ok": plan.ok,
+        "refusal": plan.refusal,
+        "seen_price": plan.seen_price,
+        "price": plan.price,
+        "fill_price": plan.fill_price,
+        "price_source": plan.price_source,
+        "shares": plan.shares_micros / 1e6,
+        "fee": usd_number(plan.fee_micros),
+        "cost": usd_number(plan.cost_micros),
+        "limited_by": plan.limit_text if plan.ok else None,
+        "estimate": None if plan.estimate is None else plan.estimate.to_json(),
+    }
+
+
+@queue.command("reject")
+@click.argument("signal_id", type=int)
+@click.option("--note", metavar="TEXT", help="Why (kept with the decision).")
+@click.option("--json", "as_json", is_flag=True, help="Print the signal as JSON.")
+@pass_app
+def reject_command(app: AppContext, signal_id: int, note: str | None, as_json: bool) -> None:
+    """Reject a pending signal; the trade is not proposed again (refused if expired or decided)."""
+    from pmtui.signals import queue as review
+
+    db = app.open_db()
+    try:
+        signal = review.reject(db, signal_id, by=_who(), note=note)
+    except review.QueueError as exc:
+        fail(str(exc))
+    _signal_output(db, signal, as_json)
 
 
 def _cents(price: float, *, signed: bool = False) -> str:
     """A price (or a price difference) per share in cents, as the app and the rationales show it;
     the table headings say so. `--json` keeps prices in dollars (0-1)."""
     return f"{price * 100:+.1f}" if signed else f"{price * 100:.1f}"
-
-
-def _pct(probability: float) -> str:
-    return f"{probability * 100:.1f}"
 
 
 COMMANDS = [signals, queue]

@@ -44,7 +44,7 @@ def tui(app: AppContext, no_jobs: bool) -> None:
         ui = dataclasses.replace(settings.ui, run_collector=False, run_monitor=False)
         live = dataclasses.replace(settings.live, enabled=False)
         settings = dataclasses.replace(settings, ui=ui, live=live)
-    PmtuiApp(TuiContext(settings=settings)).run()
+    PmtuiApp(TuiContext(settings=settings, offline=no_jobs)).run()
 
 
 COMMANDS = [tui]

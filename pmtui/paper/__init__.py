@@ -13,6 +13,6 @@ nesting as a savepoint inside the caller's):
 - `pmtui.paper.summary`: `paper_summary(db, settings) -> PaperSummary` (everything the Paper tab and
   `pmtui paper` show) and `summary_json(summary)`.
 - `pmtui.paper.portfolio`: `marked_open_positions`, `closed_positions`, `equity_micros`,
-  `equity_curve`, `pnl_by`; `pmtui.paper.forward.forward_test(db) -> list[ForwardRow]`;
+  `equity_curve`, `pnl_by`; `pmtui.paper.forward.forward_test(db, settings) -> list[ForwardRow]`;
   `pmtui.paper.ledger.check_ledger(db) -> LedgerCheck`.
 """

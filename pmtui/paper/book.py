@@ -2,14 +2,14 @@
 settle positions whose market resolved. Each runs in one write transaction together with its ledger
 rows and its alert (so a crash leaves either all of it or none of it).
 
-Opening: the fill price is the fresh best ask of the outcome's token (`quotes`), else the last price
-plus `paper.cost`; the taker fee is rate·shares·(q(1−q))^exponent from the market's fee schedule,
-rounded to 5 decimals (zero on fee-free markets). The size is the signal's Kelly stake (fee included),
-clipped to the room the caps leave now, and at least the market's minimum order (`min_size` shares,
-5 when unknown). A signal whose Kelly stake is zero (unvalidated strategy, no edge) therefore opens
-the minimum size: the trader chose to approve it and the forward test gathers live evidence. Refused
-with a `PaperError` when cash cannot pay, a cap is already full, the market is closed, or no price
-is known.
+Opening: the fill price is the one the approval re-priced at (`pmtui.signals.fill`), else the fresh
+best ask of the outcome's token (`quotes`), else the last price plus `paper.cost`; the taker fee is
+rate·shares·(q(1−q))^exponent from the market's fee schedule, rounded to 5 decimals (zero on fee-free
+markets). The size is the stake the approval settled on (the signal's Kelly stake by default, fee
+included), clipped to the room the caps leave now. The book never spends more than that: a stake of
+zero (a signal that is not validated, approved without a size) or one too small for the market's
+minimum order (`min_size` shares, 5 when unknown) is refused, as are fills the cash cannot pay, a
+cap already full, a closed market, or no known price: each a `PaperError`, nothing written.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pmtui.money import MICROS, to_micros
 from pmtui.paper.exposure import current_exposure
 from pmtui.paper.fees import notional_micros, price_to_micros, shares_for_stake, taker_fee_micros
 from pmtui.paper.ledger import cash_micros, ensure_deposit, post, void_proceeds_micros
-from pmtui.paper.models import POSITION_SELECT, PaperError, Position
+from pmtui.paper.models import POSITION_SELECT, PaperError, Position, PriceQuote
 from pmtui.paper.portfolio import equity_micros, get_position
 from pmtui.paper.prices import best_bid, buy_quote, last_quote_age, market_facts
 from pmtui.paper.sizing import cap_room
@@ -49,10 +49,19 @@ def _signal(db: Database, signal_id: int) -> dict[str, Any]:
     return row
 
 
-def open_from_signal(db: Database, signal_id: int, settings: Settings, *, now: int | None = None) -> Position:
+def open_from_signal(
+    db: Database,
+    signal_id: int,
+    settings: Settings,
+    *,
+    now: int | None = None,
+    quote: PriceQuote | None = None,
+    stake_micros: int | None = None,
+) -> Position:
     """Fill an approved (or being-approved) signal as a paper position; idempotent per signal.
 
-    Raises PaperError (one clear line) when the book refuses; nothing is written then.
+    `quote`: the price to fill at (the approval's re-pricing); `stake_micros`: what to spend (default
+    the signal's stake). Raises PaperError (one clear line) when the book refuses; nothing is written.
     """
     now = _now(now)
     paper = settings.paper
@@ -74,16 +83,17 @@ def open_from_signal(db: Database, signal_id: int, settings: Settings, *, now: i
                 f"signal #{signal_id} names outcome {index}, which market {market.id} does not have"
             )
         token = signal["token_id"] or market.token_for(index)
-        quote = buy_quote(
-            db,
-            market,
-            index,
-            token_id=token,
-            now=now,
-            max_age=paper.quote_max_age,
-            slippage=paper.cost,
-            fallback_price=signal["price"],
-        )
+        if quote is None:
+            quote = buy_quote(
+                db,
+                market,
+                index,
+                token_id=token,
+                now=now,
+                max_age=paper.quote_max_age,
+                slippage=paper.cost,
+                fallback_price=signal["price"],
+            )
         ensure_deposit(db, paper.bankroll, now)
 
         # The stake was sized when the signal was made; other approvals since may have used the room.
@@ -98,11 +108,13 @@ def open_from_signal(db: Database, signal_id: int, settings: Settings, *, now: i
                 f"the {binding} cap is full: ${getattr(exposure, binding) / MICROS:,.2f} already open, "
                 f"cap {limit:.0%} of equity ${equity / MICROS:,.2f}; signal #{signal_id} not filled"
             )
-        stake = int(signal["stake_micros"] or 0)
+        stake = int(signal["stake_micros"] or 0) if stake_micros is None else int(stake_micros)
         notes: list[str] = []
         if stake <= 0:
-            notes.append("Kelly stake 0 (unvalidated or no edge): minimum size")
-        elif stake > room:
+            raise PaperError(
+                f"signal #{signal_id} has no stake (not validated, sized at zero); approve it with a size"
+            )
+        if stake > room:
             stake = room
             notes.append(f"stake clipped by the {binding} cap")
 
@@ -112,9 +124,10 @@ def open_from_signal(db: Database, signal_id: int, settings: Settings, *, now: i
             market.min_size if market.min_size and market.min_size > 0 else DEFAULT_MIN_SHARES
         )
         if shares < min_shares:
-            if stake > 0:
-                notes.append(f"raised to the minimum order of {min_shares / MICROS:g} shares")
-            shares = min_shares
+            raise PaperError(
+                f"${stake / MICROS:,.2f} buys {shares / MICROS:g} shares of signal #{signal_id}, under the "
+                f"market's minimum order of {min_shares / MICROS:g}"
+            )
         notional = notional_micros(shares, price)
         fee = taker_fee_micros(shares, price, market.fee_rate, market.fee_exponent)
         cash = cash_micros(db)

@@ -4,11 +4,14 @@ Live side: positions held to resolution (wins and losses; 50-50 resolutions ("vo
 share) and sales are counted apart, as in the backtest), win rate with its 95% Wilson interval, mean
 return per $1 staked ((proceeds − cost) / cost) of the positions held to resolution, voids included,
 with the 95% interval `pmtui.stats.payout_return` gives the backtest too, and realized P&L of every
-closed position. Backtest side: the newest
-stored run (`backtest_runs.results_json`) that has the strategy, preferring runs on real data over
-generated ones (a generated run is flagged). The verdict compares the intervals: "consistent" when
-they overlap, "worse"/"better than backtest" when they do not, "too few live trades" below
-`MIN_LIVE_TRADES` settled trades.
+closed position.
+
+Backtest side: the newest stored run (`backtest_runs.results_json`) allowed to speak for the strategy as it runs live, by the
+rule signals use too (`pmtui.backtest.eligibility`: real data, anchor "end", the live parameters,
+no narrower window). Without one, the newest run of the strategy is shown with why it may not speak
+(`cannot_speak`) and the verdict is "no eligible backtest". Otherwise the verdict compares the
+intervals: "consistent" when they overlap, "worse"/"better than backtest" when they do not, "too few
+live trades" below `MIN_LIVE_TRADES` settled trades.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from pmtui.backtest.eligibility import run_facts, why_not
+from pmtui.config import ConfigError, Settings
 from pmtui.stats import VOID_PAYOUT, payout_return, wilson_interval
 
 MIN_LIVE_TRADES = 10
@@ -53,6 +58,8 @@ class BacktestSide:
     mean_return_ci: Interval | None
     generated_data: bool
     """True when the run used generated (demo) markets: not evidence about real markets."""
+    cannot_speak: str | None = None
+    """Why this run may not speak for the strategy as it runs live (None: it may)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,24 +97,47 @@ def _strategy_results(document: Any) -> list[Mapping[str, Any]]:
     return [item for item in document if isinstance(item, Mapping) and isinstance(item.get("strategy"), str)]
 
 
-def latest_backtests(db: Database) -> dict[str, BacktestSide]:
-    """Newest run per strategy, real data first. Malformed runs and entries are skipped."""
-    best: dict[str, BacktestSide] = {}
+def _live_params(strategy: str, settings: Settings | None) -> dict[str, Any] | None:
+    """The parameters the strategy runs with live; None for names that are not strategies."""
+    from pmtui.strategies.params import resolve_params
+    from pmtui.strategies.registry import all_strategies
+
+    if strategy not in all_strategies():
+        return None
+    try:
+        return resolve_params(strategy, settings)
+    except ConfigError:
+        return None
+
+
+def latest_backtests(db: Database, settings: Settings | None = None) -> dict[str, BacktestSide]:
+    """Per strategy, the newest run allowed to speak for it as it runs live (`settings`' parameters),
+    else its newest run with why it may not. Malformed runs and entries are skipped."""
+    allowed: dict[str, BacktestSide] = {}
+    newest: dict[str, BacktestSide] = {}
+    params: dict[str, dict[str, Any] | None] = {}
     rows = db.execute(
-        "SELECT run_id, created, results_json, generated_data FROM backtest_runs"
-        " ORDER BY generated_data ASC, created DESC, run_id DESC"
+        "SELECT run_id, created, results_json, generated_data, config_json FROM backtest_runs"
+        " ORDER BY created DESC, run_id DESC"
     )
-    for run_id, created, results_json, generated in rows:
+    for run_id, created, results_json, generated, config_json in rows:
         try:
             document = json.loads(results_json)
         except (TypeError, ValueError):
             continue
+        facts = run_facts(str(run_id), int(created), bool(generated), config_json)
         for item in _strategy_results(document):
             name = str(item["strategy"])
-            if name in best:
+            if name in allowed:
+                continue
+            if name not in params:
+                params[name] = _live_params(name, settings)
+            live = params[name]
+            reason = "not a live strategy" if live is None else why_not(facts, name, live)
+            if reason is not None and name in newest:
                 continue
             trades = _number(item.get("trades"))
-            best[name] = BacktestSide(
+            side = BacktestSide(
                 run_id=str(run_id),
                 created=int(created),
                 trades=None if trades is None else int(trades),
@@ -116,8 +146,13 @@ def latest_backtests(db: Database) -> dict[str, BacktestSide]:
                 mean_return=_number(item.get("mean_return")),
                 mean_return_ci=_interval(item.get("mean_return_ci")),
                 generated_data=bool(generated),
+                cannot_speak=reason,
             )
-    return best
+            if reason is None:
+                allowed[name] = side
+            else:
+                newest[name] = side
+    return {**newest, **allowed}
 
 
 def _live_sides(db: Database) -> dict[str, LiveSide]:
@@ -173,6 +208,8 @@ def _compare(live: Interval | None, backtest: Interval | None) -> str | None:
 def verdict(live: LiveSide, backtest: BacktestSide | None) -> str:
     if backtest is None:
         return "no backtest"
+    if backtest.cannot_speak is not None:
+        return "no eligible backtest"
     if live.n_settled < MIN_LIVE_TRADES:
         return "too few live trades"
     # Mean return is what the money sees; the win rate when either side lacks a return interval.
@@ -186,10 +223,11 @@ def verdict(live: LiveSide, backtest: BacktestSide | None) -> str:
 EMPTY_LIVE = LiveSide(0, 0, 0, 0, 0, 0, None, None, None, None, 0)
 
 
-def forward_test(db: Database) -> list[ForwardRow]:
-    """One row per strategy that has paper positions or a stored backtest, sorted by name."""
+def forward_test(db: Database, settings: Settings | None = None) -> list[ForwardRow]:
+    """One row per strategy that has paper positions or a stored backtest, sorted by name.
+    `settings` gives the live parameters a backtest must have been run with (None: the defaults)."""
     live = _live_sides(db)
-    backtests = latest_backtests(db)
+    backtests = latest_backtests(db, settings)
     rows = []
     for strategy in sorted(set(live) | set(backtests)):
         side = live.get(strategy, EMPTY_LIVE)

@@ -14,7 +14,7 @@ from pmtui.config import PaperSettings, Settings
 from pmtui.paper.exposure import current_exposure
 from pmtui.paper.ledger import cash_or_bankroll
 from pmtui.paper.portfolio import equity_micros
-from pmtui.paper.sizing import Caps, StakeDecision, size_stake
+from pmtui.paper.sizing import Caps, StakeDecision, cap_room, size_stake
 
 
 def caps_from(paper: PaperSettings) -> Caps:
@@ -66,3 +66,22 @@ def proposed_stake(
     if decision.stake_micros > cash:
         return StakeDecision(cash, decision.full_kelly, "cash")
     return decision
+
+
+def available_stake(
+    db: Database,
+    settings: Settings,
+    *,
+    market_id: str,
+    cluster_id: str | None,
+    category: str | None,
+    now: int | None = None,
+) -> tuple[int, str]:
+    """The most that may be spent on this market now (micro-dollars) and which limit sets it: the
+    room the per-market, per-cluster and per-category caps leave on the current equity, or the cash."""
+    now = int(time.time()) if now is None else now
+    equity = equity_micros(db, settings, now=now)
+    exposure = current_exposure(db, market_id=market_id, cluster_id=cluster_id, category=category)
+    room, binding = cap_room(bankroll_micros=equity, caps=caps_from(settings.paper), exposure=exposure)
+    cash = max(0, cash_or_bankroll(db, settings.paper.bankroll))
+    return (cash, "cash") if cash < room else (room, binding)

@@ -69,7 +69,7 @@ def paper_summary(db: Database, settings: Settings, *, now: int | None = None) -
         closed=closed,
         by_strategy=pnl_by("strategy", marked, closed),
         by_category=pnl_by("category", marked, closed),
-        forward=forward_test(db),
+        forward=forward_test(db, settings),
         equity_curve=equity_curve(db, settings, now=now),
         ledger=check_ledger(db),
     )
@@ -177,6 +177,7 @@ def _backtest_json(bt: BacktestSide | None) -> dict[str, Any] | None:
         "mean_return": bt.mean_return,
         "mean_return_ci": _ci(bt.mean_return_ci),
         "generated_data": bt.generated_data,
+        "cannot_speak": bt.cannot_speak,
     }
 
 

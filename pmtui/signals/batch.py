@@ -15,12 +15,17 @@ run itself made up), and a run right after a dry run enqueues what the dry run p
 by a real run carry the wall-clock time (`now`) as created/updated; their expiry is `at` +
 `settings.signals.expiry` (never past the market's scheduled end).
 
-**Ranking.** score = edge × confidence, where edge = estimated win probability − all-in cost per
-share and confidence = 1 − (ci_high − ci_low), the width of the backtest's confidence interval: a
-larger edge ranks higher, and the same edge ranks lower when the estimate is less certain.
-Validated signals come first by score; unvalidated ones (no backtest yet, stake 0) come last, by 24h
-volume. A validated proposal with no edge after costs is not enqueued (its stake would be zero and it
-is not a trade): it is counted under `skipped.no_edge`, and an existing live signal of it expires.
+**Estimate.** Each proposal gets the estimate of `pmtui.backtest.estimate` for its own all-in cost
+and time to close (`pmtui.signals.estimates.TradeEstimate`): expected payout p, its interval, the
+similar trades and run behind it, and whether it is validated. Only a validated signal is staked;
+every other proposal is still queued, at stake 0, with the reason in words ("no edge: return
+[-4.2%, +2.7%] on 23 similar trades"), so the trader sees what the strategy proposes and why pmtui
+will not size it.
+
+**Ranking.** score = edge × confidence, where edge = p − all-in cost per share and confidence =
+1 − the width of p's 95% interval: a larger edge ranks higher, and the same edge ranks lower when
+the estimate is less certain. Validated signals come first by score; the others come last, by 24h
+volume.
 
 **Next batch plan.** `stop_reason` is "all_markets_evaluated" or "max_batches" (more markets left);
 `recommended_batch_size` is the size at which one batch would propose about one queue page
@@ -40,7 +45,7 @@ from sqlite_utils import Database
 from pmtui.config import ConfigError, Settings
 from pmtui.paper.stake import proposed_stake
 from pmtui.signals.categorize import Categorized, categorize
-from pmtui.signals.estimates import EstimateLookup, estimate_for
+from pmtui.signals.estimates import EstimateLookup
 from pmtui.signals.market_state import MarketState, load_states
 from pmtui.signals.pricing import buy_cost, decision_yes_price
 from pmtui.signals.store import (
@@ -343,20 +348,17 @@ class BatchProcessor:
         cost = buy_cost(state, index, at, self.settings.signals.max_price_age, self.settings.paper.cost)
         if cost is None:
             return None, ("no_executable_price", index, "no executable price known")
-        estimate = estimate_for(
-            self.estimates,
+        hours_to_close = None if state.end_date is None else (state.end_date - at) / 3600
+        estimate = self.estimates(
             self.db,
             strategy.name,
-            category=categorized.category,
-            price=cost.price.value,
             params=self.params[strategy.name],
-            min_trades=self.settings.signals.min_backtest_trades,
+            cost=cost.all_in,
+            hours_to_close=hours_to_close,
             generated=state.source == "demo",
+            min_trades=self.settings.signals.min_backtest_trades,
         )
-        edge = None if estimate.p is None else estimate.p - cost.all_in
-        if edge is not None and edge <= 0:
-            reason = f"no edge after costs (win {estimate.p:.3f} vs cost {cost.all_in:.3f})"
-            return None, ("no_edge", index, reason)
+        edge = estimate.edge
         # Sized on the paper book's equity as of `at` (so a dry run stays deterministic), under the
         # per-market/cluster/category caps and the cash on hand.
         stake = proposed_stake(
@@ -392,7 +394,7 @@ class BatchProcessor:
             stake_micros=stake.stake_micros,
             stake_limited_by=stake.limited_by,
             rationale=proposal.rationale,
-            score=None if edge is None else edge * estimate.confidence,
+            score=edge * estimate.confidence if edge is not None and estimate.validated else None,
             decision_t=at,
             expires=expires,
             volume_24h=state.volume_24h,

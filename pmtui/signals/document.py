@@ -32,7 +32,6 @@ def cluster_entry(cluster: Cluster) -> dict[str, Any]:
 
 def queue_entry(item: QueueItem) -> dict[str, Any]:
     c = item.candidate
-    estimate = {k: c.estimate.source[k] for k in sorted(c.estimate.source)}
     return {
         "queue": item.change,
         "signal_id": item.signal_id,
@@ -50,7 +49,7 @@ def queue_entry(item: QueueItem) -> dict[str, Any]:
         "fee": _r(c.fee, 5),
         "validated": c.estimate.validated,
         "est_win_prob": _r(c.estimate.p),
-        "estimate": estimate,
+        "estimate": c.estimate.to_json(),
         "edge": _r(c.edge),
         "score": _r(c.score),
         "stake_usd": round(c.stake_micros / MICROS, 2),

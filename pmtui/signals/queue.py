@@ -20,8 +20,11 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from pmtui.config import Settings, SignalSettings, load_settings
+from pmtui.money import MICROS
 from pmtui.paper.book import cancel_fill, open_from_signal
 from pmtui.paper.models import PaperError
+from pmtui.signals.estimates import EstimateLookup, backtest_estimates
+from pmtui.signals.fill import plan_fill
 from pmtui.signals.market_state import load_states
 from pmtui.signals.pricing import executable_price
 from pmtui.signals.store import (
@@ -122,23 +125,83 @@ def approve(
     note: str | None = None,
     now: int | None = None,
     settings: Settings | None = None,
+    estimates: EstimateLookup | None = None,
+    stake_micros: int | None = None,
+    seen_price: float | None = None,
 ) -> SignalRow:
-    """Approve a pending, unexpired signal and open its paper position (same transaction).
+    """Approve a pending, unexpired signal and fill its paper position, in one transaction, after
+    re-pricing, re-estimating and re-sizing it now (`pmtui.signals.fill.plan_fill`): refused (the
+    signal stays pending) when the price moved against the trader by more than
+    `signals.approve_tolerance` from `seen_price` (default: the signal's price), when its edge is
+    gone, or when it is not validated and no `stake_micros` was given.
 
-    `settings` sizes the fill (paper caps, bankroll); None reads the user's settings.
+    `settings` sizes the fill (paper caps, bankroll) and None reads the user's; `estimates` is the
+    backtest lookup (default: the stored backtests).
     """
+    at = _now(now)
     settings = settings or load_settings()
-    return _decide(db, signal_id, "approve", "approved", by=by, note=note, now=_now(now), settings=settings)
+    lookup = estimates or backtest_estimates()
+    refusal: str | None = None
+    with write_tx(db):
+        signal = get_signal(db, signal_id)
+        if signal is None:
+            raise QueueError(f"no signal #{signal_id}")
+        due = dict(due_for_expiry(db, at))
+        if signal.status == "pending" and signal_id in due:
+            # Written before refusing, so the queue shows the truth from now on.
+            expire_signal(db, signal_id, due[signal_id], now=at, price=signal.price)
+            refusal = f"cannot approve signal #{signal_id}: it has expired ({due[signal_id]})"
+        else:
+            plan = plan_fill(
+                db, signal_id, settings, lookup, now=at, stake_micros=stake_micros, seen_price=seen_price
+            )
+            if plan.refusal is not None:
+                raise QueueError(plan.refusal)
+            _record(db, signal_id, "approve", "approved", by=by, note=note, now=at, price=plan.price)
+            try:
+                open_from_signal(
+                    db, signal_id, settings, now=at, quote=plan.quote(), stake_micros=plan.stake_micros
+                )
+            except PaperError as exc:
+                # Raising inside the transaction rolls the approval back: the signal stays pending.
+                raise QueueError(
+                    f"cannot approve signal #{signal_id}: the paper book refused: {exc}"
+                ) from None
+    if refusal:
+        raise QueueError(refusal)
+    updated = get_signal(db, signal_id)
+    assert updated is not None
+    return updated
 
 
 def reject(
     db: Database, signal_id: int, *, by: str, note: str | None = None, now: int | None = None
 ) -> SignalRow:
     """Reject a pending, unexpired signal. A rejected trade is not proposed again."""
-    return _decide(db, signal_id, "reject", "rejected", by=by, note=note, now=_now(now), settings=None)
+    at = _now(now)
+    refusal: str | None = None
+    with write_tx(db):
+        signal = get_signal(db, signal_id)
+        if signal is None:
+            raise QueueError(f"no signal #{signal_id}")
+        if signal.status != "pending":
+            why = f" ({signal.status_reason})" if signal.status_reason else ""
+            raise QueueError(f"cannot reject signal #{signal_id}: it is already {signal.status}{why}")
+        due = dict(due_for_expiry(db, at))
+        if signal_id in due:
+            expire_signal(db, signal_id, due[signal_id], now=at, price=signal.price)
+            refusal = f"cannot reject signal #{signal_id}: it has expired ({due[signal_id]})"
+        else:
+            price = price_now(db, signal, at, DEFAULT_MAX_PRICE_AGE)
+            _record(db, signal_id, "reject", "rejected", by=by, note=note, now=at, price=price)
+    if refusal:
+        raise QueueError(refusal)
+    updated = get_signal(db, signal_id)
+    assert updated is not None
+    return updated
 
 
-def _decide(
+def _record(
     db: Database,
     signal_id: int,
     action: str,
@@ -147,46 +210,36 @@ def _decide(
     by: str,
     note: str | None,
     now: int,
-    settings: Settings | None,
-) -> SignalRow:
-    refusal: str | None = None
-    with write_tx(db):
-        signal = get_signal(db, signal_id)
-        if signal is None:
-            raise QueueError(f"no signal #{signal_id}")
-        if signal.status != "pending":
-            why = f" ({signal.status_reason})" if signal.status_reason else ""
-            raise QueueError(f"cannot {action} signal #{signal_id}: it is already {signal.status}{why}")
-        due = dict(due_for_expiry(db, now))
-        if signal_id in due:
-            # Written before refusing, so the queue shows the truth from now on.
-            expire_signal(db, signal_id, due[signal_id], now=now, price=signal.price)
-            refusal = f"cannot {action} signal #{signal_id}: it has expired ({due[signal_id]})"
-        else:
-            max_age = settings.signals.max_price_age if settings else DEFAULT_MAX_PRICE_AGE
-            price = price_now(db, signal, now, max_age)
-            db.execute(
-                "UPDATE signals SET status = ?, status_time = ?, status_reason = ?, note = ? WHERE id = ?",
-                [status, now, f"{status} by {by}", note, signal_id],
-            )
-            db.execute(
-                "INSERT INTO signal_decisions (signal_id, t, action, decided_by, price, note) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [signal_id, now, action, by, price if price is not None else signal.price, note],
-            )
-            if action == "approve" and settings is not None:
-                try:
-                    open_from_signal(db, signal_id, settings, now=now)
-                except PaperError as exc:
-                    # Raising inside the transaction rolls the approval back: the signal stays pending.
-                    raise QueueError(
-                        f"cannot approve signal #{signal_id}: the paper book refused: {exc}"
-                    ) from None
-    if refusal:
-        raise QueueError(refusal)
-    updated = get_signal(db, signal_id)
-    assert updated is not None
-    return updated
+    price: float | None,
+) -> None:
+    """The decision: the signal's new status and its row in signal_decisions (inside a transaction)."""
+    signal = get_signal(db, signal_id)
+    assert signal is not None
+    db.execute(
+        "UPDATE signals SET status = ?, status_time = ?, status_reason = ?, note = ? WHERE id = ?",
+        [status, now, f"{status} by {by}", note, signal_id],
+    )
+    db.execute(
+        "INSERT INTO signal_decisions (signal_id, t, action, decided_by, price, note) VALUES (?, ?, ?, ?, ?, ?)",
+        [signal_id, now, action, by, price if price is not None else signal.price, note],
+    )
+
+
+def fill_text(db: Database, signal_id: int) -> str | None:
+    """The paper fill an approval made, in one line ("52.36 No @ 95.5¢ for $50.00 incl. fee $0.00"),
+    or None when the signal has no position."""
+    row = db.execute(
+        "SELECT p.shares_micros, p.outcome, f.price_micros, p.cost_micros, p.fee_micros FROM paper_positions p "
+        "JOIN paper_fills f ON f.position_id = p.id AND f.side = 'buy' WHERE p.signal_id = ?",
+        [signal_id],
+    ).fetchone()
+    if row is None:
+        return None
+    shares, outcome, price, cost, fee = row
+    return (
+        f"{shares / MICROS:,.2f} {outcome} @ {price / MICROS * 100:.1f}¢ for ${cost / MICROS:,.2f} "
+        f"incl. fee ${fee / MICROS:,.2f}"
+    )
 
 
 def undo(

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from sqlite_utils import Database
 
-from pmtui.signals.estimates import WinEstimate
+from pmtui.signals.estimates import TradeEstimate
 
 QueueChange = Literal["new", "updated", "unchanged"]
 Key = tuple[str, str, int]
@@ -48,9 +48,9 @@ class Candidate:
     cost: float
     """All-in cost per share: price + slippage + taker fee."""
     fee: float
-    estimate: WinEstimate
+    estimate: TradeEstimate
     edge: float | None
-    """Estimated win probability − all-in cost; None when unvalidated."""
+    """Expected payout per share − all-in cost (`estimate.edge`); None without a backtest."""
     stake_micros: int
     stake_limited_by: str | None
     rationale: str
@@ -71,7 +71,7 @@ class Candidate:
 
     @property
     def est_source_json(self) -> str:
-        return json.dumps(self.estimate.source, sort_keys=True, separators=(",", ":"))
+        return json.dumps(self.estimate.to_json(), sort_keys=True, separators=(",", ":"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +219,7 @@ def change_kind(existing: SignalRow | None, candidate: Candidate) -> QueueChange
         and _same(existing.cost, candidate.cost)
         and _same(existing.est_win_prob, candidate.estimate.p)
         and existing.validated == candidate.estimate.validated
+        and existing.est_source.get("reason") == candidate.estimate.reason
         and _same(existing.edge, candidate.edge)
         and existing.stake_micros == candidate.stake_micros
         and existing.rationale == candidate.rationale

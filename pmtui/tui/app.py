@@ -597,4 +597,5 @@ class PmtuiApp(App[None]):
     async def _show_and_run(self, tab_id: str, action: str) -> None:
         self.action_show_tab(tab_id)
         widget = await self.tab_view(tab_id)
+        await widget.wait_loaded()  # a tab built just now acts on the rows it shows, once they are
         await widget.run_action(action)

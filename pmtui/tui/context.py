@@ -13,6 +13,8 @@ from pmtui.tui.clock import Clock, system_clock
 class TuiContext:
     settings: Settings
     clock: Clock = system_clock
+    offline: bool = False
+    """`pmtui --offline`: work on stored data only (approvals price from the store, no book refresh)."""
     user: str = "tui"
     """Recorded as `decided_by` on signal decisions made in the app."""
     rest_delay: float = 0.12

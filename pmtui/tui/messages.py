@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     # For annotations only: the paper book, the signals queue and the taxonomy are imported by the
     # tabs that use them, when first shown, not on the first screen's path.
     from pmtui.paper.summary import PaperSummary
+    from pmtui.signals.fill import FillPlan
     from pmtui.signals.store import SignalRow
     from pmtui.taxonomy.ladder import Flag
     from pmtui.tui.queries.clusters import CategoryCount, ClusterMarket, ClusterPage
@@ -111,6 +112,19 @@ class DecisionsMade(Message):
     refused: list[str]
     """One line per refused signal, from the queue."""
     t: int
+    fills: dict[int, str] = field(default_factory=dict)
+    """Signal id → the paper fill its approval made, in words."""
+
+
+@dataclass
+class FillsPlanned(Message):
+    """What approving would fill now (pmtui.signals.fill), to show before anything is bought."""
+
+    plans: list[FillPlan]
+    stake_micros: int | None
+    """The size the trader typed, if any."""
+    warning: str | None
+    """The order book could not be refreshed, or the app is offline."""
 
 
 @dataclass

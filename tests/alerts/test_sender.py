@@ -55,7 +55,14 @@ def test_new_signals_arrive_as_one_digest(db: Database, settings: Settings, tele
     for i in range(5):
         add_market(db, f"m{i}", question=f"Will BTC reach ${100 + i}k?")
         add_signal(
-            db, f"m{i}", status="pending", score=float(i), edge=0.01 * i, stake_micros=i * M, created=NOW
+            db,
+            f"m{i}",
+            status="pending",
+            score=float(i),
+            edge=0.01 * i,
+            stake_micros=i * M,
+            created=NOW,
+            est_source={"p_interval": [0.55, 0.65], "n": 120 + i, "reason": f"edge: return [+1.0%, +{i}.0%]"},
         )
     add_market(db, "gone")
     add_signal(db, "gone", status="expired")
@@ -68,7 +75,11 @@ def test_new_signals_arrive_as_one_digest(db: Database, settings: Settings, tele
     lines = digest.splitlines()
     assert lines[0] == "5 new signals waiting for review"
     # Best score first, three listed, the rest counted; the expired signal is not mentioned.
-    assert lines[1] == "#5 fade_longshots: buy No @ 0.500, edge +4.0pp, stake $4.00 · Will BTC reach $104k?"
+    # Every estimate with its interval and the number of similar backtest trades behind it.
+    assert lines[1] == (
+        "#5 fade_longshots: buy No @ 0.500, win 60.0% [55.0%-65.0%] n=124, edge +4.0pp, stake $4.00"
+        " · Will BTC reach $104k?"
+    )
     assert [line.split(" ")[0] for line in lines[1:4]] == ["#5", "#4", "#3"]
     assert lines[4] == "…and 2 more (pmtui queue list)"
     assert "gone" not in digest
@@ -76,12 +87,30 @@ def test_new_signals_arrive_as_one_digest(db: Database, settings: Settings, tele
     # Nothing new: no second digest. A new signal inside digest_interval waits, then gets its own.
     sender.run_once(now=NOW + 10)
     add_market(db, "late", question="Late market")
-    add_signal(db, "late", status="pending", stake_micros=0, edge=None)
+    add_signal(
+        db,
+        "late",
+        status="pending",
+        stake_micros=0,
+        edge=-0.02,
+        est_win_prob=0.48,
+        validated=False,
+        est_source={
+            "p_interval": [0.40, 0.56],
+            "n": 23,
+            "reason": "no edge: return [-20.0%, +12.0%] on 23 similar trades",
+        },
+    )
+    add_market(db, "never", question="Never backtested")
+    add_signal(db, "never", status="pending", stake_micros=0, edge=None, est_win_prob=None, validated=False)
     assert sender.run_once(now=NOW + 60).queued == 0
     assert sender.run_once(now=NOW + 301).queued == 1
-    assert telegram.texts()[1] == (
-        "1 new signal waiting for review\n#7 fade_longshots: buy No @ 0.500, edge ?, unvalidated · Late market"
-    )
+    assert telegram.texts()[1].splitlines() == [
+        "2 new signals waiting for review",
+        "#7 fade_longshots: buy No @ 0.500, win 48.0% [40.0%-56.0%] n=23, edge -2.0pp, stake $0 (no edge: return"
+        " [-20.0%, +12.0%] on 23 similar trades) · Late market",
+        "#8 fade_longshots: buy No @ 0.500, no backtest, edge ?, stake $0 · Never backtested",
+    ]
 
 
 def test_the_same_event_never_alerts_twice(db: Database, settings: Settings, telegram: FakeTelegram) -> None:

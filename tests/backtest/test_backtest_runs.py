@@ -1,4 +1,4 @@
-"""Stored runs: every decision kept, listing, loading, CSV export, and `latest_estimate`."""
+"""Stored runs: every decision kept, listing, loading, CSV export, and reading them back for estimates."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ import pytest
 from sqlite_utils import Database
 
 from pmtui.backtest.config import BacktestConfig, StrategySpec
-from pmtui.backtest.estimate import latest_estimate
-from pmtui.backtest.metrics import wilson_interval
+from pmtui.backtest.estimate import TradeRecords
 from pmtui.backtest.runner import run_backtest
 from pmtui.backtest.runs import TRADE_COLUMNS, export_csv, list_runs, load_run, load_trades
 from pmtui.config import ConfigError
@@ -75,51 +74,19 @@ def test_a_run_is_stored_with_every_decision(db: Database, tmp_path: Path) -> No
     assert load_run(db, "bt-nope") is None
 
 
-def test_latest_estimate_narrows_then_widens(db: Database) -> None:
-    # Weather: 40 trades near 0.30 (12 wins), 40 near 0.80 (36 wins); Sports: 10 trades (2 wins).
+def test_stored_trades_feed_the_trade_estimate(db: Database) -> None:
+    """The engine's stored trades, read back for a live trade's estimate: similar cost only, the run
+    named (the estimate's arithmetic is tests/backtest/test_estimate.py)."""
+    # Weather: 40 trades at 0.30 (12 wins), 40 at 0.80 (36 wins); all-in cost = price + 0.01.
     _ladder(db, "Weather/Temperature", [(0.30, 0 if k < 12 else 1) for k in range(40)], "lo")
     _ladder(db, "Weather/Temperature", [(0.80, 0 if k < 36 else 1) for k in range(40)], "hi")
-    _ladder(db, "Sports/NBA", [(0.50, 0 if k < 2 else 1) for k in range(10)], "sp")
     spec = StrategySpec(BuyYes(), {})
-    assert latest_estimate(db, "t_buy_yes") is None
+    assert TradeRecords(db).estimate("t_buy_yes", {}, cost=0.31, hours_to_close=168).run_id is None
     run = run_backtest(db, BacktestConfig(strategies=(spec,)))
-
-    near = latest_estimate(db, "t_buy_yes", category="Weather/Temperature", price=0.31)
-    assert near is not None and near.run_id == run.run_id
-    assert (near.n, near.win_rate) == (40, 12 / 40)
-    assert (near.ci_low, near.ci_high) == pytest.approx(wilson_interval(12, 40))
-    assert "±0.05" in near.scope and near.avg_cost == pytest.approx(0.31)
-
-    whole_category = latest_estimate(db, "t_buy_yes", category="Weather/Temperature", price=0.55)
-    assert whole_category is not None and (whole_category.n, whole_category.win_rate) == (80, 48 / 80)
-
-    top = latest_estimate(db, "t_buy_yes", category="Weather/Rain")
-    assert top is not None and top.n == 80 and top.scope == "category=Weather/*"
-
-    few = latest_estimate(db, "t_buy_yes", category="Sports/NBA", price=0.5)
-    assert few is not None and few.n == 90 and few.scope == "all trades"  # 10 are too few: whole strategy
-
-    nothing_known = latest_estimate(db, "t_buy_yes", category="Sports/NBA", price=0.5, min_n=1000)
-    assert nothing_known is not None and nothing_known.n == 90  # the caller judges n itself
-
-
-def test_latest_estimate_ignores_generated_runs_and_other_params(db: Database) -> None:
-    _ladder(db, "Weather", [(0.5, 0)] * 35, "demo", source="demo")
-    run_backtest(db, BacktestConfig(strategies=(StrategySpec(BuyYes(), {}),)))
-    assert latest_estimate(db, "t_buy_yes") is None
-    generated = latest_estimate(db, "t_buy_yes", include_generated=True)
-    assert generated is not None and generated.generated_data and generated.n == 35
-
-    _ladder(db, "Sports", [(0.5, 1)] * 35, "real")
-    mixed = run_backtest(db, BacktestConfig(strategies=(StrategySpec(BuyYes(), {"side": 1}),)))
-    assert mixed.generated_data  # any generated market in a run marks the whole run
-    assert latest_estimate(db, "t_buy_yes") is None
-    config = BacktestConfig(strategies=(StrategySpec(BuyYes(), {"side": 1}),), category="Sports")
-    assert not run_backtest(db, config).generated_data
-    real = latest_estimate(db, "t_buy_yes")
-    assert real is not None and not real.generated_data and (real.n, real.win_rate) == (35, 1.0)
-    assert latest_estimate(db, "t_buy_yes", params={}, include_generated=True) == generated
-    assert latest_estimate(db, "t_buy_yes", params={"side": 7}) is None
+    cheap = TradeRecords(db).estimate("t_buy_yes", {}, cost=0.31, hours_to_close=168)
+    assert cheap.run_id == run.run_id and (cheap.n, cheap.wins, cheap.losses) == (40, 12, 28)
+    dear = TradeRecords(db).estimate("t_buy_yes", {}, cost=0.81, hours_to_close=168)
+    assert (dear.n, dear.wins, dear.losses) == (40, 36, 4)
 
 
 def test_rerun_from_the_stored_config_and_the_equity_curve(db: Database) -> None:

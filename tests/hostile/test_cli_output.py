@@ -111,7 +111,10 @@ def test_signals_queue_and_paper_show_escape_sequences_visibly(hostile_store: Pa
     by_question = {signal["question"]: signal for signal in queued}
     first = load("text")[0].text()
     assert first in by_question  # --json keeps the data as stored, escapes and all
-    approved = pmtui(hostile_store, "queue", "approve", str(by_question[first]["id"]))
+    # Not validated (no backtest): approved with a size of its own, from the stored prices.
+    approved = pmtui(
+        hostile_store, "queue", "approve", str(by_question[first]["id"]), "--offline", "--stake", "10"
+    )
     assert approved.returncode == 0, approved.stderr
     assert_terminal_safe(approved.stdout)
     assert "Will ␛]0;PWNED-TITLE␇ title change?" in approved.stdout

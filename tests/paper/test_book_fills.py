@@ -10,7 +10,7 @@ from sqlite_utils import Database
 from pmtui.paper.book import open_from_signal
 from pmtui.paper.fees import notional_micros, taker_fee_micros
 from pmtui.paper.ledger import cash_micros, check_ledger
-from pmtui.paper.models import PaperError
+from pmtui.paper.models import PaperError, PriceQuote
 from tests.book_builders import NOW, WIDE_OPEN, add_market, add_signal, make_settings, resolve, set_quote
 
 M = 1_000_000
@@ -87,37 +87,53 @@ def test_the_taker_fee_is_paid_on_top_of_the_price(db: Database, db_path: Path) 
 
 
 @pytest.mark.parametrize(
-    ("stake", "min_size", "expected_shares"),
+    ("stake", "min_size", "refusal"),
     [
-        (1 * M, None, 5 * M),  # $1 buys 2 shares at 0.50; Polymarket's default minimum is 5
-        (1 * M, 10.0, 10 * M),  # the market's own minimum order
-        (0, None, 5 * M),  # Kelly stake 0 (unvalidated): the minimum order, so the forward test learns
-        (10 * M, 5.0, 20 * M),  # above the minimum: the stake decides
+        (1 * M, None, r"\$1\.00 buys 2 shares of signal #1, under the market's minimum order of 5"),
+        (4 * M, 10.0, r"\$4\.00 buys 8 shares of signal #1, under the market's minimum order of 10"),
+        (0, None, r"signal #1 has no stake \(not validated, sized at zero\); approve it with a size"),
     ],
 )
-def test_at_least_the_market_minimum_size(
-    db: Database, db_path: Path, stake: int, min_size: float | None, expected_shares: int
+def test_never_more_than_the_stake(
+    db: Database, db_path: Path, stake: int, min_size: float | None, refusal: str
 ) -> None:
+    """A stake too small for the market's minimum order, or none at all, is refused: raising it to
+    the minimum would spend more than the trader approved."""
     settings = make_settings(db_path, paper=WIDE_OPEN)
     tokens = add_market(db, "m1", min_size=min_size)
     set_quote(db, tokens[1], ask=0.50)
     signal = add_signal(db, "m1", outcome_index=1, stake_micros=stake)
+    with pytest.raises(PaperError, match=refusal):
+        open_from_signal(db, signal, settings, now=NOW)
+    assert db["paper_positions"].count == 0 and db["paper_ledger"].count == 0
 
-    position = open_from_signal(db, signal, settings, now=NOW)
 
-    assert position.shares_micros == expected_shares
-    memo = db.execute("SELECT memo FROM paper_ledger WHERE kind = 'buy'").fetchone()[0]
-    if expected_shares * 0.5 > stake:
-        assert "minimum" in memo
+def test_an_explicit_price_and_stake(db: Database, db_path: Path) -> None:
+    """What an approval settled on (pmtui.signals.fill) fills as given."""
+    settings = make_settings(db_path, paper=WIDE_OPEN)
+    tokens = add_market(db, "m1", min_size=10.0)
+    set_quote(db, tokens[1], ask=0.50)
+    signal = add_signal(db, "m1", outcome_index=1, stake_micros=0)
+    position = open_from_signal(
+        db, signal, settings, now=NOW, quote=PriceQuote(0.52, "book_ask"), stake_micros=13 * M
+    )
+    assert position.shares_micros == 25 * M  # $13 at 0.52
+    assert db.execute("SELECT price_micros, price_source FROM paper_fills").fetchone() == (
+        520_000,
+        "book_ask",
+    )
 
 
 def test_refused_when_the_bankroll_cannot_pay_and_nothing_is_written(db: Database, db_path: Path) -> None:
     settings = make_settings(db_path, paper={**WIDE_OPEN, "bankroll": 2.0})
     tokens = add_market(db, "m1")
     set_quote(db, tokens[1], ask=0.50)
-    signal = add_signal(db, "m1", outcome_index=1, stake_micros=1 * M)
+    signal = add_signal(db, "m1", outcome_index=1, stake_micros=3 * M)
 
-    with pytest.raises(PaperError, match=r"cash \$2\.00 cannot pay \$2\.50 for 5 shares of signal #1"):
+    # $3 is clipped to the $2 the bankroll allows: 4 shares, under the minimum order of 5.
+    with pytest.raises(
+        PaperError, match=r"\$2\.00 buys 4 shares of signal #1, under the market's minimum order"
+    ):
         open_from_signal(db, signal, settings, now=NOW)
 
     for table in ("paper_positions", "paper_fills", "paper_ledger", "alerts_outbox"):

@@ -12,9 +12,24 @@ from pmtui.config import Settings
 from pmtui.paper.book import close_position, open_from_signal, settle_resolved
 from pmtui.paper.forward import forward_test, latest_backtests
 from pmtui.stats import wilson_interval
+from pmtui.strategies.params import resolve_params
 from tests.book_builders import NOW, WIDE_OPEN, add_market, add_signal, make_settings, resolve, set_quote
 
 M = 1_000_000
+
+
+def run_config(*strategies: str, **changes: object) -> dict[str, object]:
+    """A stored run's config as `pmtui backtest` writes it: the strategies with their default
+    (live) parameters, 7 days before the end date, nothing narrowed."""
+    config: dict[str, object] = {
+        "strategies": [{"name": name, "params": resolve_params(name)} for name in strategies],
+        "horizon": "7d",
+        "anchor": "end",
+        "category": None,
+        "from": None,
+        "to": None,
+    }
+    return {**config, **changes}
 
 
 def add_run(
@@ -25,10 +40,21 @@ def add_run(
     *,
     generated: bool = False,
     raw: str | None = None,
+    config: dict[str, object] | None = None,
 ) -> None:
+    if config is None:
+        entries = results.get("results") if isinstance(results, dict) else results
+        names = [e["strategy"] for e in entries or [] if isinstance(e, dict) and "strategy" in e]
+        config = run_config(*names)
     db.execute(
-        "INSERT INTO backtest_runs (run_id, created, config_json, results_json, generated_data) VALUES (?, ?, '{}', ?, ?)",
-        [run_id, created, raw if raw is not None else json.dumps(results), int(generated)],
+        "INSERT INTO backtest_runs (run_id, created, config_json, results_json, generated_data) VALUES (?, ?, ?, ?, ?)",
+        [
+            run_id,
+            created,
+            json.dumps(config),
+            raw if raw is not None else json.dumps(results),
+            int(generated),
+        ],
     )
 
 
@@ -99,53 +125,68 @@ def test_forward_numbers_on_a_hand_built_history(db: Database, db_path: Path) ->
 def test_verdicts(db: Database, db_path: Path) -> None:
     settings = make_settings(db_path, paper={**WIDE_OPEN, "bankroll": 10_000.0})
     for i in range(6):
-        trade(db, settings, f"a{i}", "strat_a", winner=1)
-        trade(db, settings, f"b{i}", "strat_a", winner=0)
+        trade(db, settings, f"a{i}", "fade_longshots", winner=1)
+        trade(db, settings, f"b{i}", "fade_longshots", winner=0)
     for i in range(4):
-        trade(db, settings, f"c{i}", "strat_b", winner=1)
+        trade(db, settings, f"c{i}", "weather_fade_longshots", winner=1)
     settle_resolved(db, now=NOW + 10)
     add_run(
         db,
         "r",
         NOW,
         [
-            {"strategy": "strat_a", "trades": 900, "win_rate": 0.5, "win_rate_ci": [0.47, 0.53],
+            {"strategy": "fade_longshots", "trades": 900, "win_rate": 0.5, "win_rate_ci": [0.47, 0.53],
              "mean_return": 0.25, "mean_return_ci": [0.2, 0.3]},
-            {"strategy": "strat_b", "trades": 50, "win_rate": 0.5, "win_rate_ci": [0.36, 0.64],
+            {"strategy": "weather_fade_longshots", "trades": 50, "win_rate": 0.5, "win_rate_ci": [0.36, 0.64],
              "mean_return": 0.1, "mean_return_ci": [-0.1, 0.3]},
-            {"strategy": "strat_c", "trades": 50, "win_rate": 0.5, "win_rate_ci": None},
+            {"strategy": "musk_fade_extremes", "trades": 50, "win_rate": 0.5, "win_rate_ci": None},
         ],
     )  # fmt: skip
     rows = {row.strategy: row for row in forward_test(db)}
-    # strat_a: 6 wins of 12 at +1.5/−1: mean 0.25, interval overlapping the backtest's.
-    assert rows["strat_a"].verdict == "consistent"
-    assert rows["strat_b"].verdict == "too few live trades"
-    assert rows["strat_c"].live.n_settled == 0 and rows["strat_c"].verdict == "too few live trades"
+    # fade_longshots: 6 wins of 12 at +1.5/−1: mean 0.25, interval overlapping the backtest's.
+    assert rows["fade_longshots"].verdict == "consistent"
+    assert rows["weather_fade_longshots"].verdict == "too few live trades"
+    assert (
+        rows["musk_fade_extremes"].live.n_settled == 0
+        and rows["musk_fade_extremes"].verdict == "too few live trades"
+    )
 
 
 def test_backtest_reader_is_defensive_and_prefers_real_data(db: Database) -> None:
     add_run(db, "broken", NOW + 50, None, raw="{not json")
     add_run(db, "odd", NOW + 40, {"results": "nope"})
-    add_run(db, "demo-new", NOW + 30, [{"strategy": "s", "trades": 5000, "win_rate": 0.9}], generated=True)
+    add_run(
+        db,
+        "demo-new",
+        NOW + 30,
+        [{"strategy": "fade_longshots", "trades": 5000, "win_rate": 0.9}],
+        generated=True,
+    )
     add_run(
         db,
         "real-old",
         NOW,
         {
             "results": [
-                {"strategy": "s", "trades": 120, "win_rate": 0.55, "win_rate_ci": {"low": 0.46, "high": 0.64},
+                {"strategy": "fade_longshots", "trades": 120, "win_rate": 0.55, "win_rate_ci": {"low": 0.46, "high": 0.64},
                  "mean_return": "0.1", "mean_return_ci": [0.3, 0.1]},
                 {"trades": 3},
                 "garbage",
             ]
         },
     )  # fmt: skip
-    add_run(db, "demo-only", NOW, [{"strategy": "t", "trades": 40, "win_rate": True}], generated=True)
+    add_run(
+        db,
+        "demo-only",
+        NOW,
+        [{"strategy": "musk_fade_extremes", "trades": 40, "win_rate": True}],
+        generated=True,
+    )
 
     runs = latest_backtests(db)
 
-    assert set(runs) == {"s", "t"}
-    s = runs["s"]
+    assert set(runs) == {"fade_longshots", "musk_fade_extremes"}
+    s = runs["fade_longshots"]
     assert (s.run_id, s.trades, s.win_rate, s.win_rate_ci, s.generated_data) == (
         "real-old",
         120,
@@ -154,5 +195,30 @@ def test_backtest_reader_is_defensive_and_prefers_real_data(db: Database) -> Non
         False,
     )
     assert (s.mean_return, s.mean_return_ci) == (None, None)  # a string and an inverted interval are rejected
-    t = runs["t"]
+    t = runs["musk_fade_extremes"]
     assert (t.run_id, t.generated_data, t.win_rate) == ("demo-only", True, None)
+    assert s.cannot_speak is None and t.cannot_speak == "it ran on generated demo data"
+
+
+def test_only_a_run_that_may_speak_for_the_live_strategy_is_compared(db: Database, db_path: Path) -> None:
+    """The rule signals use: real data, anchor end, the live parameters, nothing narrowed."""
+    settings = make_settings(db_path, paper={**WIDE_OPEN, "bankroll": 10_000.0})
+    for i in range(12):
+        trade(db, settings, f"w{i}", "fade_longshots", winner=1)  # +150% a trade: far above the runs
+    settle_resolved(db, now=NOW + 10)
+    result = [{"strategy": "fade_longshots", "trades": 500, "win_rate": 0.97, "win_rate_ci": [0.95, 0.98],
+               "mean_return": 0.01, "mean_return_ci": [-0.01, 0.03]}]  # fmt: skip
+    add_run(db, "close", NOW + 3, result, config=run_config("fade_longshots", anchor="close"))
+    add_run(db, "weather", NOW + 2, result, config=run_config("fade_longshots", category="Weather"))
+    add_run(db, "other", NOW + 1, result, config=run_config("fade_longshots") | {
+        "strategies": [{"name": "fade_longshots", "params": {**resolve_params("fade_longshots"), "max_price": 0.2}}]
+    })  # fmt: skip
+    [row] = [r for r in forward_test(db) if r.strategy == "fade_longshots"]
+    assert row.backtest is not None and row.backtest.run_id == "close"
+    assert row.backtest.cannot_speak == "it used --anchor close"
+    assert row.verdict == "no eligible backtest"
+    # Run live with max_price 0.2, the "other" run is the one that speaks for it.
+    tuned = make_settings(db_path, strategies={"fade_longshots": {"max_price": 0.2}})
+    [row] = [r for r in forward_test(db, tuned) if r.strategy == "fade_longshots"]
+    assert row.backtest is not None and (row.backtest.run_id, row.backtest.cannot_speak) == ("other", None)
+    assert row.verdict == "better than backtest"

@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from pmtui.signals.estimates import TradeEstimate, no_backtest
+
 T0 = 1_770_000_000
 """The time the hand-built prices were observed."""
 
@@ -95,29 +97,51 @@ def add_quote(
 
 @dataclass(frozen=True)
 class FixedEstimate:
-    n: int
-    win_rate: float
-    ci_low: float
-    ci_high: float
-    run_id: str
+    """What a backtest is made to say about every trade of a strategy: p and its 95% interval."""
+
+    p: float
+    p_low: float
+    p_high: float
+    n: int = 400
+    run_id: str = "run-1"
 
 
 class FixedEstimates:
-    """A lookup answering with given backtest results per strategy (None for the others)."""
+    """A lookup answering with given estimates per strategy ("no backtest yet" for the others), to
+    test the batch and the queue apart from the estimate arithmetic (tests/backtest/test_estimate.py).
+    It validates as pmtui.backtest.estimate does at its end: when the lower end of p's interval is
+    above the trade's all-in cost."""
 
     def __init__(self, by_strategy: Mapping[str, FixedEstimate] | None = None) -> None:
         self.by_strategy = dict(by_strategy or {})
-        self.calls: list[tuple[str, str | None, float | None]] = []
+        self.calls: list[tuple[str, float, float | None]] = []
 
     def __call__(
         self,
         db: Database,
         strategy: str,
         *,
-        category: str | None,
-        price: float | None,
         params: Mapping[str, Any],
+        cost: float,
+        hours_to_close: float | None,
         generated: bool = False,
-    ) -> FixedEstimate | None:
-        self.calls.append((strategy, category, price))
-        return self.by_strategy.get(strategy)
+        min_trades: int = 30,
+    ) -> TradeEstimate:
+        self.calls.append((strategy, round(cost, 6), hours_to_close))
+        fixed = self.by_strategy.get(strategy)
+        if fixed is None:
+            return no_backtest(cost)
+        validated = fixed.p_low > cost and fixed.n >= min_trades
+        verdict = "edge" if validated else "no edge"
+        return TradeEstimate(
+            cost=cost,
+            p=fixed.p,
+            p_interval=(fixed.p_low, fixed.p_high),
+            n=fixed.n,
+            wins=round(fixed.p * fixed.n),
+            losses=fixed.n - round(fixed.p * fixed.n),
+            run_id=fixed.run_id,
+            prior_trades=10.0,
+            validated=validated,
+            reason=f"{verdict}: return [{fixed.p_low / cost - 1:+.1%}, {fixed.p_high / cost - 1:+.1%}] on {fixed.n} similar trades",
+        )

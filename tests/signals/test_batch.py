@@ -15,7 +15,7 @@ from tests.signals.helpers import T0, FixedEstimate, FixedEstimates, add_market,
 SETTINGS = Settings()
 WEATHER = "weather_fade_longshots"
 ONLY_WEATHER = BatchOptions(strategies=(WEATHER,))
-GOOD = FixedEstimate(n=400, win_rate=0.9, ci_low=0.87, ci_high=0.93, run_id="run-1")
+GOOD = FixedEstimate(p=0.9, p_low=0.87, p_high=0.93)
 
 
 def run(db: Database, estimates: FixedEstimates | None = None, **options: object) -> object:
@@ -39,7 +39,7 @@ def test_unvalidated_signal_from_display_price(db: Database) -> None:
     assert c.cost == pytest.approx(0.75 + SETTINGS.paper.cost)
     assert not c.estimate.validated and c.estimate.p is None and c.edge is None
     assert c.stake_micros == 0 and c.score is None
-    assert c.estimate.source == {"reason": "no backtest yet"}
+    assert c.estimate.reason == "no backtest yet" and c.estimate.run_id is None
     [signal] = pending(db)
     assert signal.id == item.signal_id and signal.validated is False and signal.est_win_prob is None
     assert signal.rationale == "temperature YES 25¢ is below 30¢: fade it, buy NO"
@@ -70,8 +70,10 @@ def test_validated_signal_is_priced_from_the_book_and_sized_by_kelly(db: Databas
         ),
     )
     assert c.stake_micros == expected.stake_micros > 0
-    # The estimate was asked for this strategy, this category and the executable price.
-    assert estimates.calls == [(WEATHER, "Weather/Temperature", 0.77)]
+    # The estimate was asked for this strategy, this trade's all-in cost and its time to close.
+    assert estimates.calls == [(WEATHER, round(0.77 + fee, 6), 7 * 24.0)]
+    [signal] = pending(db)
+    assert signal.est_source == c.estimate.to_json() and signal.est_source["run_id"] == "run-1"
 
 
 def test_no_book_for_the_outcome_uses_one_minus_the_other_bid(db: Database) -> None:
@@ -120,23 +122,17 @@ def test_evaluation_time_defaults_to_the_freshest_price(db: Database) -> None:
     assert run(db, dry_run=True).at == T0
 
 
-def test_validated_without_edge_is_not_queued(db: Database) -> None:
+def test_no_edge_is_queued_at_stake_zero_with_its_reason(db: Database) -> None:
     add_market(db, "w1", yes_price=0.25)
-    losing = FixedEstimate(n=400, win_rate=0.70, ci_low=0.65, ci_high=0.75, run_id="r")
-    report = run(db, FixedEstimates({WEATHER: losing}))
-    assert report.items == [] and report.skipped["no_edge"] == 1
-    assert pending(db) == []
-
-
-def test_too_few_backtest_trades_is_unvalidated(db: Database) -> None:
-    add_market(db, "w1", yes_price=0.25)
-    few = FixedEstimate(
-        n=SETTINGS.signals.min_backtest_trades - 1, win_rate=0.95, ci_low=0.5, ci_high=1.0, run_id="r"
-    )
-    [item] = run(db, FixedEstimates({WEATHER: few})).items
-    assert not item.candidate.estimate.validated and item.candidate.stake_micros == 0
-    assert item.candidate.estimate.source["n"] == few.n
-    assert "only 29 backtest trades" in item.candidate.estimate.source["reason"]
+    losing = FixedEstimate(p=0.70, p_low=0.65, p_high=0.75)  # NO costs 0.76 all-in
+    [item] = run(db, FixedEstimates({WEATHER: losing})).items
+    c = item.candidate
+    assert not c.estimate.validated and c.stake_micros == 0 and c.score is None
+    assert c.edge == pytest.approx(0.70 - 0.76)
+    assert c.estimate.reason == "no edge: return [-14.5%, -1.3%] on 400 similar trades"
+    [signal] = pending(db)
+    assert signal.validated is False and signal.stake_micros == 0
+    assert signal.est_source["reason"] == c.estimate.reason and signal.edge == pytest.approx(c.edge)
 
 
 def test_ranking_validated_by_score_then_unvalidated(db: Database) -> None:
@@ -148,16 +144,19 @@ def test_ranking_validated_by_score_then_unvalidated(db: Database) -> None:
     estimates = FixedEstimates({WEATHER: GOOD})
     report = run(db, estimates, strategies=(WEATHER, "fade_longshots"))
     order = [(i.candidate.market_id, i.candidate.strategy) for i in report.ranked()]
-    # Weather is validated: w1 (NO at 0.75, more edge) before w2 (NO at 0.85); w3 has no edge.
-    # fade_longshots is unvalidated: last, by 24h volume (x2, w3, x1).
+    # Weather is validated on w1 (NO at 0.75, more edge) before w2 (NO at 0.85); at w3 (NO at 0.96)
+    # its estimate shows no edge. fade_longshots has no backtest. The unvalidated come last, by 24h
+    # volume (x2, both on w3, x1), unstaked.
     assert order == [
         ("w1", WEATHER),
         ("w2", WEATHER),
         ("x2", "fade_longshots"),
         ("w3", "fade_longshots"),
+        ("w3", WEATHER),
         ("x1", "fade_longshots"),
     ]
-    assert report.skipped["no_edge"] == 1
+    staked = {(i.candidate.market_id, i.candidate.strategy) for i in report.items if i.candidate.stake_micros}
+    assert staked == {("w1", WEATHER), ("w2", WEATHER)}
 
 
 def test_rerun_is_unchanged_then_updated_then_expired(db: Database) -> None:
@@ -258,7 +257,7 @@ def test_approved_or_rejected_trades_are_not_proposed_again(db: Database) -> Non
     add_market(db, "w2", yes_price=0.25)
     first = run(db)
     ids = {i.candidate.market_id: i.signal_id for i in first.items}
-    approve(db, ids["w1"], by="me", now=T0 + 6)
+    approve(db, ids["w1"], by="me", now=T0 + 6, stake_micros=10 * MICROS)  # not validated: a size
     reject(db, ids["w2"], by="me", now=T0 + 6)
     again = run(db)
     assert again.items == [] and again.skipped["already_decided"] == 2

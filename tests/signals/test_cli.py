@@ -163,11 +163,16 @@ def test_queue_commands(filled: Path) -> None:
     invoke(filled, "signals", "--json")
     listed = json.loads(invoke(filled, "queue", "list", "--json").output)
     first, second = listed[0]["id"], listed[1]["id"]
-    approved = invoke(filled, "queue", "approve", str(first), "--note", "ok", "--json")
+    # Not validated (no backtest): refused without a size, filled with one.
+    unsized = invoke(filled, "queue", "approve", str(first), "--offline")
+    assert unsized.exit_code == 1 and "so pmtui sizes it at zero" in unsized.output
+    approved = invoke(
+        filled, "queue", "approve", str(first), "--offline", "--stake", "10", "--note", "ok", "--json"
+    )
     assert approved.exit_code == 0, approved.output
     assert json.loads(approved.output)["status"] == "approved"
     assert json.loads(approved.output)["paper_position_id"] == 1
-    again = invoke(filled, "queue", "approve", str(first))
+    again = invoke(filled, "queue", "approve", str(first), "--offline")
     assert again.exit_code == 1
     assert f"cannot approve signal #{first}: it is already approved (approved by tester)" in again.output
     rejected = invoke(filled, "queue", "reject", str(second))
@@ -181,7 +186,7 @@ def test_queue_commands(filled: Path) -> None:
 def test_table_output_and_bad_options(filled: Path) -> None:
     table = invoke(filled, "signals", "--dry-run")
     assert table.exit_code == 0 and "dry run: queue untouched" in table.output
-    assert "unvalidated" in table.output
+    assert "no backtest" in table.output and "no backtest yet" in table.output  # the cell, the reason
     bad = invoke(filled, "signals", "--dry-run", "--strategy", "nope")
     assert bad.exit_code == 2 and "--strategy: nope: unknown strategy" in bad.output
     bad_param = invoke(filled, "signals", "--dry-run", "--param", "fade_longshots.max_price=cheap")

@@ -146,7 +146,7 @@ def test_a_resolved_market_settles_its_position_once(
     fake_polymarket.set_price(market_id, 0.05)
     assert cycle(settings).ok
     [proposed] = [s for s in signals_of(db, market_id) if s["strategy"] == "fade_longshots"]
-    review.approve(db, proposed["id"], by="tester", settings=settings)
+    review.approve(db, proposed["id"], by="tester", settings=settings, stake_micros=10_000_000)
     position = db.execute(
         "SELECT id, shares_micros, cost_micros FROM paper_positions WHERE signal_id = ?", [proposed["id"]]
     ).fetchone()
@@ -336,7 +336,7 @@ def test_collect_settles_and_sends_the_settlement_alert(
     fake_polymarket.set_price(market_id, 0.05)
     assert cycle(settings).ok
     [proposed] = [s for s in signals_of(db, market_id) if s["strategy"] == "fade_longshots"]
-    review.approve(db, proposed["id"], by="tester", settings=settings)
+    review.approve(db, proposed["id"], by="tester", settings=settings, stake_micros=10_000_000)
     db.execute("UPDATE alerts_outbox SET status = 'sent'")  # the fill alert is not this test's subject
     fake_polymarket.resolve(market_id, winner=0)  # YES wins: the position loses
     config = default_config_file()

@@ -22,6 +22,7 @@ from pmtui.signals.store import get_signal
 from tests.signals.helpers import T0, FixedEstimates, add_market, add_quote
 
 NOW = T0 + 5
+M = 1_000_000
 
 
 def make_signals(db: Database, *market_ids: str) -> dict[str, int]:
@@ -34,9 +35,9 @@ def make_signals(db: Database, *market_ids: str) -> dict[str, int]:
 
 
 def test_approve_records_who_when_price_and_note(db: Database) -> None:
-    ids = make_signals(db, "w1")
-    add_quote(db, "w1", 1, 0.70, 0.78, t=NOW + 1)  # the price has moved since the signal
-    signal = approve(db, ids["w1"], by="alice", note="looks right", now=NOW + 2)
+    ids = make_signals(db, "w1")  # NO at 0.75 (display price): not validated, so a size is given
+    add_quote(db, "w1", 1, 0.70, 0.755, t=NOW + 1)  # the price has moved since the signal (within 1¢)
+    signal = approve(db, ids["w1"], by="alice", note="looks right", now=NOW + 2, stake_micros=10 * M)
     assert (signal.status, signal.status_time, signal.note) == ("approved", NOW + 2, "looks right")
     assert signal.status_reason == "approved by alice"
     [decision] = decisions(db, ids["w1"])
@@ -46,7 +47,7 @@ def test_approve_records_who_when_price_and_note(db: Database) -> None:
         NOW + 2,
         "looks right",
     )
-    assert decision.price == pytest.approx(0.78)  # the executable price at the decision, not the signal's
+    assert decision.price == pytest.approx(0.755)  # the executable price at the decision, not the signal's
 
 
 def test_reject_then_refusals(db: Database) -> None:
@@ -100,15 +101,15 @@ def test_undo_within_the_window(db: Database) -> None:
 
 def test_approve_opens_the_paper_position_and_undo_takes_the_fill_back(db: Database) -> None:
     ids = make_signals(db, "w1")
-    add_quote(db, "w1", 1, 0.74, 0.76, t=NOW)
-    approve(db, ids["w1"], by="erin", now=NOW + 1, settings=Settings())
+    add_quote(db, "w1", 1, 0.74, 0.755, t=NOW)
+    approve(db, ids["w1"], by="erin", now=NOW + 1, settings=Settings(), stake_micros=10 * M)
     [position] = db.execute(
         "SELECT signal_id, market_id, outcome_index, status, shares_micros FROM paper_positions"
     ).fetchall()
-    # Unvalidated (Kelly stake 0): the paper book opens the minimum order of 5 shares.
-    assert tuple(position) == (ids["w1"], "w1", 1, "open", 5_000_000)
+    # Not validated (Kelly stake 0): it fills only the size given, $10 at 0.755.
+    assert tuple(position) == (ids["w1"], "w1", 1, "open", 13_245_033)
     [fill] = db.execute("SELECT side, price_micros, price_source FROM paper_fills").fetchall()
-    assert tuple(fill) == ("buy", 760_000, "ask")
+    assert tuple(fill) == ("buy", 755_000, "book_ask")
     cash_after_fill = check_ledger(db).cash_micros
 
     signal = undo(db, ids["w1"], by="erin", now=NOW + 2)
@@ -119,14 +120,14 @@ def test_approve_opens_the_paper_position_and_undo_takes_the_fill_back(db: Datab
     assert ledger.ok, ledger.problems
     assert ledger.cash_micros == ledger.deposits_micros > cash_after_fill
     # Decided again, it fills again.
-    approve(db, ids["w1"], by="erin", now=NOW + 3, settings=Settings())
+    approve(db, ids["w1"], by="erin", now=NOW + 3, settings=Settings(), stake_micros=10 * M)
     assert db.execute("SELECT COUNT(*) FROM paper_positions WHERE status = 'open'").fetchone()[0] == 1
 
 
 def test_undo_is_refused_once_the_position_was_closed(db: Database) -> None:
     ids = make_signals(db, "w1")
-    add_quote(db, "w1", 1, 0.74, 0.76, t=NOW)
-    approve(db, ids["w1"], by="erin", now=NOW + 1, settings=Settings())
+    add_quote(db, "w1", 1, 0.74, 0.755, t=NOW)
+    approve(db, ids["w1"], by="erin", now=NOW + 1, settings=Settings(), stake_micros=10 * M)
     [[position_id]] = db.execute("SELECT id FROM paper_positions").fetchall()
     close_position(db, position_id, Settings(), now=NOW + 2)
     with pytest.raises(QueueError, match=r"cannot undo signal #1: position #1 of signal #1 is closed"):
@@ -134,7 +135,7 @@ def test_undo_is_refused_once_the_position_was_closed(db: Database) -> None:
     assert list_signals(db, status="approved")[0].id == ids["w1"]
 
 
-def test_a_paper_refusal_leaves_the_signal_pending(db: Database) -> None:
+def test_a_refused_fill_leaves_the_signal_pending(db: Database) -> None:
     add_market(db, "w1", yes_price=0.04)
     report = run_signals(
         db,
@@ -144,12 +145,16 @@ def test_a_paper_refusal_leaves_the_signal_pending(db: Database) -> None:
         now=NOW,
     )
     first, second = (i.signal_id for i in report.items)
-    small = Settings(paper=PaperSettings(bankroll=10.0))
-    approve(db, first, by="h", now=NOW + 1, settings=small)  # 5 shares at 0.97: over the $0.50 cap room
+    small = Settings(
+        paper=PaperSettings(bankroll=10.0, max_per_market=0.6, max_per_cluster=1, max_per_category=1)
+    )
+    approve(db, first, by="h", now=NOW + 1, settings=small, stake_micros=5 * M)  # $5 of the $6 cap
     with pytest.raises(
-        QueueError, match=r"cannot approve signal #\d: the paper book refused: the market cap is full"
+        # The cap leaves under $1 of the $6 (60% of an equity marked just below $10).
+        QueueError,
+        match=r"cannot approve signal #\d: \$0\.\d\d buys \d\.\d\d shares at 97\.0¢, under the market's minimum order of 5",
     ):
-        approve(db, second, by="h", now=NOW + 2, settings=small)
+        approve(db, second, by="h", now=NOW + 2, settings=small, stake_micros=5 * M)
     assert get_signal(db, second).status == "pending"
     assert [d.action for d in decisions(db, second)] == []
 
@@ -159,7 +164,8 @@ def test_undo_refused_for_pending_and_expired(db: Database) -> None:
     with pytest.raises(QueueError, match="nothing to undo: signal #1 is pending"):
         undo(db, ids["w1"], by="f", now=NOW)
     [signal] = list_signals(db)
-    approve(db, ids["w1"], by="f", now=signal.expires - 2)
+    add_quote(db, "w1", 1, 0.74, 0.755, t=signal.expires - 3)  # a fill needs a fresh price
+    approve(db, ids["w1"], by="f", now=signal.expires - 2, stake_micros=10 * M)
     with pytest.raises(QueueError, match="expired meanwhile"):
         undo(db, ids["w1"], by="f", now=signal.expires + 1)
 

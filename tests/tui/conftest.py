@@ -43,7 +43,10 @@ def make_app(store: Path) -> Callable[..., PmtuiApp]:
         """`watch`: seconds between the app's store-change checks; 0 (off) unless the test writes to
         the store behind the app's back and wants it to notice."""
         settings = quiet_settings(db_path or store, **ui)
-        context = TuiContext(settings=settings, clock=fixed_clock(NOW), rest_delay=0, watch_interval=watch)
+        # Offline: approvals price from the store, never from the network.
+        context = TuiContext(
+            settings=settings, clock=fixed_clock(NOW), rest_delay=0, watch_interval=watch, offline=True
+        )
         return record_notifications(PmtuiApp(context))
 
     return build

@@ -83,7 +83,8 @@ def add_paper_book(path: Path) -> Path:
             quote(db, "6012", "601", 0.94, 0.95, NOW - 3 * DAY)
         open_from_signal(db, eth, settings, now=NOW - 5 * DAY)
         open_from_signal(db, chi, settings, now=NOW - 4 * DAY)
-        open_from_signal(db, 4, settings, now=NOW - 3 * DAY)
+        # Signals #3 and #4 were never validated (stake 0): the trader gave a size, 5 shares' worth.
+        open_from_signal(db, 4, settings, now=NOW - 3 * DAY, stake_micros=4_750_000)
         with write_tx(db):
             db.execute("UPDATE markets SET closed = 1, resolution = 'resolved', winner = 0 WHERE id = '901'")
         settle_resolved(db, now=NOW - 3 * DAY + HOUR)
@@ -96,7 +97,7 @@ def add_paper_book(path: Path) -> Path:
         with write_tx(db):
             quote(db, BID_TOKEN, "103", 0.80, 0.82, NOW - 2 * HOUR)
         open_from_signal(db, 1, settings, now=NOW - 2 * HOUR)
-        open_from_signal(db, 3, settings, now=NOW - 2 * HOUR)
+        open_from_signal(db, 3, settings, now=NOW - 2 * HOUR, stake_micros=4_700_000)
         open_from_signal(db, demo, settings, now=NOW - 2 * HOUR)
         with write_tx(db):
             quote(db, BID_TOKEN, "103", 0.84, 0.86, NOW - 300)

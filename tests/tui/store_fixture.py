@@ -17,8 +17,10 @@ from typing import Any
 from sqlite_utils import Database
 
 from pmtui.backtest.metrics import wilson_interval
+from pmtui.signals.estimates import TradeEstimate
 from pmtui.stats import payout_return
 from pmtui.store import connect, write_tx
+from pmtui.strategies.params import resolve_params
 
 NOW = 1_768_478_400
 """2026-01-15 12:00:00 UTC."""
@@ -253,12 +255,31 @@ def price_points() -> Iterable[tuple[str, int, float]]:
             yield (token, t, round(p, 4))
 
 
-def estimate(n: int, rate: float, low: float, high: float, reason: str | None = None) -> str:
-    """`signals.est_source_json` as pmtui.signals.estimates writes it."""
-    source: dict[str, Any] = {"n": n, "win_rate": rate, "ci_low": low, "ci_high": high, "run_id": "run-a"}
-    if reason:
-        source["reason"] = reason
-    return json.dumps(source)
+def estimate(cost: float, p: float, low: float, high: float, n: int, *, reason: str | None = None) -> str:
+    """`signals.est_source_json` as pmtui.signals.estimates writes it; validated when the whole
+    return interval is above 0 (and no other `reason` is given)."""
+    validated = reason is None and low > cost
+    returns = (
+        f"return [{(low / cost - 1) * 100:+.1f}%, {(high / cost - 1) * 100:+.1f}%] on {n} similar trades"
+    )
+    found = TradeEstimate(
+        cost=cost,
+        p=p,
+        p_interval=(low, high),
+        n=n,
+        wins=round(p * n),
+        losses=n - round(p * n),
+        run_id="run-a",
+        matched_on={
+            "cost": [round(cost - 0.02, 4), round(cost + 0.02, 4)],
+            "horizon": "7d",
+            "hours_to_close": 150.0,
+        },
+        prior_trades=10.0,
+        validated=validated,
+        reason=reason or f"{'edge' if validated else 'no edge'}: {returns}",
+    )
+    return json.dumps(found.to_json())
 
 
 def fixture_signals() -> list[dict[str, Any]]:
@@ -274,7 +295,7 @@ def fixture_signals() -> list[dict[str, Any]]:
             "outcome_index": index,
             "outcome": outcome,
             "strategy": strategy,
-            "params_json": "{}",
+            "params_json": json.dumps(resolve_params(strategy), sort_keys=True, separators=(",", ":")),
             "price": 0.5,
             "price_source": "book_ask",
             "est_win_prob": None,
@@ -305,7 +326,7 @@ def fixture_signals() -> list[dict[str, Any]]:
             edge=0.08,
             stake_micros=12_500_000,
             score=0.08,
-            est_source_json=estimate(412, 0.91, 0.88, 0.93),
+            est_source_json=estimate(0.83, 0.91, 0.88, 0.93, 412),
             cost=0.83,
             fee=0.0,
             rationale="YES at 19¢ above the $150K rung at 12¢: ladder inconsistent, fade the higher rung",
@@ -322,7 +343,7 @@ def fixture_signals() -> list[dict[str, Any]]:
             edge=0.04,
             stake_micros=6_000_000,
             score=0.04,
-            est_source_json=estimate(96, 0.84, 0.76, 0.90),
+            est_source_json=estimate(0.80, 0.84, 0.81, 0.87, 96),
             cost=0.80,
             fee=0.0,
             rationale="YES 22¢ < 30¢ on a 2°F bucket a day out: longshot fade",
@@ -334,12 +355,19 @@ def fixture_signals() -> list[dict[str, Any]]:
             "No [/]",
             1,
             price=0.94,
-            est_win_prob=None,
+            est_win_prob=0.92,
             validated=0,
-            edge=None,
+            edge=-0.03,
             stake_micros=0,
             score=None,
-            est_source_json=estimate(12, 0.92, 0.65, 0.99, reason="only 12 backtest trades (< 30)"),
+            est_source_json=estimate(
+                0.95,
+                0.92,
+                0.65,
+                0.99,
+                12,
+                reason="too few similar trades (12 < 30): return [-31.6%, +4.2%] on 12 similar trades",
+            ),
             cost=0.95,
             fee=0.0,
             rationale="YES at 7¢ in [1¢, 10¢]: [bold]longshot[/] fade",
@@ -352,13 +380,13 @@ def fixture_signals() -> list[dict[str, Any]]:
             1,
             price=0.96,
             est_win_prob=0.97,
-            validated=1,
-            edge=-0.001,
+            validated=0,
+            edge=0.0,
             stake_micros=0,
             status="approved",
             status_time=NOW - HOUR,
             score=0.005,
-            est_source_json=estimate(1200, 0.97, 0.96, 0.98),
+            est_source_json=estimate(0.97, 0.97, 0.96, 0.98, 1200),
             cost=0.97,
             fee=0.0,
             rationale="YES at 5¢ in [1¢, 10¢]: longshot fade",
@@ -382,6 +410,18 @@ def fixture_signals() -> list[dict[str, Any]]:
             rationale="YES 24¢ < 30¢: longshot fade",
         ),
     ]
+
+
+def run_config(strategy: str, **config: Any) -> dict[str, Any]:
+    """A stored run's config as `pmtui backtest` writes it (the strategy's default parameters)."""
+    return {
+        "strategies": [{"name": strategy, "params": resolve_params(strategy)}],
+        "anchor": "end",
+        "category": None,
+        "from": None,
+        "to": None,
+        **config,
+    }
 
 
 def fixture_runs() -> list[dict[str, Any]]:
@@ -427,7 +467,7 @@ def fixture_runs() -> list[dict[str, Any]]:
         {
             "run_id": "run-a",
             "created": NOW - 2 * DAY,
-            "config_json": json.dumps({"strategies": ["fade_longshots"], "horizon": "7d", "cost": 0.01}),
+            "config_json": json.dumps(run_config("fade_longshots", horizon="7d", cost=0.01)),
             "results_json": json.dumps(
                 {"results": [result("fade_longshots", 412, 395, 0.93)], "calibration": calibration}
             ),
@@ -438,7 +478,7 @@ def fixture_runs() -> list[dict[str, Any]]:
         {
             "run_id": "run-b",
             "created": NOW - DAY,
-            "config_json": json.dumps({"strategies": ["musk_fade_extremes"], "horizon": "24h", "cost": 0.02}),
+            "config_json": json.dumps(run_config("musk_fade_extremes", horizon="24h", cost=0.02)),
             "results_json": json.dumps(
                 {"results": [result("musk_fade_extremes", 14, 13, 0.8)], "calibration": calibration}
             ),
@@ -447,6 +487,41 @@ def fixture_runs() -> list[dict[str, Any]]:
             "label": "musk 24h (demo)",
         },
     ]
+
+
+def add_validating_runs(path: Path) -> None:
+    """Stored backtests allowed to speak for the two validated signals, so that approving them
+    re-validates at the fill: #1 crypto_favorite_fade (NO at 82¢, 75 days out) and #2
+    weather_fade_longshots (NO at 79¢, 30 hours out). SYNTHETIC trades, written here by hand."""
+    db = connect(path)
+    try:
+        with write_tx(db):
+            for run_id, strategy, horizon, cost, wins, n in (
+                ("run-cff", "crypto_favorite_fade", "60d", 0.82, 380, 412),
+                ("run-wx", "weather_fade_longshots", "24h", 0.79, 352, 400),
+            ):
+                config = run_config(strategy, horizon=horizon)
+                db["backtest_runs"].insert(
+                    {
+                        "run_id": run_id,
+                        "created": NOW - 3 * DAY,
+                        "config_json": json.dumps(config),
+                        "results_json": json.dumps({"results": [{"strategy": strategy, "trades": n}]}),
+                        "generated_data": 0,
+                    }
+                )
+                db["backtest_trades"].insert_all(
+                    {
+                        "run_id": run_id,
+                        "strategy": strategy,
+                        "market_id": f"{run_id}-{i}",
+                        "cost": cost,
+                        "won": int(i < wins),
+                    }
+                    for i in range(n)
+                )
+    finally:
+        db.conn.close()
 
 
 def build_store(path: Path) -> Path:

@@ -6,16 +6,18 @@ import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from sqlite_utils import Database
 
 from pmtui.store import connect
 from pmtui.tui.app import PmtuiApp
 from pmtui.tui.context import TuiContext
 from pmtui.tui.tabs.signals import SignalsTab
-from pmtui.tui.widgets.modals import ConfirmModal, NoteModal
+from pmtui.tui.widgets.fill_modal import FillModal
+from pmtui.tui.widgets.modals import NoteModal
 from pmtui.tui.widgets.table import VimTable
 from tests.tui.conftest import notified, plain, quiet_settings, record_notifications, rendered_text, settle
-from tests.tui.store_fixture import NOW
+from tests.tui.store_fixture import NOW, add_validating_runs, build_store
 
 AppFactory = Callable[..., PmtuiApp]
 
@@ -55,12 +57,29 @@ async def test_pending_best_first_with_estimates(make_app: AppFactory) -> None:
         assert app.focused is app.query_one("#signals-table")
         assert shown_ids(app) == ["1", "2", "3"]  # scores 0.08, 0.04, then the unvalidated one
         table = app.query_one("#signals-table", VimTable)
-        assert plain(table.get_cell("1", "win")) == "91% n=412"
-        assert plain(table.get_cell("3", "win")) == "unvalidated n=12"
+        # The estimate with the similar trades behind it: ✓ staked, ✗ not (the detail says why).
+        assert plain(table.get_cell("1", "win")) == "91.0% n=412 ✓"
+        assert plain(table.get_cell("3", "win")) == "92.0% n=12 ✗"
         assert plain(table.get_cell("1", "stake")) == "$12.50"
         assert plain(table.get_cell("1", "edge")) == "+8.0¢"
         detail = rendered_text(app.query_one("#signal-detail"))
-        assert "est. win 91.0% [88.0%–93.0%] n=412" in detail
+        assert "Estimate win 91.0% [88.0%–93.0%] from 412 similar trades of run-a" in detail
+        assert "Verdict edge: return [+6.0%, +12.0%] on 412 similar trades" in detail
+        await pilot.press("j", "j")
+        await settle(pilot)
+        detail = rendered_text(app.query_one("#signal-detail"))
+        assert (
+            "too few similar trades (12 < 30): return [-31.6%, +4.2%] on 12 similar trades: sized at zero"
+            in detail
+        )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    """The fixture store with backtests that may speak for signals #1 and #2 (they re-validate)."""
+    path = build_store(tmp_path / "pmtui.sqlite")
+    add_validating_runs(path)
+    return path
 
 
 async def test_a_approves_in_the_store_and_u_undoes(make_app: AppFactory, store: Path) -> None:
@@ -68,6 +87,10 @@ async def test_a_approves_in_the_store_and_u_undoes(make_app: AppFactory, store:
     async with app.run_test(size=(120, 35)) as pilot:
         await open_signals(pilot)
         await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, FillModal)  # the fill is shown first
+        assert status(store, 1) == "pending"
+        await pilot.press("y")
         await settle(pilot)
         assert status(store, 1) == "approved"
         decision = next(db_of(store).query("SELECT * FROM signal_decisions WHERE signal_id = 1"))
@@ -83,12 +106,15 @@ async def test_a_approves_in_the_store_and_u_undoes(make_app: AppFactory, store:
 async def test_undo_is_refused_after_the_window(store: Path) -> None:
     clock = SteppingClock(NOW)
     app = record_notifications(
-        PmtuiApp(TuiContext(settings=quiet_settings(store), clock=clock, rest_delay=0))
+        PmtuiApp(TuiContext(settings=quiet_settings(store), clock=clock, rest_delay=0, offline=True))
     )
     async with app.run_test(size=(120, 35), notifications=True) as pilot:
         await open_signals(pilot)
         await pilot.press("a")
         await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert status(store, 1) == "approved"
         clock.at += app.ctx.settings.signals.undo_window + 1
         await pilot.press("u")
         await settle(pilot)
@@ -122,11 +148,13 @@ async def test_marked_signals_are_decided_after_confirmation(make_app: AppFactor
         assert app.query_one(SignalsTab).marked == {1, 2}
         await pilot.press("A")
         await settle(pilot)
-        assert isinstance(app.screen, ConfirmModal)
+        assert isinstance(app.screen, FillModal)
         await pilot.press("n")
         await settle(pilot)
         assert status(store, 1) == status(store, 2) == "pending"
-        await pilot.press("A", "y")
+        await pilot.press("A")
+        await settle(pilot)
+        await pilot.press("y")
         await settle(pilot)
         assert status(store, 1) == status(store, 2) == "approved"
         assert status(store, 3) == "pending"
@@ -174,7 +202,9 @@ async def test_strategy_filter(make_app: AppFactory) -> None:
 
 async def test_due_signals_expire_when_the_tab_reads_the_queue(store: Path) -> None:
     app = PmtuiApp(
-        TuiContext(settings=quiet_settings(store), clock=SteppingClock(NOW + 4 * 3600), rest_delay=0)
+        TuiContext(
+            settings=quiet_settings(store), clock=SteppingClock(NOW + 4 * 3600), rest_delay=0, offline=True
+        )
     )
     async with app.run_test(size=(120, 35)) as pilot:
         await open_signals(pilot)

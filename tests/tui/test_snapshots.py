@@ -13,6 +13,7 @@ from pmtui.tui.app import PmtuiApp
 from pmtui.tui.widgets.table import VimTable
 from tests.tui.conftest import settle
 from tests.tui.paper_fixture import add_paper_book
+from tests.tui.store_fixture import add_validating_runs
 
 SIZES = [(120, 35), (80, 24)]
 AppFactory = Callable[..., PmtuiApp]
@@ -85,6 +86,36 @@ def test_signals_unvalidated_and_markup(snap_compare: Any, make_app: AppFactory)
         await pilot.press("3")
         await settle(pilot)
         await pilot.press("G")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(120, 35), run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["120x35", "80x24"])
+def test_fill_confirmation(snap_compare: Any, make_app: AppFactory, size: tuple[int, int]) -> None:
+    """`a`: the fill before anything is bought: market in full, side, shares, price, fee, cost, the
+    limit that set the size, the estimate's verdict."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        add_validating_runs(pilot.app.ctx.store_path)  # type: ignore[attr-defined]
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+
+def test_bulk_fill_confirmation(snap_compare: Any, make_app: AppFactory) -> None:
+    """`A` on three marked signals: each fill, the one that needs a size refused, the total."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        add_validating_runs(pilot.app.ctx.store_path)  # type: ignore[attr-defined]
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("space", "space", "space", "A")
         await settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=(120, 35), run_before=run_before)

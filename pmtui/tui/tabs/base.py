@@ -3,6 +3,8 @@ store changes (only while shown: a hidden tab remembers it is stale and reloads 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -23,6 +25,9 @@ class TabView(Vertical):
     """The store topics (`pmtui.tui.queries.changes`) this tab shows: a change to one reloads it."""
     RELOAD_GAP: ClassVar[float] = 1.0
     """Seconds between reloads caused by store changes (a collector writes a page every moment)."""
+    ACTS_ON_ROWS: ClassVar[bool] = False
+    """Its actions act on what its rows show (approve, close): one run from the palette before the
+    tab's first read is drawn waits for it (`wait_loaded`)."""
 
     def __init__(self, ctx: TuiContext, *, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
@@ -30,6 +35,17 @@ class TabView(Vertical):
         self._stale = False
         self._last_change_reload = 0.0
         self._change_timer: Timer | None = None
+        self._first_read = asyncio.Event()
+
+    def loaded(self) -> None:
+        """The tab drew what it read from the store (its first read, or any later one)."""
+        self._first_read.set()
+
+    async def wait_loaded(self, timeout: float = 10.0) -> None:
+        """Until the tab's first read is drawn, for tabs whose actions act on their rows."""
+        if self.ACTS_ON_ROWS:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._first_read.wait(), timeout)
 
     def start(self) -> None:
         """Called once the store is open and migrated: load the first data, start timers."""

@@ -102,6 +102,7 @@ SHORT_VERDICTS = {
     "worse than backtest": "worse",
     "better than backtest": "better",
     "too few live trades": "too few trades",
+    "no eligible backtest": "no eligible bt",
 }
 """Verdicts as they fit a narrow terminal."""
 GROUP_COLUMNS = [
@@ -299,6 +300,9 @@ def forward_cells(row: ForwardRow, *, short: bool = False) -> list[dict[str, Tex
         "pnl": Text(""),
         "verdict": fmt.literal(bt.run_id, style="dim"),
     }
+    if bt.cannot_speak is not None:
+        # Shown, never compared: say why this run cannot stand for the strategy as it runs live.
+        bt_row["verdict"] = Text.assemble(fmt.literal(bt.run_id, style="dim"), (" cannot speak", "yellow"))
     return [live_row, bt_row]
 
 
@@ -322,6 +326,7 @@ class PaperTab(TabView):
     """Tab 5: open positions, P&L, equity curve, closed trades, forward test; `x` closes at the bid."""
 
     WATCHES = frozenset({"paper", "quotes", "backtests"})
+    ACTS_ON_ROWS = True
     RELOAD_GAP = 2.0
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -402,6 +407,7 @@ class PaperTab(TabView):
             return
         self.summary = message.summary
         self._show()
+        self.loaded()
 
     # --- drawing ----------------------------------------------------------------------------------
 

@@ -20,13 +20,17 @@ from textual.widgets import DataTable, Static
 
 from pmtui.money import usd
 from pmtui.signals import queue as review
-from pmtui.signals.store import SignalRow
+from pmtui.signals.estimates import backtest_estimates
+from pmtui.signals.fill import FillPlan, plan_fill, refresh_book
+from pmtui.signals.store import SignalRow, get_signal
+from pmtui.stats import chance_text
 from pmtui.tui import formatting as fmt
 from pmtui.tui.context import TuiContext
 from pmtui.tui.elide import badged, fit_column
-from pmtui.tui.messages import DecisionsMade, SignalsLoaded
+from pmtui.tui.messages import DecisionsMade, FillsPlanned, SignalsLoaded
 from pmtui.tui.queries import open_store
 from pmtui.tui.tabs.base import TabView
+from pmtui.tui.widgets.fill_modal import FillAnswer, FillModal, needs_size
 from pmtui.tui.widgets.modals import ConfirmModal, NoteModal, PickModal
 from pmtui.tui.widgets.table import VimTable
 
@@ -51,12 +55,54 @@ class Decision:
 
 
 def win_estimate(signal: SignalRow, *, short: bool = False) -> Text:
-    """Estimated win probability with its sample size; unvalidated strategies say so."""
-    n = signal.est_source.get("n")
+    """The estimated chance of winning with the number of similar backtest trades behind it; ✓ when
+    validated (the row is staked), ✗ when not (stake 0, the detail says why)."""
+    estimate = signal.est_source
+    p, n = signal.est_win_prob, estimate.get("n")
+    if p is None:
+        return Text("no bt" if short else "no backtest", style="yellow")
     size = f" n={n}" if n is not None else ""
-    if not signal.validated or signal.est_win_prob is None:
-        return Text(f"{'unval.' if short else 'unvalidated'}{size}", style="yellow")
-    return Text(f"{fmt.percent(signal.est_win_prob, 0)}{size}")
+    if signal.validated:
+        return Text(f"{chance_text(p, 0 if short else 1)}{size} ✓", style="green")
+    return Text(f"{chance_text(p, 0 if short else 1)}{size} ✗", style="yellow")
+
+
+def estimate_lines(signal: SignalRow) -> list[Text]:
+    """The estimate in words: p with its interval, the similar trades and run it rests on, and why
+    it is (not) validated. Signals stored before estimates had these fields show what they have."""
+    estimate = signal.est_source
+    reason = str(estimate.get("reason") or "no backtest yet")
+    if signal.est_win_prob is None:
+        return [Text(f"No estimate: {reason}. Sized at zero.", style="yellow")]
+    line = Text.assemble(("Estimate ", "dim"), f"win {chance_text(signal.est_win_prob)}")
+    interval = estimate.get("p_interval")
+    if isinstance(interval, list) and len(interval) == 2:
+        line.append(f" [{chance_text(interval[0])}–{chance_text(interval[1])}]")
+    line.append(f" from {estimate.get('n', '?')} similar trades")
+    if estimate.get("run_id"):
+        line.append(" of ")
+        line.append(fmt.literal(str(estimate["run_id"])))
+    matched = estimate.get("matched_on") or {}
+    where: list[str] = []
+    costs = matched.get("cost")
+    if isinstance(costs, list) and len(costs) == 2:
+        # As chances: a cost just below $1 must not read 100¢.
+        where.append(f"costs {chance_text(costs[0])[:-1]}–{chance_text(costs[1])[:-1]}¢")
+    if matched.get("horizon"):
+        where.append(f"decided {matched['horizon']} before the end")
+    if matched.get("hours_to_close") is not None:
+        hours = float(matched["hours_to_close"])
+        where.append(f"this market ends in {fmt.span(hours * 3600)}")
+    if where:
+        line.append(f" ({'; '.join(where)})")
+    if estimate.get("generated_data"):
+        line.append(" ")
+        line.append("GENERATED DATA", style="bold black on yellow")
+    verdict = Text(reason, style="green" if signal.validated else "yellow")
+    if not signal.validated:
+        verdict.append(": sized at zero")
+    # The verdict first: on a short terminal it is what must stay on screen.
+    return [Text.assemble(("Verdict ", "dim"), verdict), line]
 
 
 def edge_text(edge: float | None) -> Text:
@@ -146,20 +192,11 @@ def signal_detail(signal: SignalRow, now: float) -> Text:
     )
     if signal.cost is not None:
         line.append(f" · all-in cost {fmt.cents(signal.cost)}")
-    line.append(" · ")
-    source = signal.est_source
-    if signal.validated and signal.est_win_prob is not None:
-        line.append(f"est. win {fmt.percent(signal.est_win_prob)}")
-        if "ci_low" in source and "ci_high" in source:
-            line.append(f" [{fmt.percent(source['ci_low'])}–{fmt.percent(source['ci_high'])}]")
-        line.append(f" n={source.get('n', '?')}")
-    else:
-        reason = source.get("reason", "no backtest yet")
-        line.append(Text(f"unvalidated ({reason}): sized at zero", style="yellow"))
     line.append(" · edge ")
     line.append(edge_text(signal.edge))
     line.append(f" · Kelly stake {usd(signal.stake_micros)}")
     parts.append(line)
+    parts.extend(estimate_lines(signal))
     parts.append(
         Text.assemble(("Why ", "dim"), fmt.literal(signal.strategy), ": ", fmt.literal(signal.rationale))
     )
@@ -177,10 +214,21 @@ def signal_detail(signal: SignalRow, now: float) -> Text:
     return Text("\n").join(parts)
 
 
+def reject_listing(rows: Sequence[SignalRow]) -> str:
+    """What a bulk rejection acts on: each signal's question, side, price and stake, then the total."""
+    lines = [
+        f"#{s.id} buy {s.outcome} @ {fmt.cents(s.price)}, stake {usd(s.stake_micros)} · {s.question}"
+        for s in rows
+    ]
+    lines.append(f"Total stake {usd(sum(s.stake_micros for s in rows))}")
+    return "\n".join(lines)
+
+
 class SignalsTab(TabView):
     """Tab 3: pending signals best first; decide with one key."""
 
     WATCHES = frozenset({"signals"})
+    ACTS_ON_ROWS = True
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "approve", "Approve"),
@@ -263,6 +311,7 @@ class SignalsTab(TabView):
         if message.seq != self._seq:
             return
         self._show_signals(message.signals)
+        self.loaded()
 
     def _show_signals(self, signals: Sequence[SignalRow]) -> None:
         shown = tuple((s.id, s.status, s.updated) for s in signals)
@@ -335,9 +384,10 @@ class SignalsTab(TabView):
     # --- deciding ---------------------------------------------------------------------------------
 
     def action_approve(self) -> None:
+        """Show the fill the highlighted signal would make now, and approve only on `y`."""
         signal = self.current
         if signal is not None:
-            self._decide([signal.id], "approve", None)
+            self._plan([signal.id])
 
     def action_reject(self) -> None:
         signal = self.current
@@ -375,16 +425,102 @@ class SignalsTab(TabView):
         if not ids:
             self.app.notify("Mark signals with space first.", timeout=3)
             return
-        verb = "Approve" if action == "approve" else "Reject"
+        if action == "approve":
+            self._plan(ids)
+            return
 
         def confirmed(yes: bool | None) -> None:
             if yes:
                 self._decide(ids, action, None)
 
-        listing = ", ".join(f"#{i}" for i in ids)
+        rows = [self.signals[i] for i in ids if i in self.signals]
         self.app.push_screen(
-            ConfirmModal(f"{verb} {fmt.plural(len(ids), 'marked signal')}?", listing), confirmed
+            ConfirmModal(f"Reject {fmt.plural(len(ids), 'marked signal')}?", reject_listing(rows)), confirmed
         )
+
+    # --- approving: plan the fill, show it, then approve ----------------------------------------------
+
+    def _plan(self, ids: list[int], stake_micros: int | None = None) -> None:
+        work = partial(self._read_plans, ids, stake_micros)
+        self.run_in_thread(work, group="signals-plan", description="Pricing the fill", exclusive=True)
+
+    def _read_plans(self, ids: list[int], stake_micros: int | None) -> None:
+        """In a worker: the books again (unless offline), then each signal's fill as of now."""
+        now = int(self.ctx.now())
+        settings = self.ctx.settings
+        warnings: list[str] = []
+        plans: list[FillPlan] = []
+        with open_store(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
+            lookup = backtest_estimates()
+            markets = {s.market_id for i in ids if (s := get_signal(db, i)) is not None}
+            if self.ctx.offline:
+                warnings.append("offline: priced from the store, not refreshed")
+            else:
+                for market_id in sorted(markets):
+                    problem = refresh_book(db, settings, market_id)
+                    if problem is not None:
+                        warnings.append(f"{problem}; priced from the store")
+                        break
+            for signal_id in ids:
+                try:
+                    plans.append(
+                        plan_fill(db, signal_id, settings, lookup, now=now, stake_micros=stake_micros)
+                    )
+                except ValueError:
+                    continue  # gone meanwhile: nothing to show for it
+        self.post_message(FillsPlanned(plans, stake_micros, "; ".join(warnings) or None))
+
+    @on(FillsPlanned)
+    def _planned(self, message: FillsPlanned) -> None:
+        message.stop()
+        if not message.plans:
+            self.app.notify("Nothing to approve.", timeout=3)
+            return
+        stake = message.stake_micros
+        plans = message.plans
+        if not any(p.ok for p in plans) and not needs_size(plans):
+            # Nothing could fill: say why (the queue's own words), with nothing to confirm.
+            for plan in plans:
+                self.app.notify(plan.refusal or "", severity="warning", timeout=8, markup=False)
+            return
+
+        def answered(answer: FillAnswer | None) -> None:
+            if answer is None:
+                return
+            if answer.stake_micros is not None:
+                self._plan([p.signal.id for p in plans], answer.stake_micros)
+            elif answer.confirmed:
+                fills = [(p.signal.id, p.price, stake) for p in plans if p.ok]
+                self.run_in_thread(
+                    partial(self._approve, fills), group="signals-decide", description="Approve"
+                )
+
+        tolerance = float(self.ctx.settings.signals.approve_tolerance)
+        self.app.push_screen(FillModal(plans, tolerance=tolerance, warning=message.warning), answered)
+
+    def _approve(self, fills: list[tuple[int, float | None, int | None]]) -> None:
+        """Approve what the trader confirmed: each at most the move tolerance from the price shown."""
+        now = int(self.ctx.now())
+        done: list[int] = []
+        refused: list[str] = []
+        filled: dict[int, str] = {}
+        with open_store(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
+            for signal_id, seen, stake in fills:
+                try:
+                    review.approve(
+                        db,
+                        signal_id,
+                        by=self.ctx.user,
+                        now=now,
+                        settings=self.ctx.settings,
+                        stake_micros=stake,
+                        seen_price=seen,
+                    )
+                    done.append(signal_id)
+                    filled[signal_id] = review.fill_text(db, signal_id) or ""
+                except review.QueueError as exc:
+                    refused.append(str(exc))
+        self.post_message(DecisionsMade("approve", done, refused, now, filled))
 
     def _decide(self, ids: list[int], action: str, note: str | None) -> None:
         work = partial(self._write_decisions, ids, action, note)
@@ -434,11 +570,16 @@ class SignalsTab(TabView):
         self.marked -= set(message.done)
         past = {"approve": "approved", "reject": "rejected", "undo": "back to pending"}[message.action]
         if message.done:
-            which = ", ".join(f"#{i}" for i in message.done)
             hint = ""
             if message.action != "undo":
                 hint = f" · u undoes within {float(self.ctx.settings.signals.undo_window):g} s"
-            self.app.notify(f"{which} {past}{hint}", timeout=4, markup=False)
+            if message.fills:
+                # The toast states each fill: what was bought, at what price, for how much.
+                lines = [f"#{i} filled: {message.fills[i]}" for i in message.done if message.fills.get(i)]
+                self.app.notify("\n".join(lines) + hint, timeout=6, markup=False)
+            else:
+                which = ", ".join(f"#{i}" for i in message.done)
+                self.app.notify(f"{which} {past}{hint}", timeout=4, markup=False)
         for line in message.refused:
             self.app.notify(line, severity="warning", timeout=6, markup=False)
         self.reload()

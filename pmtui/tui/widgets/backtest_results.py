@@ -9,6 +9,7 @@ Strategy names, categories and labels come from the store and are shown literall
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -18,6 +19,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
 
+from pmtui.backtest.eligibility import run_cannot_speak, run_facts
 from pmtui.tui import formatting as fmt
 from pmtui.tui.queries.backtests import LoadedRun
 from pmtui.tui.widgets.chart import Chart
@@ -189,6 +191,10 @@ def run_header(prefix: str, run: LoadedRun) -> Text:
             f" · {markets['considered']:,} resolved markets, {markets.get('with_price', 0):,} priced",
             style="dim",
         )
+    facts = run_facts(run.run_id, int(run.created), run.generated_data, json.dumps(run.config))
+    reason = run_cannot_speak(facts)
+    if reason is not None:
+        text.append(f"\nnever validates a signal: {reason}", style="yellow")
     return text
 
 
