@@ -1,7 +1,8 @@
 """History-format files built from the recorded real Polymarket markets in tests/data/polymarket.
 
 REAL: every resolved (or 50-50) market's id, question, outcomes, scheduled end, close time and how it
-resolved (1,011 markets: the AMM era 2018-2021, the closed 2026 ones, the BTC 5-minute windows).
+resolved, binary with an end date (984 markets: the AMM era 2018-2021, the closed 2025-2026 ones, the BTC
+5-minute windows).
 
 SYNTHETIC, and labelled so wherever it is used: the price history. Polymarket's API keeps no
 history for these closed markets, so each gets a constant YES price over its last `days` days,

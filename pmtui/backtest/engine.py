@@ -17,7 +17,8 @@ For each market considered (resolved or void, inside the category and date filte
    effectively known already).
 3. The strategy sees a `DecisionContext` with that price, the market's question, category and
    features, and no volume or liquidity (only lifetime values are stored, and those were not known
-   at decision time). Not its category: skip `category`; no proposal: `no_signal`; `decide`
+   at decision time); a strategy that reads its market's cluster (a ladder's other rungs) sees each
+   sibling's price at its own decision time, and only those observed at or before this one's. Not its category: skip `category`; no proposal: `no_signal`; `decide`
    raised: `error` (counted and logged, never hidden).
 4. Buying outcome k costs q = its price (p for outcome 0, 1 − p for outcome 1) + `cost` per share
    + the taker fee rate·(q(1 − q))^exponent of the fee schedule in force at the decision time
@@ -50,7 +51,7 @@ from pmtui.backtest.loader import (
 from pmtui.backtest.metrics import kelly_stakes
 from pmtui.polymarket.fees import fee_schedule_at
 from pmtui.stats import VOID_PAYOUT
-from pmtui.strategies.base import DecisionContext
+from pmtui.strategies.base import DecisionContext, Sibling
 
 log = logging.getLogger("pmtui.backtest")
 
@@ -198,9 +199,13 @@ def prepare(data: MarketData, config: BacktestConfig) -> Decisions:
     ready = (pre == 0) & (post == 0)
     contexts: list[DecisionContext | None] = [None] * len(index)
     end_dates = data.end_date[index]
+    clusters: dict[str, tuple[Sibling, ...]] = {}
+    if any(spec.strategy.uses_cluster for spec in config.strategies):
+        clusters = _cluster_prices(data, index, yes_price, price_t)
     for j in np.flatnonzero(ready).tolist():
         i = int(index[j])
         end = end_dates[j]
+        cluster = data.clusters[i]
         contexts[j] = DecisionContext(
             market_id=data.ids[i],
             question=data.questions[i],
@@ -212,8 +217,32 @@ def prepare(data: MarketData, config: BacktestConfig) -> Decisions:
             features=data.features[i],
             volume=None,
             liquidity=None,
+            cluster=clusters.get(cluster, ()) if cluster else (),
         )
     return Decisions(index, decision_t, yes_price, price_t, pre, post, contexts)
+
+
+def _cluster_prices(
+    data: MarketData, index: np.ndarray, yes_price: np.ndarray, price_t: np.ndarray
+) -> dict[str, tuple[Sibling, ...]]:
+    """Every considered market with a price, grouped by cluster: one shared tuple per cluster. Each
+    carries the time of its price point; `DecisionContext.siblings` shows a strategy only those
+    observed at or before its decision time (a sibling decided later, on a later price, is unseen)."""
+    grouped: dict[str, list[Sibling]] = {}
+    for j in np.flatnonzero(~np.isnan(yes_price)).tolist():
+        i = int(index[j])
+        cluster = data.clusters[i]
+        if cluster:
+            grouped.setdefault(cluster, []).append(
+                Sibling(
+                    market_id=data.ids[i],
+                    question=data.questions[i],
+                    yes_price=float(yes_price[j]),
+                    t=int(price_t[j]),
+                    features=data.features[i],
+                )
+            )
+    return {cluster: tuple(members) for cluster, members in grouped.items() if len(members) > 1}
 
 
 def evaluate(

@@ -54,6 +54,8 @@ class MarketData:
     categories: np.ndarray
     """object array of str; a market without a category is "Other"."""
     features: list[dict[str, Any]]
+    clusters: list[str | None]
+    """The taxonomy's cluster of each market (its event or ladder), None when it has none."""
     end_date: np.ndarray
     """float64 unix seconds, NaN when unknown (same for the other optional times below)."""
     anchor: np.ndarray
@@ -98,7 +100,7 @@ class MarketData:
 
 _MARKETS_SQL = """
 SELECT id, question, outcomes_json, json_extract(token_ids_json, '$[0]'), category, features_json, end_date,
-       closed_time, resolution, winner, fee_rate, fee_exponent, fee_type, source
+       closed_time, resolution, winner, fee_rate, fee_exponent, fee_type, source, cluster_id
 FROM markets
 WHERE resolution IN ('resolved', 'void')
 ORDER BY id
@@ -141,6 +143,7 @@ def load_market_data(
     questions: list[str] = []
     outcomes: list[tuple[str, ...]] = []
     categories: list[str] = []
+    clusters: list[str | None] = []
     features: list[dict[str, Any]] = []
     end_date: list[float] = []
     closed_time: list[float] = []
@@ -153,7 +156,7 @@ def load_market_data(
     unusable = 0
     for row in db.execute(_MARKETS_SQL):
         market_id, question, outcomes_json, first_token, category, features_json = row[:6]
-        end, closed, resolution, won, rate, exponent, fee_type, source = row[6:]
+        end, closed, resolution, won, rate, exponent, fee_type, source, cluster = row[6:]
         names = tuple(str(o) for o in _decode_json(outcomes_json or "[]"))
         is_binary = len(names) == 2
         if resolution == "resolved" and (won is None or (is_binary and won not in (0, 1))):
@@ -163,6 +166,7 @@ def load_market_data(
         questions.append(question)
         outcomes.append(names)
         categories.append(category or UNKNOWN_CATEGORY)
+        clusters.append(cluster)
         try:
             parsed = _decode_json(features_json or "{}")
         except ValueError:
@@ -195,6 +199,7 @@ def load_market_data(
         questions=questions,
         outcomes=outcomes,
         categories=np.array(categories, dtype=object),
+        clusters=clusters,
         features=features,
         end_date=end_arr,
         anchor=anchor_arr,

@@ -63,7 +63,7 @@ from pmtui.signals.store import (
 )
 from pmtui.store.db import write_tx
 from pmtui.strategies._common import fmt_price
-from pmtui.strategies.base import DecisionContext, Strategy
+from pmtui.strategies.base import DecisionContext, Sibling, Strategy
 from pmtui.strategies.params import resolve_params
 from pmtui.strategies.registry import all_strategies
 
@@ -202,6 +202,7 @@ class BatchProcessor:
         self.strategies = selected_strategies(options.strategies)
         self.params = strategy_params(self.strategies, settings, options.param_overrides)
         self.batch_size = options.batch_size or settings.signals.batch_size
+        self._clusters: dict[str, tuple[Sibling, ...]] = {}
         if not MIN_BATCH <= self.batch_size <= MAX_BATCH:
             raise ConfigError(
                 "--batch-size", str(self.batch_size), f"must be between {MIN_BATCH} and {MAX_BATCH}"
@@ -318,6 +319,10 @@ class BatchProcessor:
         if price is None:
             report.skipped["no_fresh_price"] += 1
             return None
+        wants_cluster = any(s.uses_cluster and s.applies_to(categorized.category) for s in self.strategies)
+        cluster = (
+            self._cluster(categorized.cluster_id, at) if wants_cluster and categorized.cluster_id else ()
+        )
         return DecisionContext(
             market_id=state.id,
             question=state.question,
@@ -329,7 +334,20 @@ class BatchProcessor:
             features=categorized.features,
             volume=state.volume,
             liquidity=state.liquidity,
+            cluster=cluster,
         )
+
+    def _cluster(self, cluster_id: str, at: int) -> tuple[Sibling, ...]:
+        """The cluster's markets with their decision prices at `at` (read once per cluster and run)."""
+        if cluster_id not in self._clusters:
+            ids = [r[0] for r in self.db.execute("SELECT id FROM markets WHERE cluster_id = ?", [cluster_id])]
+            members: list[Sibling] = []
+            for state in load_states(self.db, ids).values():
+                price = decision_yes_price(state, at, self.settings.signals.max_price_age)
+                if price is not None:
+                    members.append(Sibling(state.id, state.question, price.value, price.t, state.features))
+            self._clusters[cluster_id] = tuple(sorted(members, key=lambda m: m.market_id))
+        return self._clusters[cluster_id]
 
     def _evaluate(
         self,

@@ -423,3 +423,59 @@ def test_kelly_pnl_is_sized_from_earlier_outcomes_only(db: Database) -> None:
     assert result_of(result, "t_buy_yes")["kelly_pnl"] == pytest.approx(
         float((stakes * (1 / 0.51 - 1)).sum())
     )
+
+
+def ladder_market(
+    threshold: int, price: float, *, end: int = END, winner: int = 1, decided: int | None = None
+) -> Any:
+    """A rung of "What price will Bitcoin hit by March 31?" (a real question form; made-up prices)."""
+    question = f"Will Bitcoin reach ${threshold:,} by March 31, 2026?"
+    write = market(
+        f"btc{threshold}",
+        [(decided or end - 7 * DAY, price)],
+        end=end,
+        winner=winner,
+        category="Crypto/BTC-Price",
+    )
+    write.market.question = question
+    return write
+
+
+def test_a_ladder_strategy_sees_its_siblings_as_they_were_and_no_later(db: Database) -> None:
+    from pmtui.strategies.params import resolve_params
+    from pmtui.strategies.registry import get_strategy
+
+    store(
+        db,
+        ladder_market(100_000, 0.80, winner=0),
+        ladder_market(120_000, 0.55),
+        ladder_market(150_000, 0.30),
+        ladder_market(200_000, 0.10),
+        ladder_market(250_000, 0.05),
+    )
+    clusters = {r[0] for r in db.execute("SELECT cluster_id FROM markets WHERE id LIKE 'btc%'")}
+    assert len(clusters) == 1 and None not in clusters  # the taxonomy put the rungs in one ladder
+    fade = StrategySpec(get_strategy("crypto_favorite_fade"), resolve_params("crypto_favorite_fade"))
+    rows = rows_by_market(run(db, fade), "crypto_favorite_fade")
+    # Median 120,000 × 1.25^0.2 = 125,477: $200K and $250K are over 25% above it, $150K is not.
+    traded = {m for m, row in rows.items() if row["reason"] is None}
+    assert traded == {"btc200000", "btc250000"}
+    assert all(rows[m]["outcome"] == 1 for m in traded)
+
+
+def test_a_sibling_priced_after_the_decision_is_not_seen(db: Database) -> None:
+    from pmtui.strategies.params import resolve_params
+    from pmtui.strategies.registry import get_strategy
+
+    # The rungs that make the median end a day later: their decision (and price) comes after the
+    # $250K rung's, so at its decision time the $250K rung has no ladder to read.
+    later = END + DAY
+    store(
+        db,
+        ladder_market(100_000, 0.80, winner=0, end=later),
+        ladder_market(120_000, 0.55, end=later),
+        ladder_market(250_000, 0.05),
+    )
+    fade = StrategySpec(get_strategy("crypto_favorite_fade"), resolve_params("crypto_favorite_fade"))
+    rows = rows_by_market(run(db, fade), "crypto_favorite_fade")
+    assert rows["btc250000"]["reason"] == "no_signal"

@@ -301,3 +301,30 @@ def test_param_override_changes_the_condition(db: Database) -> None:
     assert run(db, dry_run=True).items == []
     [item] = run(db, dry_run=True, param_overrides={WEATHER: {"max_yes_price": "0.4"}}).items
     assert item.candidate.params["max_yes_price"] == 0.4
+
+
+def test_crypto_favorite_fade_reads_the_live_ladder(db: Database) -> None:
+    """The rungs of one ladder in the store, priced now: NO on those far above the implied median."""
+    for threshold, price in ((100_000, 0.80), (120_000, 0.55), (150_000, 0.30), (200_000, 0.10)):
+        add_market(
+            db,
+            f"btc{threshold}",
+            question=f"Will Bitcoin reach ${threshold:,} by December 31, 2026?",
+            category="Crypto/BTC-Price",
+            cluster_id="btc-ladder-2026",
+            features={
+                "asset": "BTC",
+                "threshold": float(threshold),
+                "direction": "reach",
+                "deadline": "2026-12-31",
+            },
+            yes_price=price,
+        )
+    add_market(db, "stale", question="Will Bitcoin reach $300,000 by December 31, 2026?", category="Crypto/BTC-Price",
+               cluster_id="btc-ladder-2026", yes_price=0.02, updated_at=T0 - 7200,
+               features={"asset": "BTC", "threshold": 300_000.0, "direction": "reach", "deadline": "2026-12-31"})  # fmt: skip
+    report = run(db, strategies=("crypto_favorite_fade",), dry_run=True)
+    proposed = {i.candidate.market_id: i.candidate for i in report.items}
+    assert set(proposed) == {"btc200000"}  # $150K is 20% above the median; the stale rung is not priced now
+    assert proposed["btc200000"].outcome == "No"
+    assert "59% above the ladder's implied median $125,477, 4 rungs" in proposed["btc200000"].rationale

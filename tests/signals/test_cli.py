@@ -25,7 +25,7 @@ def invoke(db_path: Path, *args: str) -> Result:
 @pytest.fixture
 def filled(db_path: Path) -> Path:
     db = connect(db_path)
-    # A temperature ladder (one cluster), a BTC target, a Musk bucket and an unrelated longshot.
+    # A temperature ladder (one cluster), a BTC ladder, a Musk bucket and an unrelated longshot.
     for i, price in enumerate((0.04, 0.22, 0.45, 0.25)):
         add_market(
             db,
@@ -38,20 +38,28 @@ def filled(db_path: Path) -> Path:
             updated_at=T0,
             end_date=T0 + 7 * 86400,
         )
-    add_market(
-        db,
-        "btc",
-        question="Will the price of Bitcoin be above $60,000 on February 10?",
-        category="Crypto/BTC-Price",
-        features={"asset": "BTC", "threshold": 60000.0, "direction": "above"},
-        yes_price=0.82,
-        fee_rate=0.07,
-        fee_exponent=1,
-        volume_24h=5000.0,
-        updated_at=T0,
-        end_date=T0 + 7 * 86400,
-    )
-    add_quote(db, "btc", 1, 0.16, 0.19, t=T0)
+    # A two-rung BTC ladder: $60,000 is far above where its YES crosses 50%.
+    for market_id, threshold, yes in (("btc", 60_000, 0.18), ("btc40", 40_000, 0.70)):
+        add_market(
+            db,
+            market_id,
+            question=f"Will the price of Bitcoin be above ${threshold:,} on February 10?",
+            category="Crypto/BTC-Price",
+            cluster_id="btc-above-feb-10",
+            features={
+                "asset": "BTC",
+                "threshold": float(threshold),
+                "direction": "above",
+                "deadline": "2026-02-10",
+            },
+            yes_price=yes,
+            fee_rate=0.07,
+            fee_exponent=1,
+            volume_24h=5000.0,
+            updated_at=T0,
+            end_date=T0 + 7 * 86400,
+        )
+    add_quote(db, "btc", 1, 0.80, 0.83, t=T0)
     add_market(
         db,
         "musk",
@@ -96,8 +104,8 @@ def test_dry_run_json_is_byte_identical_and_shaped(filled: Path) -> None:
     ]
     assert doc["at"] == T0 and doc["dry_run"] is True
     assert doc["dedupe_summary"] == {
-        "input_items": 7,
-        "unique_items": 7,
+        "input_items": 8,
+        "unique_items": 8,
         "duplicate_ids": 0,
         "duplicate_conditions": 0,
         "clusters": 4,
@@ -123,12 +131,15 @@ def test_dry_run_json_is_byte_identical_and_shaped(filled: Path) -> None:
     assert all(q["queue"] == "new" and q["signal_id"] is None for q in queue)
     assert all(q["validated"] is False and q["stake_usd"] == 0 for q in queue)  # no backtest yet
     btc = next(q for q in queue if q["market_id"] == "btc")
-    assert (btc["outcome"], btc["price"], btc["price_source"]) == ("No", 0.19, "book_ask")
-    assert btc["fee"] == round(0.07 * 0.19 * 0.81, 5)
-    assert btc["rationale"] == "price target BTC 60,000: YES 82.5¢ is above 70¢: fade it, buy NO"
+    assert (btc["outcome"], btc["price"], btc["price_source"]) == ("No", 0.83, "book_ask")
+    assert btc["fee"] == round(0.07 * 0.83 * 0.17, 5)
+    # YES 18.5¢ (0.185, the NO book's mid): the ladder crosses 50% at 40,000 × 1.5^(0.2/0.515) = $46,821.
+    assert btc["rationale"] == (
+        "BTC $60,000 (above) is 28% above the ladder's implied median $46,821, 2 rungs; YES 18.5¢: fade it, buy NO"
+    )
     assert doc["queue_changes"] == {"new": 7, "updated": 0, "unchanged": 0, "expired": 0}
     assert doc["next_batch_plan"]["stop_reason"] == "all_markets_evaluated"
-    assert doc["next_batch_plan"]["markets_evaluated"] == 7
+    assert doc["next_batch_plan"]["markets_evaluated"] == 8
 
 
 def test_signals_enqueues_what_the_dry_run_proposed(filled: Path) -> None:
@@ -199,4 +210,4 @@ def test_at_option_moves_the_evaluation_time(filled: Path) -> None:
     later = json.loads(invoke(filled, "signals", "--dry-run", "--json", "--at", str(T0 + 7200)).output)
     # Two hours after the prices were observed they are stale (max_price_age 1 h): nothing evaluated.
     assert later["at"] == T0 + 7200 and later["review_queue"] == []
-    assert later["skipped"] == {"no_fresh_price": 7}
+    assert later["skipped"] == {"no_fresh_price": 8}

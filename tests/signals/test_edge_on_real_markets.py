@@ -1,6 +1,6 @@
 """Issue 10's done-when on real markets, end to end through the CLI.
 
-Backtests run on the 1,011 recorded resolved Polymarket markets (tests/real_history.py: real
+Backtests run on the 984 recorded resolved binary Polymarket markets (tests/real_history.py: real
 questions, dates and outcomes, a SYNTHETIC price history with a known relation to the outcome). The
 live signals are on the recorded open markets the fake server serves (real questions, prices and
 books), collected by `pmtui collect`; their end dates are moved to 7 days from now so that the 7-day

@@ -10,13 +10,28 @@ import pytest
 
 from pmtui.config import ConfigError
 from pmtui.strategies._common import common_filter_failure, fmt_price
-from pmtui.strategies.base import DecisionContext, Proposal
+from pmtui.strategies.base import DecisionContext, Proposal, Sibling
 from pmtui.strategies.btc_time_bias import parse_hour_map, window_start_hour_et
 from pmtui.strategies.params import resolve_params
 from pmtui.strategies.registry import all_strategies, get_strategy
 
 T = 1_770_000_000  # decision time used throughout
 YES_NO = ("Yes", "No")
+
+
+def rung(
+    threshold: float, price: float, *, t: int = T, deadline: str = "2026-12-31", direction: str = "reach"
+) -> Sibling:
+    """A rung of "What price will Bitcoin hit in 2026?" as the strategy would see it (prices made up)."""
+    features = {"asset": "BTC", "threshold": threshold, "direction": direction, "deadline": deadline}
+    return Sibling(
+        f"r{threshold:.0f}", f"Will Bitcoin reach ${threshold:,.0f} by December 31, 2026?", price, t, features
+    )
+
+
+LADDER = (rung(100_000, 0.80), rung(120_000, 0.55), rung(150_000, 0.30), rung(200_000, 0.10))
+"""Crosses 50% between $120K (55¢) and $150K (30¢): median 120,000 × 1.25^0.2 = $125,477."""
+LADDER_RUNG = {"asset": "BTC", "threshold": 250_000.0, "direction": "reach", "deadline": "2026-12-31"}
 
 
 def ctx(
@@ -29,10 +44,12 @@ def ctx(
     volume: float | None = None,
     liquidity: float | None = None,
     t: int = T,
+    question: str = "hand-built",
+    cluster: tuple[Sibling, ...] = (),
 ) -> DecisionContext:
     return DecisionContext(
         market_id="m1",
-        question="hand-built",
+        question=question,
         category=category,
         outcomes=outcomes,
         yes_price=yes_price,
@@ -41,6 +58,7 @@ def ctx(
         features=features or {},
         volume=volume,
         liquidity=liquidity,
+        cluster=cluster,
     )
 
 
@@ -87,41 +105,110 @@ def test_no_side_is_found_by_name_not_position() -> None:
     assert "YES 10¢" in proposal.rationale and proposal.rationale.endswith("fade it, buy NO")
 
 
-# --- altcoin_fade_high / crypto_favorite_fade ------------------------------------------------------
+# --- altcoin_fade_high ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("name", "category"),
-    [("altcoin_fade_high", "Crypto/Altcoins"), ("crypto_favorite_fade", "Crypto/BTC-Price")],
-)
 @pytest.mark.parametrize(("price", "fires"), [(0.70, False), (0.7001, True), (0.95, True), (0.5, False)])
-def test_fade_high_threshold_edge(name: str, category: str, price: float, fires: bool) -> None:
+def test_fade_high_threshold_edge(price: float, fires: bool) -> None:
     features = {"asset": "SOL", "threshold": 150.0, "direction": "above"}
-    proposal = decide(name, ctx(category, price, features=features))
+    proposal = decide("altcoin_fade_high", ctx("Crypto/Altcoins", price, features=features))
     assert (proposal is not None) is fires
     if proposal:
         assert proposal.outcome_index == 1
         assert "above 70¢" in proposal.rationale and "150" in proposal.rationale
 
 
-@pytest.mark.parametrize(
-    ("name", "category"),
-    [("altcoin_fade_high", "Crypto/Altcoins"), ("crypto_favorite_fade", "Crypto/BTC-Price")],
-)
-def test_fade_high_needs_a_price_target(name: str, category: str) -> None:
-    assert decide(name, ctx(category, 0.9, features={})) is None
-    assert decide(name, ctx(category, 0.9, features={"range_low": 60.0, "range_high": 70.0})) is None
-    other = "Crypto/BTC-Price" if category == "Crypto/Altcoins" else "Crypto/Altcoins"
-    assert decide(name, ctx(other, 0.9, features={"threshold": 100.0})) is None
+def test_fade_high_needs_a_price_target() -> None:
+    assert decide("altcoin_fade_high", ctx("Crypto/Altcoins", 0.9, features={})) is None
+    ranged = {"range_low": 60.0, "range_high": 70.0}
+    assert decide("altcoin_fade_high", ctx("Crypto/Altcoins", 0.9, features=ranged)) is None
+    assert decide("altcoin_fade_high", ctx("Crypto/BTC-Price", 0.9, features={"threshold": 100.0})) is None
 
 
 def test_min_yes_price_is_a_parameter() -> None:
-    features = {"threshold": 100_000.0}
-    assert decide("crypto_favorite_fade", ctx("Crypto/BTC-Price", 0.65, features=features)) is None
-    assert (
-        decide("crypto_favorite_fade", ctx("Crypto/BTC-Price", 0.65, features=features), min_yes_price=0.6)
-        is not None
+    features = {"threshold": 100.0}
+    assert decide("altcoin_fade_high", ctx("Crypto/Altcoins", 0.65, features=features)) is None
+    assert decide("altcoin_fade_high", ctx("Crypto/Altcoins", 0.65, features=features), min_yes_price=0.6)
+
+
+# --- crypto_favorite_fade ------------------------------------------------------------------------
+# BTC price-target ladders, rung questions as Polymarket writes them; the prices are made up.
+
+
+def rung_ctx(
+    threshold: float, price: float, cluster: tuple[Sibling, ...] = LADDER, **kwargs: Any
+) -> DecisionContext:
+    question = f"Will Bitcoin reach ${threshold:,.0f} by December 31, 2026?"
+    features = {"asset": "BTC", "threshold": threshold, "direction": "reach", "deadline": "2026-12-31"}
+    return ctx("Crypto/BTC-Price", price, features=features, question=question, cluster=cluster, **kwargs)
+
+
+def test_implied_median_by_hand() -> None:
+    from pmtui.strategies.crypto_favorite_fade import implied_median
+
+    rungs = [(s.features["threshold"], s.yes_price) for s in LADDER]
+    median, exact = implied_median(rungs) or (0.0, False)
+    assert exact and median == pytest.approx(120_000 * 1.25**0.2)  # 0.05 of the 0.25 drop past 50%
+    # Every rung below 50%: the lowest rung bounds the median from above.
+    assert implied_median([(150_000, 0.30), (200_000, 0.12)]) == (150_000, False)
+    # Every rung at or above 50%: the median is above the ladder, nothing is known to be far from it.
+    assert implied_median([(80_000, 0.9), (90_000, 0.5)]) is None
+
+
+@pytest.mark.parametrize(
+    ("threshold", "price", "fires"),
+    [
+        (250_000, 0.05, True),  # 99% above the median
+        (200_000, 0.10, True),  # 59% above
+        (157_000, 0.28, True),  # 25.1% above: just far enough
+        (156_500, 0.28, False),  # 24.7% above: not far enough
+        (150_000, 0.30, False),
+        (100_000, 0.80, False),  # below the median: not an upside rung
+    ],
+)
+def test_upside_rungs_far_above_the_implied_median_are_faded(
+    threshold: float, price: float, fires: bool
+) -> None:
+    proposal = decide("crypto_favorite_fade", rung_ctx(threshold, price))
+    assert (proposal is not None) is fires
+    if proposal:
+        assert proposal.outcome_index == 1
+        assert proposal.rationale.startswith(f"BTC ${threshold:,.0f} (reach) is ")
+        assert "above the ladder's implied median $125,477" in proposal.rationale
+        assert proposal.rationale.endswith("fade it, buy NO")
+
+
+def test_min_distance_is_a_parameter() -> None:
+    assert decide("crypto_favorite_fade", rung_ctx(150_000, 0.30)) is None
+    assert decide("crypto_favorite_fade", rung_ctx(150_000, 0.30), min_distance=0.15) is not None
+
+
+def test_when_every_rung_is_below_half_the_lowest_rung_bounds_the_median() -> None:
+    high = (rung(150_000, 0.30), rung(200_000, 0.12))
+    proposal = decide("crypto_favorite_fade", rung_ctx(200_000, 0.12, cluster=high))
+    assert proposal is not None and "lowest rung" in proposal.rationale and "33% above" in proposal.rationale
+    assert decide("crypto_favorite_fade", rung_ctx(180_000, 0.15, cluster=high)) is None  # 20% above
+
+
+def test_a_ladder_needs_rungs_known_at_the_decision_time() -> None:
+    assert decide("crypto_favorite_fade", rung_ctx(250_000, 0.05, cluster=())) is None  # no ladder
+    later = tuple(rung(s.features["threshold"], s.yes_price, t=T + 60) for s in LADDER)
+    assert decide("crypto_favorite_fade", rung_ctx(250_000, 0.05, cluster=later)) is None  # priced after t
+    # Rungs of another deadline or direction are another ladder.
+    other = tuple(rung(s.features["threshold"], s.yes_price, deadline="2026-06-30") for s in LADDER)
+    assert decide("crypto_favorite_fade", rung_ctx(250_000, 0.05, cluster=other)) is None
+    dips = tuple(rung(s.features["threshold"], s.yes_price, direction="dip") for s in LADDER)
+    assert decide("crypto_favorite_fade", rung_ctx(250_000, 0.05, cluster=dips)) is None
+
+
+def test_a_rung_is_read_from_its_features() -> None:
+    # Without stored features (threshold, direction, deadline) a market is no rung, whatever its question.
+    bare = ctx(
+        "Crypto/BTC-Price", 0.05, question="Will Bitcoin reach $250,000 by December 31, 2026?", cluster=LADDER
     )
+    assert decide("crypto_favorite_fade", bare) is None
+    unfeatured = tuple(Sibling(s.market_id, s.question, s.yes_price, s.t) for s in LADDER)
+    assert decide("crypto_favorite_fade", rung_ctx(250_000, 0.05, cluster=unfeatured)) is None
 
 
 # --- fade_longshots --------------------------------------------------------------------------------
@@ -317,21 +404,27 @@ def test_every_strategy_skips_past_end_and_settled_prices(name: str) -> None:
     firing = {
         "altcoin_fade_high": ("Crypto/Altcoins", 0.9, YES_NO, {"threshold": 2.0}),
         "btc_time_bias": ("Crypto/BTC-UpDown", 0.5, UP_DOWN, {"start_hour_et": 7}),
-        "crypto_favorite_fade": ("Crypto/BTC-Price", 0.9, YES_NO, {"threshold": 1e5}),
+        "crypto_favorite_fade": ("Crypto/BTC-Price", 0.05, YES_NO, LADDER_RUNG),
         "fade_longshots": ("Other", 0.05, YES_NO, {}),
         "musk_fade_extremes": ("Tech/Musk-Tweets", 0.05, YES_NO, {"range_low": 0.0, "range_high": 19.0}),
         "weather_fade_longshots": ("Weather/Temperature", 0.05, YES_NO, {}),
     }[name]
     category, price, outcomes, features = firing
-    assert decide(name, ctx(category, price, outcomes=outcomes, features=features)) is not None
-    past = ctx(category, price, outcomes=outcomes, features=features, end_date=T - 1)
+    cluster = LADDER if name == "crypto_favorite_fade" else ()
+    assert (
+        decide(name, ctx(category, price, outcomes=outcomes, features=features, cluster=cluster)) is not None
+    )
+    past = ctx(category, price, outcomes=outcomes, features=features, end_date=T - 1, cluster=cluster)
     assert decide(name, past) is None
-    at_end = ctx(category, price, outcomes=outcomes, features=features, end_date=T)
+    at_end = ctx(category, price, outcomes=outcomes, features=features, end_date=T, cluster=cluster)
     assert decide(name, at_end) is not None  # 0 hours left is not less than the default 0
-    thin = ctx(category, price, outcomes=outcomes, features=features, volume=10.0)
+    thin = ctx(category, price, outcomes=outcomes, features=features, volume=10.0, cluster=cluster)
     assert decide(name, thin, min_volume=100.0) is None
     for settled in (0.0, 1.0):
-        assert decide(name, ctx(category, settled, outcomes=outcomes, features=features)) is None
+        assert (
+            decide(name, ctx(category, settled, outcomes=outcomes, features=features, cluster=cluster))
+            is None
+        )
 
 
 def test_fmt_price() -> None:
