@@ -80,6 +80,7 @@ class TradeRecords:
         self.db = db
         self._runs: dict[str, list[RunFacts]] = {}
         self._trades: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+        self._logits: dict[tuple[str, str], np.ndarray] = {}
 
     def runs_of(self, strategy: str) -> list[RunFacts]:
         """Every stored run that traded `strategy`, newest first."""
@@ -159,9 +160,12 @@ class TradeRecords:
             return no_backtest(cost)
         run, blocked = chosen
         costs, payouts = self.trades(run.run_id, strategy)
+        key = (run.run_id, strategy)
+        if key not in self._logits:  # once per run: a batch asks for hundreds of estimates
+            self._logits[key] = _logit(np.clip(costs, 1e-9, 1 - 1e-9))
         centre = float(_logit(cost))
         width = COST_WINDOW
-        distance = np.abs(_logit(np.clip(costs, 1e-9, 1 - 1e-9)) - centre)
+        distance = np.abs(self._logits[key] - centre)
         similar = distance <= width
         if int(similar.sum()) < MIN_SIMILAR:
             width = 2 * COST_WINDOW

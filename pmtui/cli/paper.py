@@ -62,8 +62,9 @@ def close_command(app: AppContext, position_id: int, as_json: bool) -> None:
     if as_json:
         echo_json(document)
         return
+    price = "the bid" if position.mark_price is None else f"{position.mark_price * 100:.2f}¢"
     echo(
-        f"closed #{position.id} at {position.mark_price:.4f}: proceeds ${document['proceeds']:,.2f}, "
+        f"closed #{position.id} at {price}: proceeds ${document['proceeds']:,.2f}, "
         f"P&L {usd(position.realized_micros, signed=True)}"
     )
 
@@ -155,13 +156,24 @@ def _print_summary(summary: PaperSummary) -> None:
         out.print(cell("LEDGER PROBLEMS: " + "; ".join(summary.ledger.problems), style="bold red"))
 
     table = Table(title="Open positions", title_justify="left")
-    for column in ("#", "market", "outcome", "strategy", "shares", "entry", "mark", "value", "unrealized"):
+    # Prices per share in cents (as in the app), money in dollars: the headings say which.
+    for column in (
+        "#",
+        "market",
+        "outcome",
+        "strategy",
+        "shares",
+        "entry ¢",
+        "mark ¢",
+        "value",
+        "unrealized",
+    ):
         table.add_column(
-            column, justify="right" if column in ("#", "shares", "entry", "value", "unrealized") else "left"
+            column, justify="right" if column in ("#", "shares", "entry ¢", "value", "unrealized") else "left"
         )
     for m in summary.open:
         p = m.position
-        mark = "at cost" if m.mark is None else f"{m.mark.price:.3f} {m.mark.source}"
+        mark = "at cost" if m.mark is None else f"{m.mark.price * 100:.1f} {m.mark.source}"
         if m.awaiting_settlement:
             mark += " (settle)"
         table.add_row(
@@ -170,7 +182,7 @@ def _print_summary(summary: PaperSummary) -> None:
             cell(p.outcome),
             cell(p.strategy),
             f"{p.shares_micros / 1_000_000:,.2f}",
-            f"{float(p.entry_price):.4f}",
+            f"{float(p.entry_price) * 100:.2f}",
             mark,
             usd(m.value_micros),
             usd(m.unrealized_micros, signed=True),

@@ -133,7 +133,7 @@ def _print_report(document: dict[str, Any]) -> None:
             f"{changes['expired']} expired"
         )
     )
-    table = _table("#", "queue", "strategy", "buy", "price", "win est", "edge", "stake $", "market / why")
+    table = _table("#", "queue", "strategy", "buy", "price ¢", "win est", "edge ¢", "stake $", "market / why")
     for item in document["review_queue"]:
         # cell(...) everywhere: market questions come from strangers and must be neither read as
         # markup nor obeyed by the terminal.
@@ -142,9 +142,9 @@ def _print_report(document: dict[str, Any]) -> None:
             cell(item["queue"]),
             cell(item["strategy"]),
             cell(item["outcome"]),
-            cell(f"{item['price']:.3f} {item['price_source']}"),
+            cell(f"{_cents(item['price'])} {item['price_source']}"),
             estimate_cell(item["estimate"]),
-            cell("-" if item["edge"] is None else f"{item['edge']:+.3f}"),
+            cell("-" if item["edge"] is None else _cents(item["edge"], signed=True)),
             cell(f"{item['stake_usd']:.2f}"),
             _market_why(item["question"], item["rationale"], item["estimate"]),
         )
@@ -265,16 +265,18 @@ def queue_list(app: AppContext, status: str | None, strategy: str | None, as_jso
         return
     from rich.text import Text
 
-    table = _table("id", "status", "strategy", "buy", "price", "win est", "edge", "stake $", "market / why")
+    table = _table(
+        "id", "status", "strategy", "buy", "price ¢", "win est", "edge ¢", "stake $", "market / why"
+    )
     for s in rows:
         table.add_row(
             cell(s.id),
             cell(s.status) if s.status == "pending" else cell(s.status) + Text("\n") + cell(s.status_reason),
             cell(s.strategy),
             cell(s.outcome),
-            cell(f"{s.price:.3f}"),
+            cell(_cents(s.price)),
             estimate_cell(s.est_source),
-            cell("-" if s.edge is None else f"{s.edge:+.3f}"),
+            cell("-" if s.edge is None else _cents(s.edge, signed=True)),
             cell(f"{s.stake_micros / 1e6:.2f}"),
             _market_why(s.question, s.rationale, s.est_source),
         )
@@ -400,6 +402,12 @@ def reject_command(app: AppContext, signal_id: int, note: str | None, as_json: b
     except review.QueueError as exc:
         fail(str(exc))
     _signal_output(db, signal, as_json)
+
+
+def _cents(price: float, *, signed: bool = False) -> str:
+    """A price (or a price difference) per share in cents, as the app and the rationales show it;
+    the table headings say so. `--json` keeps prices in dollars (0-1)."""
+    return f"{price * 100:+.1f}" if signed else f"{price * 100:.1f}"
 
 
 COMMANDS = [signals, queue]

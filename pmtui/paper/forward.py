@@ -110,9 +110,25 @@ def _live_params(strategy: str, settings: Settings | None) -> dict[str, Any] | N
         return None
 
 
-def latest_backtests(db: Database, settings: Settings | None = None) -> dict[str, BacktestSide]:
+def demo_only_strategies(db: Database) -> set[str]:
+    """Strategies whose paper positions are all on generated (demo) markets: `pmtui demo`'s tour,
+    where a run on generated data may stand beside them (flagged), as it may for demo signals."""
+    rows = db.execute(
+        "SELECT p.strategy, MIN(COALESCE(m.source, '') = 'demo') FROM paper_positions p"
+        " LEFT JOIN markets m ON m.id = p.market_id GROUP BY p.strategy"
+    )
+    return {str(strategy) for strategy, demo in rows if demo}
+
+
+def latest_backtests(
+    db: Database,
+    settings: Settings | None = None,
+    *,
+    demo_strategies: set[str] | frozenset[str] = frozenset(),
+) -> dict[str, BacktestSide]:
     """Per strategy, the newest run allowed to speak for it as it runs live (`settings`' parameters),
-    else its newest run with why it may not. Malformed runs and entries are skipped."""
+    else its newest run with why it may not. Malformed runs and entries are skipped. A strategy in
+    `demo_strategies` trades only generated markets, so a run on generated data may speak for it."""
     allowed: dict[str, BacktestSide] = {}
     newest: dict[str, BacktestSide] = {}
     params: dict[str, dict[str, Any] | None] = {}
@@ -133,7 +149,12 @@ def latest_backtests(db: Database, settings: Settings | None = None) -> dict[str
             if name not in params:
                 params[name] = _live_params(name, settings)
             live = params[name]
-            reason = "not a live strategy" if live is None else why_not(facts, name, live)
+            demo_market = name in demo_strategies
+            reason = (
+                "not a live strategy"
+                if live is None
+                else why_not(facts, name, live, generated_market=demo_market)
+            )
             if reason is not None and name in newest:
                 continue
             trades = _number(item.get("trades"))
@@ -227,7 +248,7 @@ def forward_test(db: Database, settings: Settings | None = None) -> list[Forward
     """One row per strategy that has paper positions or a stored backtest, sorted by name.
     `settings` gives the live parameters a backtest must have been run with (None: the defaults)."""
     live = _live_sides(db)
-    backtests = latest_backtests(db, settings)
+    backtests = latest_backtests(db, settings, demo_strategies=demo_only_strategies(db))
     rows = []
     for strategy in sorted(set(live) | set(backtests)):
         side = live.get(strategy, EMPTY_LIVE)

@@ -37,10 +37,10 @@ def common_filter_failure(ctx: DecisionContext, params: Params) -> str | None:
 
 
 def fmt_price(p: float) -> str:
-    """0.07 → "0.07", 0.2999 → "0.2999", 0.5 → "0.50": two decimals, more only when they matter."""
-    text = f"{p:.4f}".rstrip("0")
-    whole, _, frac = text.partition(".")
-    return f"{whole}.{frac.ljust(2, '0')}"
+    """A price in cents, as the app shows every price: 0.07 → "7¢", 0.0125 → "1.25¢", 0.2999 →
+    "29.99¢", 0.5 → "50¢"; decimals only when they matter."""
+    text = f"{p * 100:.2f}".rstrip("0").rstrip(".")
+    return f"{text}¢"
 
 
 def side_label(outcome: str) -> str:

@@ -20,6 +20,9 @@ class TuiContext:
     rest_delay: float = 0.12
     """How long the cursor must rest on a row before its details load (holding `j` does not queue a
     load per row). Tests set 0."""
+    watch_interval: float = 1.0
+    """How often the app checks whether the store changed (`pmtui.tui.watch`); 0 turns it off (tests
+    that do not write meanwhile, so nothing reloads under them)."""
 
     @property
     def store_path(self) -> Path:

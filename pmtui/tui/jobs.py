@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 from textual.message import Message
 
 from pmtui.config import Settings
-from pmtui.tui.messages import JobFinished
+from pmtui.tui.messages import CatalogProgressed, JobFinished
 
 if TYPE_CHECKING:
     # Imported when the jobs start, in a worker thread: the collector and the monitor pull in the
@@ -92,6 +92,8 @@ class BackgroundJobs:
         self._lock = threading.Lock()
         self._stopped = False
         self._monitor_woken = False
+        self._catalog_pages = 0
+        """Pages the running catalogue job has stored (for its progress in the status bar)."""
         self.alerts: AlertSender | None = None
         """The Telegram sender (pmtui/alerts/sender.py) when Telegram is configured: the jobs queue
         alerts (new-signal digest, fills, settlements, failing jobs); it delivers them, as beside
@@ -139,13 +141,23 @@ class BackgroundJobs:
             # As `pmtui collect` (pmtui/cli/collect.py): a bad rule file is reported now (RuleFileError),
             # before anything is stored; markets are categorized as they are stored.
             default_rules()
-            return BackgroundCollector(self.settings, on_job_done=[self._collector_job_done])
+            return BackgroundCollector(
+                self.settings, on_job_done=[self._collector_job_done], progress=self._collector_progress
+            )
         from pmtui.signals.monitor import BackgroundMonitor
 
         # As `pmtui monitor` (pmtui/cli/monitor.py) without --aggressive.
         return BackgroundMonitor(self.settings, on_cycle_done=[self._monitor_cycle_done], books=self.books)
 
+    def _collector_progress(self, job: str, done: int, total: int | None) -> None:
+        """The catalogue calls this after each page it stored (in the collector's thread)."""
+        if job == "catalog":
+            self._catalog_pages += 1
+            self._post(CatalogProgressed(done, self._catalog_pages))
+
     def _collector_job_done(self, result: JobResult) -> None:
+        if result.job == "catalog":
+            self._catalog_pages = 0
         self._post(job_finished(result))
         if result.job == "catalog" and result.markets_new and not self._monitor_woken:
             # The first markets of this session arrived (a new store, or the first catalogue pass):

@@ -6,17 +6,21 @@ Widgets are only ever touched by the handlers of these messages, on the UI threa
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from pmtui.paper.summary import PaperSummary
-from pmtui.signals.fill import FillPlan
-from pmtui.signals.store import SignalRow
-from pmtui.taxonomy.ladder import Flag
-from pmtui.tui.queries.clusters import CategoryCount, ClusterMarket, ClusterPage
-from pmtui.tui.queries.markets import MarketDetail, MarketPage, MarketRow
-from pmtui.tui.queries.paper import CloseOutcome
-from pmtui.tui.queries.status import ApiUse, StoreStatus
+if TYPE_CHECKING:
+    # For annotations only: the paper book, the signals queue and the taxonomy are imported by the
+    # tabs that use them, when first shown, not on the first screen's path.
+    from pmtui.paper.summary import PaperSummary
+    from pmtui.signals.fill import FillPlan
+    from pmtui.signals.store import SignalRow
+    from pmtui.taxonomy.ladder import Flag
+    from pmtui.tui.queries.clusters import CategoryCount, ClusterMarket, ClusterPage
+    from pmtui.tui.queries.markets import MarketDetail, MarketPage, MarketRow
+    from pmtui.tui.queries.paper import CloseOutcome
+    from pmtui.tui.queries.status import ApiUse, StoreStatus
 
 
 @dataclass
@@ -25,10 +29,17 @@ class StoreReady(Message):
 
 
 @dataclass
+class FirstPageShown(Message):
+    """The Markets tab drew its first page (or found none to read yet): the app opens and migrates
+    the store now, then starts what can wait (jobs, status, watcher)."""
+
+
+@dataclass
 class MarketsPageLoaded(Message):
     seq: int
     """Request number: a page older than the latest request is dropped (the user typed on)."""
-    page: MarketPage
+    page: MarketPage | None
+    """None: the store has no tables yet (read while it was being created)."""
 
 
 @dataclass
@@ -146,6 +157,25 @@ class JobFinished(Message):
     signals_new: int = 0
     """New pending signals (monitor cycles)."""
     positions_settled: int = 0
+
+
+@dataclass
+class StoreChanged(Message):
+    """Something was written to the store (by any process): the topics whose counters moved
+    (`pmtui.tui.queries.changes`); posted by `pmtui.tui.watch.StoreWatcher`."""
+
+    topics: frozenset[str]
+
+
+@dataclass
+class CatalogProgressed(Message):
+    """The in-app catalogue job stored another page (posted from the collector's thread)."""
+
+    markets: int
+    pages: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, CatalogProgressed)
 
 
 @dataclass

@@ -121,13 +121,15 @@ class SizeFigures:
 
 
 def tui_run(db: Path) -> dict[str, Any]:
-    """One run of the TUI bench's driver (tests/bench/bench_tui.py) on this store."""
-    script = bench_tui.DRIVER.format(root=str(ROOT), db=str(db))
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT
-    )
-    figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    return figures
+    """One run of the TUI bench (tests/bench/bench_tui.py) on this store: the first screen (wall
+    seconds, as the table shows; CPU beside it) and the search keystrokes."""
+    screen = bench_tui.first_screen(db, runs=1)
+    keys = bench_tui.keystrokes(db)
+    return {
+        "first_screen_s": screen["wall_s"],
+        "first_screen_cpu_s": screen["cpu_s"],
+        "keystroke_ms": keys["keystroke_ms"],
+    }
 
 
 def query_alone(db: Path, words: tuple[str, ...] = ("delta", "hotel", "alpha 42")) -> list[float]:

@@ -72,7 +72,7 @@ def test_paper_json_reports_cash_marks_and_pnl(book: Database) -> None:
 def test_close_and_settle_commands(book: Database) -> None:
     code, output = invoke("paper", "close", "1")
     assert code == 0, output
-    assert output.strip() == "closed #1 at 0.3800: proceeds $38.00, P&L -$2.00"
+    assert output.strip() == "closed #1 at 38.00¢: proceeds $38.00, P&L -$2.00"
 
     code, output = invoke("paper", "close", "1")
     assert (code, output.strip()) == (1, "pmtui: position #1 is already closed")

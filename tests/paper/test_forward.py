@@ -58,9 +58,11 @@ def add_run(
     )
 
 
-def trade(db: Database, settings: Settings, market: str, strategy: str, winner: int | None) -> None:
+def trade(
+    db: Database, settings: Settings, market: str, strategy: str, winner: int | None, *, source: str = "api"
+) -> None:
     """Buy 100 NO shares at 0.40 ($40) and resolve: winner 1 → +$60, 0 → −$40, None → 50-50 (+$10)."""
-    tokens = add_market(db, market, category="Weather")
+    tokens = add_market(db, market, category="Weather", source=source)
     set_quote(db, tokens[1], bid=0.39, ask=0.40)
     open_from_signal(db, add_signal(db, market, strategy=strategy, stake_micros=40 * M), settings, now=NOW)
     if winner is not None or market.startswith("void"):
@@ -222,3 +224,27 @@ def test_only_a_run_that_may_speak_for_the_live_strategy_is_compared(db: Databas
     [row] = [r for r in forward_test(db, tuned) if r.strategy == "fade_longshots"]
     assert row.backtest is not None and (row.backtest.run_id, row.backtest.cannot_speak) == ("other", None)
     assert row.verdict == "better than backtest"
+
+
+def test_a_generated_run_stands_beside_positions_on_generated_markets_only(
+    db: Database, db_path: Path
+) -> None:
+    """`pmtui demo`'s tour: paper trades on demo markets are compared with a backtest on demo data
+    (flagged); real paper trades never are."""
+    settings = make_settings(db_path, paper={**WIDE_OPEN, "bankroll": 10_000.0})
+    trade(db, settings, "demo1", "fade_longshots", winner=1, source="demo")
+    trade(db, settings, "real1", "weather_fade_longshots", winner=1)
+    result = [{"strategy": s, "trades": 300, "win_rate": 0.9, "win_rate_ci": [0.86, 0.93],
+               "mean_return": 0.01, "mean_return_ci": [-0.02, 0.04]} for s in ("fade_longshots", "weather_fade_longshots")]  # fmt: skip
+    add_run(db, "demo-run", NOW, result, generated=True)
+    settle_resolved(db, now=NOW + 10)
+    rows = {row.strategy: row for row in forward_test(db)}
+    demo = rows["fade_longshots"].backtest
+    assert demo is not None and (demo.run_id, demo.generated_data, demo.cannot_speak) == (
+        "demo-run",
+        True,
+        None,
+    )
+    real = rows["weather_fade_longshots"].backtest
+    assert real is not None and real.cannot_speak == "it ran on generated demo data"
+    assert rows["weather_fade_longshots"].verdict == "no eligible backtest"

@@ -42,7 +42,7 @@ def test_unvalidated_signal_from_display_price(db: Database) -> None:
     assert c.estimate.reason == "no backtest yet" and c.estimate.run_id is None
     [signal] = pending(db)
     assert signal.id == item.signal_id and signal.validated is False and signal.est_win_prob is None
-    assert signal.rationale == "temperature YES 0.25 is below 0.30: fade it, buy NO"
+    assert signal.rationale == "temperature YES 25¢ is below 30¢: fade it, buy NO"
     assert signal.decision_t == T0 and signal.created == T0 + 5
     assert signal.expires == T0 + int(SETTINGS.signals.expiry)
 
@@ -175,7 +175,7 @@ def test_rerun_is_unchanged_then_updated_then_expired(db: Database) -> None:
     assert report.items == [] and pending(db) == []
     [(signal_id, reason)] = report.expired
     assert signal_id == first.signal_id
-    assert reason == "condition no longer holds (weather_fade_longshots does not propose No at YES 0.31)"
+    assert reason == "condition no longer holds (weather_fade_longshots does not propose No at YES 31¢)"
     [expired] = list_signals(db, status="expired")
     assert expired.status_reason == reason and expired.status_time == T0 + 5
 

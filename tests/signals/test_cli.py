@@ -133,9 +133,9 @@ def test_dry_run_json_is_byte_identical_and_shaped(filled: Path) -> None:
     btc = next(q for q in queue if q["market_id"] == "btc")
     assert (btc["outcome"], btc["price"], btc["price_source"]) == ("No", 0.83, "book_ask")
     assert btc["fee"] == round(0.07 * 0.83 * 0.17, 5)
-    # YES 0.185 (the NO book's mid): the ladder crosses 50% at 40,000 × 1.5^(0.2/0.515) = $46,821.
+    # YES 18.5¢ (0.185, the NO book's mid): the ladder crosses 50% at 40,000 × 1.5^(0.2/0.515) = $46,821.
     assert btc["rationale"] == (
-        "BTC $60,000 (above) is 28% above the ladder's implied median $46,821, 2 rungs; YES 0.185: fade it, buy NO"
+        "BTC $60,000 (above) is 28% above the ladder's implied median $46,821, 2 rungs; YES 18.5¢: fade it, buy NO"
     )
     assert doc["queue_changes"] == {"new": 7, "updated": 0, "unchanged": 0, "expired": 0}
     assert doc["next_batch_plan"]["stop_reason"] == "all_markets_evaluated"

@@ -102,7 +102,7 @@ def test_no_side_is_found_by_name_not_position() -> None:
     # Outcomes listed No first: outcome 0 ("No") at 0.9 means YES is 0.10 → fade YES = buy outcome 0.
     proposal = decide("weather_fade_longshots", ctx("Weather/Temperature", 0.9, outcomes=("No", "Yes")))
     assert proposal is not None and proposal.outcome_index == 0
-    assert "YES 0.10" in proposal.rationale and proposal.rationale.endswith("fade it, buy NO")
+    assert "YES 10¢" in proposal.rationale and proposal.rationale.endswith("fade it, buy NO")
 
 
 # --- altcoin_fade_high ---------------------------------------------------------------------------
@@ -115,7 +115,7 @@ def test_fade_high_threshold_edge(price: float, fires: bool) -> None:
     assert (proposal is not None) is fires
     if proposal:
         assert proposal.outcome_index == 1
-        assert "above 0.70" in proposal.rationale and "150" in proposal.rationale
+        assert "above 70¢" in proposal.rationale and "150" in proposal.rationale
 
 
 def test_fade_high_needs_a_price_target() -> None:
@@ -225,13 +225,13 @@ def test_fade_longshots_band_edges(price: float, fires: bool) -> None:
 
 def test_fade_longshots_rationale_reads_like_a_trader() -> None:
     proposal = decide("fade_longshots", ctx("Other", 0.07))
-    assert proposal == Proposal(1, "YES 0.07 is a longshot (0.01–0.10): fade it, buy NO")
+    assert proposal == Proposal(1, "YES 7¢ is a longshot (1¢–10¢): fade it, buy NO")
 
 
 def test_fade_longshots_any_category_and_team_outcomes() -> None:
     proposal = decide("fade_longshots", ctx("Sports/NBA", 0.06, outcomes=("Lakers", "Celtics")))
     assert proposal is not None and proposal.outcome_index == 1
-    assert "Lakers 0.06" in proposal.rationale and proposal.rationale.endswith("buy Celtics")
+    assert "Lakers 6¢" in proposal.rationale and proposal.rationale.endswith("buy Celtics")
     assert decide("fade_longshots", ctx("", 0.06)) is not None  # uncategorized too
 
 
@@ -304,7 +304,7 @@ def test_btc_up_down_found_by_name() -> None:
     context = ctx("Crypto/BTC-UpDown", 0.40, outcomes=("Down", "Up"), features={"start_hour_et": 7})
     proposal = decide("btc_time_bias", context)
     assert proposal is not None and proposal.outcome_index == 1  # "Up" is listed second here
-    assert "buy Up at 0.60" in proposal.rationale
+    assert "buy Up at 60¢" in proposal.rationale
     weird = ctx("Crypto/BTC-UpDown", 0.4, outcomes=("Yes", "No"), features={"start_hour_et": 7})
     assert decide("btc_time_bias", weird) is None
 
@@ -428,11 +428,13 @@ def test_every_strategy_skips_past_end_and_settled_prices(name: str) -> None:
 
 
 def test_fmt_price() -> None:
-    assert [fmt_price(p) for p in (0.07, 0.93, 0.5, 0.2999, 0.0005, 1.0)] == [
-        "0.07",
-        "0.93",
-        "0.50",
-        "0.2999",
-        "0.0005",
-        "1.00",
+    # Cents, the unit of every price on screen (issue 12.11: `Buy No at 99.8¢` beside `YES 0.0125`).
+    assert [fmt_price(p) for p in (0.07, 0.93, 0.5, 0.2999, 0.0005, 1.0, 0.0125)] == [
+        "7¢",
+        "93¢",
+        "50¢",
+        "29.99¢",
+        "0.05¢",
+        "100¢",
+        "1.25¢",
     ]

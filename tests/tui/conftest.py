@@ -39,12 +39,15 @@ def quiet_settings(db_path: Path, **ui: object) -> Settings:
 
 @pytest.fixture
 def make_app(store: Path) -> Callable[..., PmtuiApp]:
-    def build(db_path: Path | None = None, **ui: object) -> PmtuiApp:
+    def build(db_path: Path | None = None, watch: float = 0, **ui: object) -> PmtuiApp:
+        """`watch`: seconds between the app's store-change checks; 0 (off) unless the test writes to
+        the store behind the app's back and wants it to notice."""
         settings = quiet_settings(db_path or store, **ui)
         # Offline: approvals price from the store, never from the network.
-        return record_notifications(
-            PmtuiApp(TuiContext(settings=settings, clock=fixed_clock(NOW), rest_delay=0, offline=True))
+        context = TuiContext(
+            settings=settings, clock=fixed_clock(NOW), rest_delay=0, watch_interval=watch, offline=True
         )
+        return record_notifications(PmtuiApp(context))
 
     return build
 

@@ -237,6 +237,12 @@ async def test_first_visit_after_the_queue_changed_unseen(make_app: AppFactory, 
     app = make_app()
     async with app.run_test(size=(120, 35), notifications=True) as pilot:
         await settle(pilot)
+        # The Signals tab is built when first shown (a first visit reads everything fresh): shown
+        # once, then hidden, it is the tab that reloads unseen below.
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("1")
+        await settle(pilot)
         tab = app.query_one(SignalsTab)
         for wave in range(3):  # the monitor adds signals while the trader looks at Markets
             for k in range(15):

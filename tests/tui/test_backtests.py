@@ -60,12 +60,15 @@ def stored_document(path: Path, run_id: str) -> dict[str, Any]:
 
 
 def metric(app: PmtuiApp, row: str, column: int = 0) -> str:
-    return plain(app.query_one("#bt-metrics", VimTable).get_cell(row, f"c{column}"))
+    """A metric of strategy column `column`, in whichever of the metrics tables it is."""
+    table = next(t for t in app.query(".bt-metrics").results(VimTable) if f"c{column}" in t.columns)
+    return plain(table.get_cell(row, f"c{column}"))
 
 
 def headings(app: PmtuiApp) -> list[str]:
-    table = app.query_one("#bt-metrics", VimTable)
-    return [plain(c.label) for c in table.columns.values()][1:]
+    """The strategy columns, across the metrics tables (as many as the width needs), in order."""
+    tables = app.query(".bt-metrics").results(VimTable)
+    return [plain(c.label) for t in tables for key, c in t.columns.items() if key.value != "metric"]
 
 
 def text_of(app: PmtuiApp, selector: str) -> str:
@@ -361,3 +364,22 @@ async def test_stored_names_and_labels_are_shown_literally(make_app: AppFactory,
         note = " ".join(text_of(app, "#bt-carried").split())
         assert "no longer registered, left out: [red]gone[/]" in note
         assert tab_of(app).form_values().strategies == ()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 35)], ids=["80x24", "120x35"])
+async def test_compare_fits_the_width_without_sideways_scrolling(
+    make_app: AppFactory, size: tuple[int, int]
+) -> None:
+    """Issue 12.13: the compare view needed horizontal scroll; columns that do not fit now go to
+    another table below, and every metric is still there."""
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await open_tab(pilot)
+        await pilot.press("space", "space", "v")
+        await settle(pilot)
+        assert headings(app) == ["A musk_fade_extremes", "B fade_longshots"]
+        tables = list(app.query(".bt-metrics").results(VimTable))
+        for table in tables:
+            assert table.virtual_size.width <= table.size.width, (table.id, table.virtual_size, table.size)
+            assert table.size.height > 1  # shown, with its rows
+        assert metric(app, "trades", 1) == "412" and metric(app, "trades", 0) == "14"

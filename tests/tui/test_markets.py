@@ -213,8 +213,17 @@ async def test_detail_pane_shows_history_and_cluster(make_app: AppFactory) -> No
         await settle(pilot)
         facts = rendered_text(app.query_one("#detail-facts"))
         assert "crypto-btc-reach-2026-03-31 (3 markets)" in facts
-        chart = rendered_text(app.query_one("#detail-chart"))
+        chart = rendered_text(app.query_one("#detail-chart").children[0])  # the plot, once drawn
         assert "no price history" not in chart
         assert "01-15" in chart
         await pilot.press("z")
         assert not app.query_one(MarketDetailPane).display
+
+
+def test_the_match_count_is_bounded(store: Path) -> None:
+    """A keystroke never counts every match of a huge store: past the cap the page says `N+`."""
+    db = open_db(store)
+    page = load_page(db, MarketFilter(limit=3), count_cap=5)
+    assert len(page.rows) == 3 and page.total == 5 and page.more
+    small = load_page(db, MarketFilter(limit=3, text="bitcoin"), count_cap=5)
+    assert small.total == 3 and not small.more

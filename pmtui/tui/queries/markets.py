@@ -7,12 +7,13 @@ user's words quoted as FTS5 strings and bound as a parameter, so no input can ch
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlite_utils import Database
+from pmtui.tui.queries import Reader
 
 SORT_COLUMNS: dict[str, tuple[str, str, bool]] = {
     # key: (label, SQL expression, descending by default). Expressions are ours, never user text.
@@ -27,6 +28,8 @@ SORT_COLUMNS: dict[str, tuple[str, str, bool]] = {
 SORT_ORDER = list(SORT_COLUMNS)
 
 _WORD = re.compile(r"\w", re.UNICODE)
+COUNT_CAP = 100_000
+"""Matches counted at most (the summary then says `100,000+`)."""
 
 
 def fts_query(text: str) -> str | None:
@@ -93,8 +96,10 @@ class MarketRow:
 class MarketPage:
     rows: list[MarketRow]
     total: int
-    """How many markets match the filter (the page may hold fewer)."""
+    """How many markets match the filter (the page may hold fewer), up to `COUNT_CAP`."""
     filter: MarketFilter
+    more: bool = False
+    """More than `COUNT_CAP` match (`total` is then the cap)."""
 
 
 _ROW_COLUMNS = (
@@ -121,7 +126,7 @@ def _where(flt: MarketFilter) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def load_page(db: Database, flt: MarketFilter) -> MarketPage:
+def load_page(db: Reader, flt: MarketFilter, *, count_cap: int = COUNT_CAP) -> MarketPage:
     expr = SORT_COLUMNS.get(flt.sort, SORT_COLUMNS["volume_24h"])[1]
     where, params = _where(flt)
     # Unknown values (NULL) go last either way. SQLite sorts NULL lowest, so a descending order puts
@@ -133,11 +138,14 @@ def load_page(db: Database, flt: MarketFilter) -> MarketPage:
     if len(rows) < flt.limit:
         total = len(rows)
     else:
-        total = db.execute(f"SELECT count(*) FROM markets m{where}", params).fetchone()[0]
-    return MarketPage(rows=rows, total=total, filter=flt)
+        # Counted up to a bound: a keystroke on a 500,000-market store must not count every match.
+        total = db.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM markets m{where} LIMIT ?)", [*params, count_cap + 1]
+        ).fetchone()[0]
+    return MarketPage(rows=rows, total=min(total, count_cap), filter=flt, more=total > count_cap)
 
 
-def refresh_rows(db: Database, ids: list[str]) -> list[MarketRow]:
+def refresh_rows(db: Reader, ids: list[str]) -> list[MarketRow]:
     """The current values of the given markets (those on screen), in no particular order."""
     if not ids:
         return []
@@ -145,7 +153,7 @@ def refresh_rows(db: Database, ids: list[str]) -> list[MarketRow]:
     return [MarketRow.from_sql(r) for r in db.execute(sql, [json.dumps(ids)]).fetchall()]
 
 
-def category_counts(db: Database, *, include_closed: bool = False) -> list[tuple[str, int]]:
+def category_counts(db: Reader, *, include_closed: bool = False) -> list[tuple[str, int]]:
     """(category, markets) for each top-level category and each sub-category, sorted by name.
 
     A top-level entry counts its own markets and all of its subs'.
@@ -229,7 +237,37 @@ def price_token(market_id: str, token_ids: list[Any]) -> str:
     return str(token_ids[0]) if token_ids else f"pmtui:{market_id}:0"
 
 
-def market_detail(db: Database, market_id: str, *, max_points: int = 600) -> MarketDetail | None:
+def outcome_prices(yes_price: float | None, stored: list[Any], count: int) -> list[float | None]:
+    """One price source for the whole Price column: the table's YES price (`markets.yes_price`), and
+    for a two-outcome market its complement for the other side; Gamma's outcome prices (a different
+    source, refreshed at other times: `NO 100.0¢` above NO's own ask) only when there is no YES
+    price, or for markets of more than two outcomes."""
+    if count == 2 and yes_price is not None:
+        return [yes_price, round(1 - yes_price, 6)]
+    return [
+        float(stored[i]) if i < len(stored) and isinstance(stored[i], int | float) else None
+        for i in range(count)
+    ]
+
+
+def mirrored_books(outcomes: list[OutcomeQuote]) -> list[OutcomeQuote]:
+    """Fill a side's missing bid/ask from the other's: the two books of a binary market mirror each
+    other (buying NO at p is selling YES at 1 − p), so NO's bid is 1 − YES's ask and its ask 1 − YES's
+    bid. A side's own quote, when stored, is kept."""
+    first, second = outcomes
+
+    def flip(value: float | None) -> float | None:
+        return None if value is None else round(1 - value, 6)
+
+    def filled(own: OutcomeQuote, other: OutcomeQuote) -> OutcomeQuote:
+        bid = own.best_bid if own.best_bid is not None else flip(other.best_ask)
+        ask = own.best_ask if own.best_ask is not None else flip(other.best_bid)
+        return dataclasses.replace(own, best_bid=bid, best_ask=ask)
+
+    return [filled(first, second), filled(second, first)]
+
+
+def market_detail(db: Reader, market_id: str, *, max_points: int = 600) -> MarketDetail | None:
     row = db.execute(
         "SELECT id, question, category, cluster_id, event_title, slug, outcomes_json, token_ids_json, "
         "prices_json, yes_price, best_bid, best_ask, volume, volume_24h, liquidity, end_date, closed, resolution, "
@@ -251,16 +289,21 @@ def market_detail(db: Database, market_id: str, *, max_points: int = 600) -> Mar
             "SELECT token_id, best_bid, best_ask FROM quotes WHERE market_id = ?", [mid]
         ).fetchall()
     }
-    outcomes: list[OutcomeQuote] = []
-    for index, name in enumerate(names):
-        price = prices[index] if index < len(prices) and isinstance(prices[index], int | float) else None
-        if index == 0 and yes_price is not None:
-            price = yes_price  # the column the table shows; the same number everywhere
+    books: list[tuple[float | None, float | None]] = []
+    for index in range(len(names)):
         token = str(tokens[index]) if index < len(tokens) else None
-        bid, ask = quotes.get(token, (None, None)) if token else (None, None)
-        if index == 0 and bid is None and ask is None:
-            bid, ask = best_bid, best_ask
-        outcomes.append(OutcomeQuote(name=name, price=price, best_bid=bid, best_ask=ask))
+        book = quotes.get(token, (None, None)) if token else (None, None)
+        if index == 0 and book == (None, None):
+            book = (best_bid, best_ask)  # the market row's own YES book
+        books.append(book)
+    outcomes = [
+        OutcomeQuote(name=name, price=price, best_bid=bid, best_ask=ask)
+        for name, price, (bid, ask) in zip(
+            names, outcome_prices(yes_price, prices, len(names)), books, strict=True
+        )
+    ]
+    if len(outcomes) == 2:
+        outcomes = mirrored_books(outcomes)
     cluster_size = 0
     if cluster_id:
         cluster_size = db.execute(
@@ -299,7 +342,7 @@ def market_detail(db: Database, market_id: str, *, max_points: int = 600) -> Mar
     )
 
 
-def price_history(db: Database, token_id: str, *, max_points: int = 600) -> list[tuple[int, float]]:
+def price_history(db: Reader, token_id: str, *, max_points: int = 600) -> list[tuple[int, float]]:
     """A token's price points, oldest first, evenly thinned to `max_points` (the last point kept)."""
     points = [
         (int(t), float(p))

@@ -42,6 +42,7 @@ from pmtui.tui.queries import open_store
 from pmtui.tui.queries.backtests import LoadedRun, read_run, read_runs
 from pmtui.tui.tabs.base import TabView
 from pmtui.tui.widgets.backtest_results import BacktestResults, Shown
+from pmtui.tui.widgets.checklist import CheckList
 from pmtui.tui.widgets.table import VimTable
 
 if TYPE_CHECKING:
@@ -60,6 +61,8 @@ def runs_summary(run: RunSummary) -> Text:
 
 class BacktestsTab(TabView):
     """Tab 4: run, reopen, compare and re-run backtests."""
+
+    WATCHES = frozenset({"backtests"})
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "run", "Run backtest"),
@@ -130,7 +133,7 @@ class BacktestsTab(TabView):
             with Vertical(id="bt-left"):
                 with VerticalScroll(id="bt-form"):
                     yield Static(Text("New run · space picks"), classes="hint")
-                    yield SelectionList[str](
+                    yield CheckList(
                         *[(Text(name), name, name in registered) for name in available_strategy_names()],
                         id="bt-strategies",
                         compact=True,
@@ -208,6 +211,10 @@ class BacktestsTab(TabView):
         return True
 
     # --- past runs --------------------------------------------------------------------------------
+
+    def reload_changed(self) -> None:
+        if self._loaded:
+            self.reload_runs()  # a run stored by `pmtui backtest` (or this tab) appears
 
     def reload_runs(self, select: str | None = None) -> None:
         self.run_in_thread(

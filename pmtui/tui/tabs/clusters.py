@@ -28,6 +28,7 @@ from pmtui.tui.elide import fit_column
 from pmtui.tui.messages import ClusterMembersLoaded, ClusterPageLoaded, ClusterTreeLoaded
 from pmtui.tui.queries import open_store
 from pmtui.tui.queries.clusters import (
+    CategoryCount,
     ClusterMarket,
     category_counts,
     cluster_markets,
@@ -46,12 +47,19 @@ class NodeRef:
     cluster_id: str | None = None
 
 
+def count_words(item: CategoryCount) -> str:
+    return f"{fmt.plural(item.clusters, 'cluster')} · {fmt.plural(item.markets, 'market')}"
+
+
 def counted(label: Text, count: str) -> Text:
     return Text.assemble(label, (f"  {count}", "dim"))
 
 
 class ClustersTab(TabView):
     """Tab 2: families of markets seen as one."""
+
+    WATCHES = frozenset({"markets"})
+    RELOAD_GAP = 5.0  # counting categories reads every market: not at every page a collector stores
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("o", "toggle_closed", "Open/all"),
@@ -70,6 +78,8 @@ class ClustersTab(TabView):
         ) = None
         """What the pane shows (to lay it out again at a new width)."""
         self._pane_width = 0
+        self._counts: list[CategoryCount] = []
+        """The category counts the tree shows (worded again when its width changes)."""
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -107,23 +117,63 @@ class ClustersTab(TabView):
             counts = category_counts(db, include_closed=self.include_closed)
         self.post_message(ClusterTreeLoaded(counts))
 
+    def reload_changed(self) -> None:
+        """Markets were stored or re-categorized: the category counts are read again and updated in
+        place (what is open stays open); the tree is rebuilt only while nothing in it is open."""
+        self._load_categories()
+
+    @staticmethod
+    def _worded(counts: list[CategoryCount], room: int) -> bool:
+        """Whether every category label fits with its counts in words; else all show the number
+        of markets alone (as cluster nodes do), rather than some in words and some cut."""
+        return all(len(i.category) + 2 + len(count_words(i)) <= room for i in counts)
+
+    def _category_label(self, item: CategoryCount, worded: bool) -> Text:
+        count = count_words(item) if worded else f"{item.markets:,}"
+        return counted(fmt.literal(item.category, style="bold"), count)
+
     @on(ClusterTreeLoaded)
     def _categories_loaded(self, message: ClusterTreeLoaded) -> None:
         message.stop()
         tree = self.family_tree
+        self._counts = message.counts
+        worded = self._worded(message.counts, self._label_room(depth=1))
+        nodes = {
+            node.data.key: node for node in tree.root.children if node.data and node.data.kind == "category"
+        }
+        if self._loaded and message.counts:
+            self._update_categories(nodes, message.counts, worded)
+            return
+        cursor = tree.cursor_node.data.key if tree.cursor_node and tree.cursor_node.data else None
         tree.clear()
         self._loaded.clear()
         if not message.counts:
             tree.root.add_leaf(Text("no markets stored yet", style="dim"), NodeRef("note", ""))
             return
-        room = self._label_room(depth=1)
         for item in message.counts:
-            count = f"{fmt.plural(item.clusters, 'cluster')} · {fmt.plural(item.markets, 'market')}"
-            if len(item.category) + 2 + len(count) > room:  # a narrow tree: the numbers alone
-                count = f"{item.clusters:,} · {item.markets:,}"
-            label = counted(fmt.literal(item.category, style="bold"), count)
-            tree.root.add(label, NodeRef("category", item.category), allow_expand=True)
-        tree.cursor_line = 0
+            node = tree.root.add(
+                self._category_label(item, worded), NodeRef("category", item.category), allow_expand=True
+            )
+            if item.category == cursor:
+                tree.move_cursor(node)
+        if cursor is None or cursor not in {item.category for item in message.counts}:
+            tree.cursor_line = 0
+
+    def _update_categories(
+        self, nodes: dict[str, TreeNode[NodeRef]], counts: list[CategoryCount], worded: bool
+    ) -> None:
+        """New counts on the existing category nodes; new categories in their sorted place."""
+        for index, item in enumerate(counts):
+            node = nodes.get(item.category)
+            if node is not None:
+                node.set_label(self._category_label(item, worded))
+                continue
+            later = next((nodes[c.category] for c in counts[index + 1 :] if c.category in nodes), None)
+            label, ref = self._category_label(item, worded), NodeRef("category", item.category)
+            if later is not None:
+                nodes[item.category] = self.family_tree.root.add(label, ref, before=later, allow_expand=True)
+            else:
+                nodes[item.category] = self.family_tree.root.add(label, ref, allow_expand=True)
 
     @on(Tree.NodeExpanded, "#cluster-tree")
     def _node_expanded(self, event: Tree.NodeExpanded[NodeRef]) -> None:
@@ -236,10 +286,20 @@ class ClustersTab(TabView):
         )
 
     def on_resize(self) -> None:
-        # The pane's columns are laid out for its width (also when the tab is first shown).
+        # The pane's columns are laid out for its width (also when the tab is first shown), and the
+        # category counts worded for the tree's.
         width = self.query_one("#cluster-pane").content_region.width
         if self._pane_shown is not None and width != self._pane_width:
             self._show_pane(*self._pane_shown)
+        if self._counts:
+            nodes = {
+                node.data.key: node
+                for node in self.family_tree.root.children
+                if node.data and node.data.kind == "category"
+            }
+            self._update_categories(
+                nodes, self._counts, self._worded(self._counts, self._label_room(depth=1))
+            )
 
     def _show_pane(
         self,
@@ -318,6 +378,7 @@ class ClustersTab(TabView):
         self.action_reload()
 
     def action_reload(self) -> None:
+        self._loaded.clear()  # rebuilt from scratch (what was open closes)
         self._pane_cluster = None
         self._show_pane(None, [])
         self._load_categories()

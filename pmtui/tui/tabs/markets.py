@@ -9,6 +9,7 @@ the cells that differ with `update_cell` on the market id, so neither the cursor
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -27,8 +28,14 @@ from pmtui.tui import formatting as fmt
 from pmtui.tui.context import TuiContext
 from pmtui.tui.elide import badged, fit_column
 from pmtui.tui.live import HistoryFetched, LiveFeed
-from pmtui.tui.messages import MarketDetailLoaded, MarketRowsRefreshed, MarketsPageLoaded, WatchChanged
-from pmtui.tui.queries import open_store
+from pmtui.tui.messages import (
+    FirstPageShown,
+    MarketDetailLoaded,
+    MarketRowsRefreshed,
+    MarketsPageLoaded,
+    WatchChanged,
+)
+from pmtui.tui.queries import open_reader, open_store
 from pmtui.tui.queries.markets import (
     SORT_COLUMNS,
     SORT_ORDER,
@@ -211,6 +218,8 @@ def outcome_lines(detail: MarketDetail) -> Text:
 class MarketsTab(TabView):
     """Tab 1: every stored market, searchable and sortable, with live prices."""
 
+    WATCHES = frozenset({"markets"})
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search"),
         Binding("c", "pick_category", "Category"),
@@ -234,6 +243,8 @@ class MarketsTab(TabView):
         self._rows: dict[str, MarketRow] = {}
         self._cells: dict[str, dict[str, Text]] = {}
         """What each visible row shows now, by column key: refreshes compare against it."""
+        self._layout: tuple[object, ...] = ()
+        """The columns, question width and sort the table was built with."""
         self._question_width = MIN_QUESTION
         self._wide = True
         self._in_flight = False
@@ -241,6 +252,7 @@ class MarketsTab(TabView):
         self._detail_timer: Timer | None = None
         self._detail_id: str | None = None
         self._started = False
+        self._first_shown = False
         self._subscribe_timer: Timer | None = None
 
     @property
@@ -263,8 +275,12 @@ class MarketsTab(TabView):
         return self.query_one("#markets-table", VimTable)
 
     def start(self) -> None:
-        """Called once the store is ready: first page, then periodic refresh of visible rows."""
+        """First page, then periodic refresh of visible rows. Called at once for an existing store
+        (the app migrates it after the first page) and again when the store is ready: a first
+        read that found no table yet (a store being created) is made again then."""
         if self._started:
+            if self._page is None and not self._in_flight:
+                self._request_page()
             return
         self._started = True
         self._request_page()
@@ -308,9 +324,20 @@ class MarketsTab(TabView):
         )
 
     def _load_page(self, seq: int, flt: MarketFilter) -> None:
-        with open_store(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
-            page = load_page(db, flt)
+        try:
+            with open_reader(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
+                page = load_page(db, flt)
+        except sqlite3.OperationalError:
+            if self.app_store_ready():
+                raise
+            # Read before the app opened (and migrated) the store: it may be new or unusable; the
+            # app opens it now and reports what is wrong, and `start()` reads again once it is ready.
+            self.post_message(MarketsPageLoaded(seq, None))
+            return
         self.post_message(MarketsPageLoaded(seq, page))
+
+    def app_store_ready(self) -> bool:
+        return bool(getattr(self.app, "store_ready", True))
 
     @on(MarketsPageLoaded)
     def _page_loaded(self, message: MarketsPageLoaded) -> None:
@@ -318,6 +345,9 @@ class MarketsTab(TabView):
         self._in_flight = False
         if message.seq != self._seq:
             self._start_query()  # the user typed on: query what the box says now
+            return
+        if message.page is None:
+            self.post_message(FirstPageShown())  # none to show: the app opens the store at once
             return
         self._layout_changed()
         self._render_page(message.page)
@@ -329,25 +359,40 @@ class MarketsTab(TabView):
             self._in_flight = False
 
     def _render_page(self, page: MarketPage) -> None:
+        """Show `page`. When it holds the same rows in the same order under the same columns (a reload
+        after the store changed), only the cells that differ change: cursor and scroll stay put."""
         table = self.table
-        keep = table.cursor_key
+        columns = self._columns()
+        layout = (
+            tuple(c.key for c in columns),
+            self._question_width,
+            page.filter.sort,
+            page.filter.descending,
+        )
+        same = layout == self._layout and [row.id for row in page.rows] == list(self._rows)
+        previous = self._rows.get(table.cursor_key or "")
         self._page = page
         self._rows = {row.id: row for row in page.rows}
-        self._cells = {}
+        shown = self._shown_cells(page, [c.key for c in columns])
+        if same:
+            for market_id, cells in shown.items():
+                for key, cell in cells.items():
+                    if cell != self._cells[market_id][key]:
+                        table.update_cell(market_id, key, cell)
+            self._cells = shown
+            self._update_summary()
+            if self._rows.get(table.cursor_key or "") != previous:
+                self._schedule_detail(immediate=True)
+            return
+        self._layout = layout
+        self._cells = shown
+        keep = table.cursor_key
         table.clear(columns=True)
-        for column in self._columns():
+        for column in columns:
             width = self._question_width if column.key == "question" else column.width
             table.add_column(self._header(column), width=width, key=column.key)
-        now = self.ctx.now()
-        keys = [c.key for c in self._columns()]
-        questions = fit_questions(page.rows, self._question_width)
-        for row in page.rows:
-            cells = row_cells(row, now)
-            self._cells[row.id] = cells
-            clipped = dict(cells)
-            clipped["question"] = questions[row.id]
-            clipped["category"] = fmt.clip(cells["category"], 16)
-            table.add_row(*[clipped[k] for k in keys], key=row.id)
+        for market_id, cells in shown.items():
+            table.add_row(*cells.values(), key=market_id)
         if keep is None or not table.move_to_key(keep):
             table.move_cursor(row=0)
         self._update_summary()
@@ -355,6 +400,21 @@ class MarketsTab(TabView):
         # chart should redraw once, for the page they stop on.
         self._schedule_detail()
         self._schedule_subscribe()
+        if not self._first_shown:
+            self._first_shown = True
+            self.post_message(FirstPageShown())
+
+    def _shown_cells(self, page: MarketPage, keys: list[str]) -> dict[str, dict[str, Text]]:
+        """The cells of each row as the table shows them (question fitted, category cut), in column order."""
+        now = self.ctx.now()
+        questions = fit_questions(page.rows, self._question_width)
+        shown: dict[str, dict[str, Text]] = {}
+        for row in page.rows:
+            cells = row_cells(row, now)
+            cells["question"] = questions[row.id]
+            cells["category"] = fmt.clip(cells["category"], 16)
+            shown[row.id] = {key: cells[key] for key in keys}
+        return shown
 
     def _header(self, column: Column) -> Text:
         label = column.label
@@ -369,7 +429,8 @@ class MarketsTab(TabView):
         flt = page.filter
         parts: list[Text | str] = []
         shown = len(page.rows)
-        parts.append(Text(f"{shown:,} of {fmt.plural(page.total, 'market')}", style="bold"))
+        total = f"{page.total:,}+ markets" if page.more else fmt.plural(page.total, "market")
+        parts.append(Text(f"{shown:,} of {total}", style="bold"))
         if shown < page.total:
             parts.append(Text(" (m: more)", style="dim"))
         parts.append(f" · {'open + closed' if flt.include_closed else 'open'}")
@@ -390,8 +451,9 @@ class MarketsTab(TabView):
     # --- live refresh (cells in place) ------------------------------------------------------------
 
     def refresh_visible(self) -> None:
-        """Re-read the rows on screen; changed cells are updated in place (cursor and scroll stay)."""
-        if not self._rows:
+        """Re-read the rows on screen; changed cells are updated in place (cursor and scroll stay).
+        Nothing while the tab is hidden (a store change marks it stale instead)."""
+        if not self._rows or not self.shown:
             return
         ids = list(self._rows)
         self.run_in_thread(
@@ -402,7 +464,7 @@ class MarketsTab(TabView):
         )
 
     def _refresh_rows(self, ids: list[str]) -> None:
-        with open_store(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
+        with open_reader(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
             rows = refresh_rows(db, ids)
         self.post_message(MarketRowsRefreshed(rows))
 
@@ -520,7 +582,7 @@ class MarketsTab(TabView):
         )
 
     def _read_detail(self, market_id: str) -> None:
-        with open_store(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
+        with open_reader(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
             detail = market_detail(db, market_id)
         self.post_message(MarketDetailLoaded(market_id, detail))
 
@@ -591,10 +653,10 @@ class MarketsTab(TabView):
     def action_reload(self) -> None:
         self._request_page()
 
-    def markets_added(self) -> None:
-        """The collector stored new markets. A page with room left reloads so they appear (the
-        cursor stays on its market); a full page keeps its rows, and `r` or the next filter shows them."""
-        if self._started and (self._page is None or len(self._page.rows) < self.filter.limit):
+    def reload_changed(self) -> None:
+        """The store changed (markets stored or updated, by any process): the page is read again;
+        unchanged rows stay as they are, so a catalogue filling an empty store shows page by page."""
+        if self._started:
             self._request_page()
 
     def action_toggle_detail(self) -> None:
@@ -610,7 +672,7 @@ class MarketsTab(TabView):
         )
 
     def _read_categories(self) -> None:
-        with open_store(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
+        with open_reader(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
             counts = category_counts(db, include_closed=self.filter.include_closed)
         self.app.call_from_thread(self._show_category_picker, counts)
 

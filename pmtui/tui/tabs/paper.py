@@ -325,6 +325,10 @@ def group_cells(by: str, group: PnlGroup) -> dict[str, Text]:
 class PaperTab(TabView):
     """Tab 5: open positions, P&L, equity curve, closed trades, forward test; `x` closes at the bid."""
 
+    WATCHES = frozenset({"paper", "quotes", "backtests"})
+    ACTS_ON_ROWS = True
+    RELOAD_GAP = 2.0
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("x", "close_position", "Close at bid"),
         *[Binding(key, f"view('{view}')", title) for view, (key, title) in VIEWS.items()],
@@ -361,7 +365,17 @@ class PaperTab(TabView):
     def start(self) -> None:
         self._draw_views()
         self.reload()
-        self.set_interval(float(self.ctx.settings.ui.refresh_interval), self.reload)
+        # Marks move with prices; a hidden tab only notes it is behind.
+        self.set_interval(float(self.ctx.settings.ui.refresh_interval), self._tick)
+
+    def _tick(self) -> None:
+        if self.shown:
+            self.reload()
+        else:
+            self._stale = True
+
+    def reload_changed(self) -> None:
+        self.reload()
 
     def on_resize(self) -> None:
         # Also runs when the tab is first shown: a hidden tab has no width to lay columns out in.
@@ -393,6 +407,7 @@ class PaperTab(TabView):
             return
         self.summary = message.summary
         self._show()
+        self.loaded()
 
     # --- drawing ----------------------------------------------------------------------------------
 

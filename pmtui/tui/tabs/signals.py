@@ -227,6 +227,9 @@ def reject_listing(rows: Sequence[SignalRow]) -> str:
 class SignalsTab(TabView):
     """Tab 3: pending signals best first; decide with one key."""
 
+    WATCHES = frozenset({"signals"})
+    ACTS_ON_ROWS = True
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "approve", "Approve"),
         Binding("r", "reject", "Reject"),
@@ -263,7 +266,17 @@ class SignalsTab(TabView):
 
     def start(self) -> None:
         self.reload()
-        self.set_interval(float(self.ctx.settings.ui.refresh_interval), self.reload)
+        # The countdowns move and due signals expire; a hidden tab only notes it is behind.
+        self.set_interval(float(self.ctx.settings.ui.refresh_interval), self._tick)
+
+    def _tick(self) -> None:
+        if self.shown:
+            self.reload()
+        else:
+            self._stale = True
+
+    def reload_changed(self) -> None:
+        self.reload()
 
     def on_resize(self) -> None:
         # Also runs when the tab is first shown: a hidden tab has no width to lay columns out in.
@@ -298,6 +311,7 @@ class SignalsTab(TabView):
         if message.seq != self._seq:
             return
         self._show_signals(message.signals)
+        self.loaded()
 
     def _show_signals(self, signals: Sequence[SignalRow]) -> None:
         shown = tuple((s.id, s.status, s.updated) for s in signals)

@@ -1,7 +1,8 @@
 """One backtest run, or two side by side: the metrics per strategy, an equity curve, calibration.
 
 Metrics are rows and strategies are columns (the layout of `pmtui backtest`), so a comparison is
-just more columns and a narrow terminal scrolls sideways instead of cutting numbers off. Every win
+just more columns; columns that do not fit the width go to a second table below, so nothing is cut
+off and nothing scrolls sideways. Every win
 rate carries its 95% Wilson interval and n; generated (demo) data is labelled above everything.
 Strategy names, categories and labels come from the store and are shown literally.
 """
@@ -15,7 +16,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
 
 from pmtui.backtest.eligibility import run_cannot_speak, run_facts
@@ -54,6 +55,15 @@ def _signed(value: float | None, digits: int = 3) -> Text:
         return Text(fmt.DASH, style="dim")
     style = "green" if value > 0 else "red" if value < 0 else ""
     return Text(f"{value:+.{digits}f}", style=style)
+
+
+def _cents(price: float | None) -> Text:
+    """A price per share in cents, the app's one unit for prices."""
+    return Text(fmt.DASH, style="dim") if price is None else Text(fmt.cents(price))
+
+
+def _signed_cents(value: float | None) -> Text:
+    return Text(fmt.DASH, style="dim") if value is None else fmt.signed_cents(value)
 
 
 def _plain(value: float | None, digits: int) -> Text:
@@ -110,8 +120,8 @@ METRICS: list[tuple[str, str, Callable[[Entry], Text]]] = [
         lambda e: Text(f"{e.get('wins', 0):,} / {_n(e) - int(e.get('wins', 0)):,} / {e.get('voids', 0):,}"),
     ),
     ("win_rate", "Win rate [95% CI]", win_rate_text),
-    ("avg_cost", "Avg cost", lambda e: _plain(e.get("avg_cost"), 3)),
-    ("edge", "Edge (win − cost)", lambda e: _signed(e.get("edge"))),
+    ("avg_cost", "Avg cost", lambda e: _cents(e.get("avg_cost"))),
+    ("edge", "Edge (win − cost)", lambda e: _signed_cents(e.get("edge"))),
     ("mean_return", "Return/$1 [95% CI]", _mean_return),
     ("verdict", "Verdict", lambda e: verdict_text(e)),
     ("zero_losses", "0-loss bound", lambda e: _zero_losses(e)),
@@ -195,22 +205,34 @@ class BacktestResults(VerticalScroll):
         yield Static("", id="bt-demo-banner")
         yield Static(Text("No run open: run one from the form (ctrl+r) or open a past run."), id="bt-header")
         yield Static("", id="bt-warning", classes="warning")
-        yield VimTable(id="bt-metrics")
+        yield Vertical(id="bt-metrics-group")
         with Horizontal(id="bt-charts"):
             yield Chart(empty_text="no trades", id="bt-equity")
             yield Chart(empty_text="no calibration", id="bt-calibration")
 
     def on_mount(self) -> None:
-        # A read-only table: no row cursor, the arrow keys scroll it (sideways when comparing).
-        self.metrics.cursor_type = "none"
         self.query_one("#bt-demo-banner").display = False
         self.query_one("#bt-warning").display = False
-        self.query_one("#bt-metrics").display = False
         self.query_one("#bt-charts").display = False
+        self._shown_table: tuple[Sequence[tuple[str, Entry]], int] | None = None
+        self._table_width = 0
 
     @property
     def metrics(self) -> VimTable:
+        """The first metrics table (strategies beyond what fits the width follow in more tables)."""
         return self.query_one("#bt-metrics", VimTable)
+
+    def on_resize(self) -> None:
+        if self._shown_table is not None and self._room() != self._table_width:
+            self._table(*self._shown_table)
+
+    def _room(self) -> int:
+        """The width the tables may take: the pane's, less the vertical scrollbar even while it is not
+        shown yet (the tables themselves can make the pane scroll)."""
+        width = self.scrollable_content_region.width or self.size.width
+        if not self.show_vertical_scrollbar:
+            width -= self.styles.scrollbar_size_vertical
+        return width
 
     def show(self, shown: Sequence[Shown]) -> None:
         """One run (prefix "") or two ("A", "B")."""
@@ -241,21 +263,44 @@ class BacktestResults(VerticalScroll):
             warning.update(Text(f"{TOO_FEW} (< {min_trades} with an outcome): {', '.join(few)}"))
 
     def _table(self, columns: Sequence[tuple[str, Entry]], min_trades: int) -> None:
-        table = self.metrics
-        table.display = True
-        table.clear(columns=True)
-        table.add_column(Text("Metric"), key="metric", width=LABEL_WIDTH)
-        for number, (heading, entry) in enumerate(columns):
-            width = max(len(heading), len(win_rate_text(entry)), len(_mean_return(entry)), 12)
-            table.add_column(Text(heading, justify="right"), key=f"c{number}", width=min(width, 24))
+        """Metrics as rows, strategies as columns, in as many tables (one under the other) as the
+        width needs: never a table wider than the pane (no sideways scrolling, also when comparing)."""
+        self._shown_table = (columns, min_trades)
+        room = self._table_width = self._room()
+        columns_room = room - (LABEL_WIDTH + 2) - 1
+        # As wide as the widest figure, but never wider than the room (a lone column then cuts its
+        # longest cell rather than make the table scroll).
+        widest = max(12, min(24, columns_room - 2))
+        widths = [
+            min(max(len(heading), len(win_rate_text(entry)), len(_mean_return(entry)), 12), widest)
+            for heading, entry in columns
+        ]
         rows: list[tuple[str, str, Callable[[Entry], Text]]] = list(METRICS[:2])
         for reason in skip_reasons(columns):
             rows.append((f"skip:{reason}", f" skip {reason}", _skip_cell(reason)))
         rows += METRICS[2:]
         rows.append(("warning", "", _warning_cell(min_trades)))
-        for key, label, cell in rows:
-            cells = [fmt.right(cell(entry)) for _, entry in columns]
-            table.add_row(Text(label, style="dim" if label.startswith(" ") else ""), *cells, key=key)
+        tables: list[VimTable] = []
+        for part, numbers in enumerate(fit_columns(widths, columns_room)):
+            # A read-only table: no row cursor. Its height is set, not measured, so it never
+            # shows empty for a frame (or a snapshot) before its rows were measured.
+            table = VimTable(id="bt-metrics" if part == 0 else f"bt-metrics-{part + 1}", classes="bt-metrics")
+            table.cursor_type = "none"
+            table.styles.height = len(rows) + 1
+            table.add_column(Text("Metric"), key="metric", width=LABEL_WIDTH)
+            for number in numbers:
+                heading = Text(columns[number][0], justify="right")
+                table.add_column(heading, key=f"c{number}", width=widths[number])
+            for key, label, cell in rows:
+                cells = [fmt.right(cell(columns[number][1])) for number in numbers]
+                table.add_row(Text(label, style="dim" if label.startswith(" ") else ""), *cells, key=key)
+            tables.append(table)
+        self.run_worker(self._replace_tables(tables), group="bt-metrics", exclusive=True)
+
+    async def _replace_tables(self, tables: list[VimTable]) -> None:
+        group = self.query_one("#bt-metrics-group")
+        await group.remove_children()  # first: the new tables reuse the old ones' ids
+        await group.mount(*tables)
 
     def _equity(self, shown: Sequence[Shown]) -> None:
         chart = self.query_one("#bt-equity", Chart)
@@ -287,14 +332,16 @@ class BacktestResults(VerticalScroll):
             ]
             if rows:
                 label = f"{prefix} resolved YES".strip()
-                series.append((label, [r["mean_price"] for r in rows], [r["share_yes"] for r in rows]))
-        title = "Calibration: resolved YES vs price"
+                prices = [r["mean_price"] * 100 for r in rows]
+                series.append((label, prices, [r["share_yes"] * 100 for r in rows]))
+        # Prices in cents, as everywhere in the app; how often YES won in percent.
+        title = "Calibration: YES won % by price"
         if not series:
             chart.show_empty(title, "no priced markets")
             return
-        series.append(("perfect", [0.0, 1.0], [0.0, 1.0]))
-        ticks = [0.0, 0.25, 0.5, 0.75, 1.0]
-        chart.show_lines(title, series, xlabels=(ticks, [f"{t:g}" for t in ticks]), ylim=(0.0, 1.0))
+        series.append(("perfect", [0.0, 100.0], [0.0, 100.0]))
+        ticks = [0.0, 25.0, 50.0, 75.0, 100.0]
+        chart.show_lines(title, series, xlabels=(ticks, [f"{t:g}¢" for t in ticks]), ylim=(0.0, 100.0))
 
 
 def _skip_cell(reason: str) -> Callable[[Entry], Text]:
@@ -303,3 +350,17 @@ def _skip_cell(reason: str) -> Callable[[Entry], Text]:
         return Text(f"{count:,}", style="dim" if not count else "")
 
     return cell
+
+
+def fit_columns(widths: Sequence[int], room: int) -> list[list[int]]:
+    """Column numbers in groups, each group's columns (2 cells of padding each) within `room` cells;
+    at least one column per group however narrow the room."""
+    groups: list[list[int]] = [[]]
+    used = 0
+    for number, width in enumerate(widths):
+        if groups[-1] and used + width + 2 > room:
+            groups.append([])
+            used = 0
+        groups[-1].append(number)
+        used += width + 2
+    return groups

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -74,12 +75,14 @@ class NoteModal(ModalScreen[str | None]):
 
 
 class PickModal(ModalScreen[str | None]):
-    """Pick one of `choices` ((value, label) pairs); `escape` returns None."""
+    """Pick one of `choices` ((value, label) pairs). Typing filters the list as k9s and lazygit do
+    (every word typed must appear in the label, any case); up/down move, `enter` picks the
+    highlighted entry, `escape` returns None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("up", "cursor_up", "Up", show=False),
     ]
 
     def __init__(self, title: str, choices: Sequence[tuple[str, str]], current: str | None = None) -> None:
@@ -87,18 +90,44 @@ class PickModal(ModalScreen[str | None]):
         self._title = title
         self._choices = list(choices)
         self._current = current
+        self._shown: list[str] = [value for value, _ in self._choices]
+        """The values the list shows now, in order (after the filter)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog dialog-tall"):
             yield Static(fmt.literal(self._title, newlines=True), classes="dialog-title")
-            yield OptionList(*[Option(fmt.literal(label), id=value) for value, label in self._choices])
+            yield Input(placeholder="type to filter, enter picks", id="pick-filter", compact=True)
+            yield OptionList(*self._options(self._choices), id="pick-options")
+
+    @staticmethod
+    def _options(choices: Sequence[tuple[str, str]]) -> list[Option]:
+        return [Option(fmt.literal(label), id=value) for value, label in choices]
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
-        values = [value for value, _ in self._choices]
-        if self._current in values:
-            options.highlighted = values.index(self._current)
-        options.focus()
+        options.can_focus = False  # the filter keeps the focus: typing always filters
+        if self._current in self._shown:
+            options.highlighted = self._shown.index(self._current)
+        self.query_one("#pick-filter", Input).focus()
+
+    @on(Input.Changed, "#pick-filter")
+    def _filter(self, event: Input.Changed) -> None:
+        event.stop()
+        words = event.value.lower().split()
+        kept = [(value, label) for value, label in self._choices if all(w in label.lower() for w in words)]
+        self._shown = [value for value, _ in kept]
+        options = self.query_one(OptionList)
+        options.clear_options()
+        options.add_options(self._options(kept))
+        if kept:
+            options.highlighted = 0
+
+    @on(Input.Submitted, "#pick-filter")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        index = self.query_one(OptionList).highlighted
+        if index is not None and index < len(self._shown):
+            self.dismiss(self._shown[index])
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

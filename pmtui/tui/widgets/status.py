@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from pmtui.tui import formatting as fmt
-from pmtui.tui.queries.status import ApiUse, StoreStatus
+from pmtui.tui.queries.status import RECENT, ApiUse, StoreStatus
 
 if TYPE_CHECKING:
     from pmtui.collect.live_books import FeedStatus
@@ -22,25 +22,38 @@ class JobState:
 
     name: str
     state: str
-    """off | starting | running | idle | failed | stopped"""
+    """off | waiting (for its first slot) | running | idle | failed | stopped | failed earlier
+    (the latest run, recorded by another process or before, failed more than `RECENT` ago)"""
     last_run: float | None = None
     last_error: str | None = None
     next_run: float | None = None
 
 
+@dataclass(frozen=True)
+class CatalogProgress:
+    """How far the running catalogue job is: markets stored so far and pages read."""
+
+    markets: int
+    pages: int
+
+
+EARLIER = "failed earlier"
 _STATE_STYLE = {
     "running": "bold cyan",
-    "starting": "cyan",
+    "waiting": "dim",
     "idle": "green",
     "ok": "green",
     "failed": "bold red",
     "error": "bold red",
+    EARLIER: "yellow",
     "off": "dim",
     "stopped": "dim",
     "cancelled": "yellow",
 }
-_STATE_MARK = {"failed": "✗", "error": "✗", "running": "◐", "starting": "◐"}
-"""The one-character state of a job in the compact status line (a dot otherwise)."""
+_STATE_MARK = {"failed": "✗", "error": "✗", EARLIER: "✗", "running": "◐", "waiting": "○"}
+"""The one-character state of a job in the compact status line (a dot otherwise): running ◐ and
+waiting ○ differ without colour."""
+_STATE_WORD = {EARLIER: "failed", "waiting": "waiting"}
 
 
 class StatusBar(Static):
@@ -60,9 +73,20 @@ class StatusBar(Static):
         store: StoreStatus | None,
         api: ApiUse | None,
         offline: bool,
+        catalog: CatalogProgress | None = None,
+        jobs_off: bool = False,
         feed: FeedStatus | None = None,
     ) -> None:
-        self._shown = {"now": now, "jobs": jobs, "store": store, "api": api, "offline": offline, "feed": feed}
+        self._shown = {
+            "now": now,
+            "jobs": jobs,
+            "store": store,
+            "api": api,
+            "offline": offline,
+            "catalog": catalog,
+            "jobs_off": jobs_off,
+            "feed": feed,
+        }
         self._draw()
 
     def _draw(self) -> None:
@@ -74,9 +98,10 @@ class StatusBar(Static):
         self._draw()
 
 
-def merged_jobs(jobs: list[JobState], store: StoreStatus | None) -> list[JobState]:
+def merged_jobs(jobs: list[JobState], store: StoreStatus | None, now: float) -> list[JobState]:
     """The app's jobs with what the store recorded (running right now, last run), then the jobs only
-    another pmtui process (e.g. `pmtui collect`) runs."""
+    another pmtui process (e.g. `pmtui collect`) runs. A failure recorded more than `RECENT` ago is
+    history (`failed earlier`), not an alarm: nothing here is retrying it."""
     merged: list[JobState] = []
     for job in jobs:
         recorded = store.jobs.get(job.name) if store else None
@@ -95,23 +120,42 @@ def merged_jobs(jobs: list[JobState], store: StoreStatus | None) -> list[JobStat
     for name in sorted(recorded_jobs):
         if name not in running_here:
             recorded = recorded_jobs[name]
-            merged.append(JobState(name, recorded.status, recorded.finished or recorded.started))
+            when = recorded.finished or recorded.started
+            state = recorded.status
+            if state == "error" and now - when > RECENT:
+                state = EARLIER
+            merged.append(JobState(name, state, when, recorded.error))
     return merged
+
+
+def _progress_piece(progress: CatalogProgress, short: bool) -> Text:
+    """The running catalogue's progress: kept in words while other jobs give way to marks."""
+    mark = ("◐", _STATE_STYLE["running"])
+    if short:
+        return Text.assemble(("catalog", "bold"), " ", mark, f"{progress.markets:,} p{progress.pages:,}")
+    return Text.assemble(
+        ("catalog", "bold"), " ", mark, f" {progress.markets:,} markets, page {progress.pages:,}"
+    )
 
 
 def _job_piece(job: JobState, now: float, detail: int) -> Text:
     """detail 3: name, state and age in words; 2: name, state mark and age; 1: the same, name cut."""
     style = _STATE_STYLE.get(job.state, "")
     if detail >= 3:
-        piece = Text.assemble((job.name, "bold"), " ", ("●", style), " ", (job.state, style))
-        if job.last_run is not None:
+        word = _STATE_WORD.get(job.state, job.state)
+        piece = Text.assemble(
+            (job.name, "bold"), " ", (_STATE_MARK.get(job.state, "●"), style), " ", (word, style)
+        )
+        if job.state == "waiting" and job.next_run is not None and job.next_run > now:
+            piece.append(f", next in {fmt.span(job.next_run - now)}", style="dim")
+        elif job.last_run is not None and job.state != "waiting":
             piece.append(f" {fmt.age(job.last_run, now)}", style="dim")
         if job.state == "failed" and job.next_run is not None and job.next_run > now:
             piece.append(f", retry in {fmt.span(job.next_run - now)}", style="dim")
         return piece
     name = job.name if detail >= 2 else job.name[:4]
     piece = Text.assemble((name, "bold"), " ", (_STATE_MARK.get(job.state, "●"), style))
-    if job.last_run is not None:
+    if job.last_run is not None and job.state != "waiting":
         piece.append(fmt.short_span(now - job.last_run), style="dim")
     return piece
 
@@ -140,16 +184,19 @@ def status_line(
     store: StoreStatus | None,
     api: ApiUse | None,
     offline: bool,
+    catalog: CatalogProgress | None = None,
+    jobs_off: bool = False,
     width: int = 10_000,
     feed: FeedStatus | None = None,
 ) -> Text:
-    """The most detailed line that fits `width` cells."""
-    merged = merged_jobs(jobs, store)
+    """The most detailed line that fits `width` cells. `jobs_off`: this app runs no jobs (`--offline`):
+    it says so, and nothing it cannot retry shows as an alarm."""
+    merged = merged_jobs(jobs, store, now)
     line = Text()
-    # Job detail gives way first (full, then compact, then with short names, then counts), then the
-    # wording of the rest.
-    for detail, short in ((3, False), (2, False), (2, True), (1, True), (0, True)):
-        line = _line(now, merged, store, api, offline, detail, short)
+    # Job detail gives way first (full, then compact, then with short names), then the wording of
+    # the rest, then the jobs are only counted.
+    for detail, short in ((3, False), (2, False), (1, False), (2, True), (1, True), (0, True)):
+        line = _line(now, merged, store, api, offline, catalog, jobs_off, detail, short)
         if feed is not None:
             line = Text.assemble(feed_piece(feed, short), Text("│" if short else " │ ", style="dim"), line)
         if line.cell_len <= width:
@@ -163,11 +210,20 @@ def _line(
     store: StoreStatus | None,
     api: ApiUse | None,
     offline: bool,
+    catalog: CatalogProgress | None,
+    jobs_off: bool,
     detail: int,
     short: bool,
 ) -> Text:
     sep = Text("│" if short else " │ ", style="dim")
     parts: list[Text] = []
+    if jobs_off:
+        parts.append(Text("offline mode" if not short else "offline", style="bold"))
+    running = next((job for job in jobs if job.name == "catalog" and job.state == "running"), None)
+    if catalog is not None and running is not None:
+        # In words until the very last resort: on a new store it is what the trader waits for.
+        parts.append(_progress_piece(catalog, detail == 0))
+        jobs = [job for job in jobs if job is not running]
     if detail:
         parts.extend(_job_piece(job, now, detail) for job in jobs)
     elif jobs:
@@ -178,7 +234,7 @@ def _line(
             parts.append(Text("prices: none yet" if full else "no prices", style="yellow"))
         else:
             old = now - store.freshest_price
-            style = "red" if old > 3600 else "yellow" if old > 900 else ""
+            style = "" if jobs_off else "red" if old > 3600 else "yellow" if old > 900 else ""
             parts.append(
                 Text(f"prices {fmt.span(old)} old" if full else f"prices {fmt.short_span(old)}", style=style)
             )
@@ -194,7 +250,10 @@ def _line(
             piece.append(f" held {fmt.span(api.blocked_for)}", style="bold red")
         parts.append(piece)
     if store is not None:
-        style = "bold red" if store.errors_24h else "dim"
+        # Red only for errors of the last minutes; older ones are counted, quietly.
+        style = (
+            "bold red" if store.errors_recent and not jobs_off else "yellow" if store.errors_24h else "dim"
+        )
         parts.append(
             Text(f"errors {store.errors_24h} (24h)" if full else f"err {store.errors_24h}", style=style)
         )
