@@ -35,6 +35,7 @@ from pmtui.paper.fees import notional_micros, price_to_micros, shares_for_stake,
 from pmtui.paper.models import PaperError, PriceQuote
 from pmtui.paper.prices import market_facts
 from pmtui.paper.stake import available_stake, proposed_stake
+from pmtui.polymarket.fees import ASSUMED_RATE
 from pmtui.signals.estimates import EstimateLookup, TradeEstimate
 from pmtui.signals.market_state import load_states
 from pmtui.signals.pricing import buy_cost
@@ -70,6 +71,8 @@ class FillPlan:
     """The estimate at the new all-in cost."""
     shares_micros: int = 0
     fee_micros: int = 0
+    fee_assumed: bool = False
+    """The market charges fees on a schedule pmtui does not know: `fee_micros` is at the highest rate."""
     cost_micros: int = 0
     """Notional + fee: what the fill spends."""
     stake_micros: int = 0
@@ -107,6 +110,11 @@ class FillPlan:
         source = self.price_source + ("+cost" if self.slippage else "")
         return PriceQuote(self.fill_price, source)
 
+    @property
+    def fee_note(self) -> str:
+        """Said beside the fee when its rate is assumed, so the trader knows it is not Polymarket's figure."""
+        return f"rate unknown, charged at {ASSUMED_RATE:g}" if self.fee_assumed else ""
+
     def summary(self) -> str:
         """The fill in one line: "52.36 No @ 95.5¢ = $50.00 (fee $0.00), set by the per-market cap"."""
         if self.refusal is not None:
@@ -114,7 +122,8 @@ class FillPlan:
         assert self.fill_price is not None
         return (
             f"{self.shares_micros / MICROS:,.2f} {self.signal.outcome} @ {cents(self.fill_price)} = "
-            f"${self.cost_micros / MICROS:,.2f} (fee ${self.fee_micros / MICROS:,.2f}), set by {self.limit_text}"
+            f"${self.cost_micros / MICROS:,.2f} (fee ${self.fee_micros / MICROS:,.2f}{self.fee_note and ', ' + self.fee_note}), "
+            f"set by {self.limit_text}"
         )
 
 
@@ -232,6 +241,7 @@ def plan_fill(
         stake_micros=stake,
         shares_micros=shares,
         fee_micros=fee,
+        fee_assumed=market.fee_rate is None,
         cost_micros=notional_micros(shares, price_micros) + fee,
         limited_by=limited_by,
         min_shares_micros=minimum,

@@ -151,3 +151,25 @@ def test_without_a_fresh_price_nothing_fills(db: Database) -> None:
     later = NOW + int(SETTINGS.signals.max_price_age) + 10  # the quote and the display price are stale
     plan = plan_fill(db, signal_id, SETTINGS, EDGE, now=later)
     assert not plan.ok and "no price of No from the last 60 min" in (plan.refusal or "")
+
+
+def test_a_market_with_an_unknown_fee_schedule_is_charged_the_highest_rate_and_says_so(db: Database) -> None:
+    """Fees on, schedule unknown (Gamma's feesEnabled without a feeSchedule): the fill is charged at
+    0.07 × q(1 − q) a share, never nothing, and the one-line summary says the rate was assumed."""
+    add_market(db, "w1", yes_price=0.2, fee_rate=None)
+    add_quote(db, "w1", 1, 0.77, 0.78)
+    report = run_signals(db, SETTINGS, EDGE, BatchOptions(strategies=(WEATHER,)), now=T0)
+    [item] = [i for i in report.items if i.candidate.market_id == "w1"]
+    assert item.signal_id is not None
+    plan = plan_fill(db, item.signal_id, SETTINGS, EDGE, now=NOW)
+    assert plan.ok and plan.fee_assumed
+    per_share = 0.07 * 0.78 * 0.22
+    assert plan.fee_micros == pytest.approx(plan.shares_micros / MICROS * per_share * MICROS, abs=10)
+    assert "rate unknown, charged at 0.07" in plan.summary()
+    add_market(db, "w2", yes_price=0.2, fee_rate=0.0)
+    add_quote(db, "w2", 1, 0.77, 0.78)
+    report = run_signals(db, SETTINGS, EDGE, BatchOptions(strategies=(WEATHER,)), now=T0)
+    [free] = [i for i in report.items if i.candidate.market_id == "w2"]
+    assert free.signal_id is not None
+    plan = plan_fill(db, free.signal_id, SETTINGS, EDGE, now=NOW)
+    assert plan.ok and not plan.fee_assumed and plan.fee_micros == 0 and "rate unknown" not in plan.summary()

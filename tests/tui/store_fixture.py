@@ -50,7 +50,9 @@ def market(
     resolution: str = "unresolved",
     winner: int | None = None,
     event_title: str | None = None,
+    fee_rate: float | None = 0.0,
 ) -> dict[str, Any]:
+    """One market row; fee-free unless `fee_rate` says otherwise (None: fees on, schedule unknown)."""
     prices = [yes, None if yes is None else round(1 - yes, 4)]
     return {
         "id": mid,
@@ -79,6 +81,8 @@ def market(
         "category": category,
         "cluster_id": cluster,
         "features_json": json.dumps(features or {}),
+        "fee_rate": fee_rate,
+        "fee_exponent": None if fee_rate is None else 1.0,
         "source": source,
         "watched": int(watched),
         "first_seen": NOW - 30 * DAY,

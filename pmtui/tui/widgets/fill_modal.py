@@ -56,7 +56,7 @@ def plan_lines(plan: FillPlan, tolerance: float, *, alone: bool = True) -> Text:
                 "Buy ",
                 fmt.literal(signal.outcome, style="bold"),
                 f": {plan.shares_micros / MICROS:,.2f} shares @ {cents(plan.fill_price or 0.0)}",
-                f" · fee ${plan.fee_micros / MICROS:,.2f} · cost ",
+                f" · fee ${plan.fee_micros / MICROS:,.2f}{plan.fee_note and f' ({plan.fee_note})'} · cost ",
                 (f"${plan.cost_micros / MICROS:,.2f}", "bold"),
                 f" · size set by {plan.limit_text}",
             )
