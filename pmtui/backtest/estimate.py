@@ -185,7 +185,7 @@ class TradeRecords:
         if blocked is not None:
             reason = f"not validated: {blocked}; {evidence}"
         elif n == 0:
-            traded = f"{costs.min():.3f}–{costs.max():.3f}" if len(costs) else "nothing"
+            traded = f"{costs.min() * 100:.1f}–{costs.max() * 100:.1f}¢" if len(costs) else "nothing"
             reason = f"no similar trades in {run.run_id} (it traded at costs {traded})"
         elif n < min_trades:
             reason = f"too few similar trades ({n} < {min_trades}): {evidence}"

@@ -139,7 +139,7 @@ def test_the_window_widens_once_when_too_few_are_similar(db: Database) -> None:
     wide = estimate(db, 0.95)  # distance 0.75: only inside the widened one (0.8)
     assert wide.n == 30 and wide.matched_on["cost"][0] < 0.90
     assert estimate(db, 0.97).n == 0  # distance 1.28: nothing similar
-    assert estimate(db, 0.97).reason == "no similar trades in bt-1 (it traded at costs 0.900–0.900)"
+    assert estimate(db, 0.97).reason == "no similar trades in bt-1 (it traded at costs 90.0–90.0¢)"
 
 
 def test_a_50_50_resolution_counts_as_half_a_win(db: Database) -> None:
