@@ -365,14 +365,8 @@ class PaperTab(TabView):
     def start(self) -> None:
         self._draw_views()
         self.reload()
-        # Marks move with prices; a hidden tab only notes it is behind.
-        self.set_interval(float(self.ctx.settings.ui.refresh_interval), self._tick)
-
-    def _tick(self) -> None:
-        if self.shown:
-            self.reload()
-        else:
-            self._stale = True
+        # Marks move with prices; reloaded every refresh interval.
+        self.reload_every(float(self.ctx.settings.ui.refresh_interval))
 
     def reload_changed(self) -> None:
         self.reload()

@@ -266,14 +266,8 @@ class SignalsTab(TabView):
 
     def start(self) -> None:
         self.reload()
-        # The countdowns move and due signals expire; a hidden tab only notes it is behind.
-        self.set_interval(float(self.ctx.settings.ui.refresh_interval), self._tick)
-
-    def _tick(self) -> None:
-        if self.shown:
-            self.reload()
-        else:
-            self._stale = True
+        # The countdowns move and due signals expire; reloaded every refresh interval.
+        self.reload_every(float(self.ctx.settings.ui.refresh_interval))
 
     def reload_changed(self) -> None:
         self.reload()
