@@ -372,7 +372,7 @@ _AMBIGUOUS = frozenset({"DOGE"})
 """Tickers that are also other things in the news (DOGE: the Department of Government Efficiency)."""
 
 
-def _asset(question: str, tokens: set[str]) -> str | None:
+def _asset(question: str, tokens: frozenset[str]) -> str | None:
     hits = tokens & _ASSET_KEYS
     # "Elon and DOGE cut $100b" is the agency; the coin comes with a price ("DOGE be above $0.2").
     if (
@@ -472,7 +472,7 @@ def _next_month(question: str, names: tuple[str, ...], start: int) -> int:
     return min(found) if found else -1
 
 
-def _dates(question: str, tokens: set[str], out: dict[str, Any], end: str | float | None) -> None:
+def _dates(question: str, tokens: frozenset[str], out: dict[str, Any], end: str | float | None) -> None:
     """`period` (as written) and `deadline` (ISO) from the last date the question names."""
     found: date | None = None
     period: str | None = None
@@ -673,7 +673,7 @@ def _degrees(question: str, out: dict[str, Any]) -> None:
         out["direction"] = "between"
 
 
-def _counts(question: str, units: set[str], out: dict[str, Any]) -> bool:
+def _counts(question: str, units: frozenset[str], out: dict[str, Any]) -> bool:
     """Count buckets and thresholds: "250-274 tweets", "less than 150 tweets", "450 or more tweets".
 
     `units`: the count words the question holds. The numbers are read from the few words before the
@@ -748,7 +748,7 @@ def _percent(question: str, out: dict[str, Any]) -> None:
             out["direction"] = direction
 
 
-def _line(question: str, tokens: set[str], out: dict[str, Any], category: str | None) -> None:
+def _line(question: str, tokens: frozenset[str], out: dict[str, Any], category: str | None) -> None:
     match = _LINE.search(question)
     if match is None:
         return
@@ -838,6 +838,22 @@ _PLACE_GATE = frozenset(
 )
 _DOMINANCE_TOKENS = frozenset({"dominance", "Dominance", "DOMINANCE"})
 _SPORTS_FREE = ("Crypto", "Weather", "Economy", "Tech", "Politics", "Geopolitics", "Culture")
+_GATE_WORDS = (
+    _ASSET_KEYS | _MONTH_TOKENS | _COUNT_UNIT_TOKENS | _LINE_UNIT_TOKENS | _DOWN_TOKENS | _LINE_GATE
+    | _TEAM_GATE | _PLACE_GATE | _DOMINANCE_TOKENS | {"than"}
+)  # fmt: skip
+"""Every word a gate or parser looks up in a question's tokens: letters only (tests/taxonomy checks)."""
+_ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
+_TEMPLATE_CACHE = 32_768
+
+
+@lru_cache(maxsize=_TEMPLATE_CACHE)
+def _template_words(template: bytes) -> frozenset[str]:
+    """The gate words among the tokens of a question's template (every ASCII digit "0"): the same as
+    among the question's own tokens, as a token's letters and where it ends do not depend on which
+    digits it holds, and no gate word has a digit. Questions of one shape (a ladder's rungs, a day
+    of up/down windows) are tokenised once."""
+    return frozenset(_GATE_WORDS.intersection(_TOKEN.findall(template.decode("utf-8", "surrogatepass"))))
 
 
 def extract_features(
@@ -849,8 +865,8 @@ def extract_features(
         return out
     q = question.strip()
     end = end_date
-    # One tokenisation; most gates below are set lookups on it rather than scans of the question.
-    tokens = set(_TOKEN.findall(q))
+    # One tokenisation per template; most gates below are set lookups on it rather than scans.
+    tokens = _template_words(q.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS))
     top = category.split("/", 1)[0] if category else None
 
     # "Bitcoin Dominance hit 70%" measures the coin's share of the market: it has no asset price.

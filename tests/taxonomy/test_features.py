@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -491,3 +492,27 @@ def test_odd_input_never_raises() -> None:
         json.dumps(found, allow_nan=False)
         for key, value in found.items():
             assert isinstance(value, types[key]), (question, key, value)
+
+
+def test_questions_of_one_template_share_their_gate_words(recorded_data: Path) -> None:
+    # The gates read the words of the question's template (every digit "0"), tokenised once per
+    # template: that must be what the question's own words give, which holds as no gate word has a
+    # digit ("F1", "5m", "2nd" and "Q4" are words whose digits differ between the two).
+    from pmtui.taxonomy.features import _GATE_WORDS, _TOKEN, _ZERO_DIGITS, _template_words
+
+    assert all(word.isalpha() and word.isascii() for word in _GATE_WORDS)
+    rng = random.Random(11)
+    questions = [
+        str(m["question"])
+        for m in read_json(recorded_data / "gamma_markets_600_mixed_2026-02.json.gz")
+        if m.get("question")
+    ]
+    questions += [
+        "F1: Over 2.5 goals in 5m?",
+        "2nd set 6-4 vs. 7-5 in May 1st",
+        "Q4 Nvidia (NVDA) 3x than 2024",
+    ]
+    for question in questions:
+        for text in (question, "".join(str(rng.randrange(10)) if c.isdigit() else c for c in question)):
+            own = frozenset(set(_TOKEN.findall(text)) & _GATE_WORDS)
+            assert _template_words(text.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)) == own
