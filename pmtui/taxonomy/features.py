@@ -313,6 +313,13 @@ def _end_date(end_date: str | float | None) -> date | None:
         return None
 
 
+@lru_cache(maxsize=4096)
+def _end_day(end_date: str | float) -> str | None:
+    """The ISO day of the market's end date (cached: many markets share an end date)."""
+    ended = _end_date(end_date)
+    return ended.isoformat() if ended is not None else None
+
+
 def _month_number(text: str) -> int:
     return _MONTH_FORMS[text]
 
@@ -866,7 +873,10 @@ def extract_features(
     q = question.strip()
     end = end_date
     # One tokenisation per template; most gates below are set lookups on it rather than scans.
-    tokens = _template_words(q.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS))
+    template = q.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)
+    tokens = _template_words(template)
+    # Whether the question holds a decimal digit (what \d finds): every ASCII one is "0" there.
+    digits = b"0" in template or (not q.isascii() and _DIGIT.search(q) is not None)
     top = category.split("/", 1)[0] if category else None
 
     # "Bitcoin Dominance hit 70%" measures the coin's share of the market: it has no asset price.
@@ -895,7 +905,7 @@ def extract_features(
         # "beat X by more than 5.5 points": a spread line, not a count bucket.
         out["line"] = float(spread.group(1))
         out["unit"] = spread.group(2)
-    elif "range_low" not in out and "threshold" not in out and _DIGIT.search(q) is not None:
+    elif "range_low" not in out and "threshold" not in out and digits:
         if "%" in q:
             _percent(q, out)
         elif not ((units := tokens & _COUNT_UNIT_TOKENS) and _counts(q, units, out)) and (
@@ -908,13 +918,14 @@ def extract_features(
         _place(q, out)
 
     _dates(q, tokens, out, end)
-    for key in _NUMBER_KEYS:
-        value = out.get(key)
-        if value is not None and not _isfinite(value):
-            del out[key]  # hundreds of digits overflow to inf, which JSON cannot carry
+    if digits:  # a number is only ever read from decimal digits
+        for key in _NUMBER_KEYS:
+            value = out.get(key)
+            if value is not None and not _isfinite(value):
+                del out[key]  # hundreds of digits overflow to inf, which JSON cannot carry
     if "deadline" not in out and end is not None:
         # The question names no date ("Lakers vs. Celtics"): the market's own end date is its deadline.
-        ended = _end_date(end)
-        if ended is not None:
-            out["deadline"] = ended.isoformat()
+        deadline = _end_day(end)
+        if deadline is not None:
+            out["deadline"] = deadline
     return out

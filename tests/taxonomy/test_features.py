@@ -516,3 +516,19 @@ def test_questions_of_one_template_share_their_gate_words(recorded_data: Path) -
         for text in (question, "".join(str(rng.randrange(10)) if c.isdigit() else c for c in question)):
             own = frozenset(set(_TOKEN.findall(text)) & _GATE_WORDS)
             assert _template_words(text.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)) == own
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # Full-width digits are decimal digits too (the gates that skip number parsing for questions
+        # without digits must see them, not only ASCII ones).
+        ("Over ２.５ goals?", {"range_low": 2.5, "direction": "above", "unit": "goals"}),
+        ("Nvidia above ３% ?", {"unit": "%", "threshold": 3.0, "direction": "above"}),
+        ("Will Bitcoin reach $１５０,０００?", {"asset": "BTC", "threshold": 150000.0, "unit": "usd"}),
+    ],
+)
+def test_numbers_written_with_non_ascii_digits_are_read(question: str, expected: dict[str, Any]) -> None:
+    got = features(question, end_date="2025-07-24")
+    assert {key: got.get(key) for key in expected} == expected
+    assert got["deadline"] == "2025-07-24"
