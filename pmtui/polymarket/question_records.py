@@ -96,6 +96,7 @@ class _Gamma(msgspec.Struct, gc=False):
 
 
 _DECODER = msgspec.json.Decoder(_Gamma)
+_UNSET = msgspec.UNSET
 _CHUNK = 1 << 22
 """Bytes of JSONL decoded per call."""
 _PLACEHOLDER_FIELDS = ("clobTokenIds", "positionIds", "outcomePrices", "negRisk", "negRiskOther", "active")
@@ -189,7 +190,7 @@ def _chunk(chunk: memoryview, lines: int, number: int) -> list[Record]:
     records: list[Record] = []
     split: list[bytes] | None = None
     for offset, market in enumerate(markets, start=number):
-        record = _record(market, offset) if _plain(market) else None
+        record = _record(market, offset)
         if record is not None:
             records.append(record)
             continue
@@ -206,7 +207,7 @@ def _market(data: bytes, line: int) -> Iterator[Record]:
         market = _DECODER.decode(data)
     except msgspec.DecodeError:
         market = None  # not JSON, not an object, or an odd shape: the generic reader decides
-    if market is not None and _plain(market):
+    if market is not None:
         record = _record(market, line)
         if record is not None:
             yield record
@@ -234,39 +235,60 @@ def _plain(m: _Gamma) -> bool:
 
 
 def _record(m: _Gamma, line: int) -> Record | None:
-    """The record of a plain market, or None when the generic reader should say what is wrong."""
-    market_id = opt_str(m.id)
+    """The record of a plain market, or None when the generic reader should say what is wrong (or
+    read another layout). Runs once per market of a catalogue-sized file: written for speed."""
+    if not (
+        m.raw is _UNSET
+        and m.markets is _UNSET
+        and m.price_history is _UNSET
+        and m.winner is _UNSET
+        and type(m.outcomes) is not list
+    ) and not _plain(m):
+        return None
+    market_id = m.id
+    if type(market_id) is not str:
+        market_id = opt_str(market_id)
     question = m.question
-    if market_id is None or not isinstance(question, str) or not question.strip():
+    if not market_id or type(question) is not str:
+        return None
+    question = question.strip()
+    if not question:
         return None
     # Only a market without tokens or without prices can be a placeholder (is_placeholder).
     if not (m.clobTokenIds or m.positionIds) or not m.outcomePrices:
-        fields = {k: getattr(m, k) for k in _PLACEHOLDER_FIELDS if getattr(m, k) is not msgspec.UNSET}
+        fields = {k: getattr(m, k) for k in _PLACEHOLDER_FIELDS if getattr(m, k) is not _UNSET}
         if is_placeholder(fields):
             return SkippedPlaceholder(line, market_id)
-    parent = m.events[0] if m.events else None
+    events = m.events
     tags: list[str] = []
-    if parent is None:
+    if not events:
         event_id = event_slug = series_slug = None
         if m.tags:
             tags = tag_slugs({"tags": m.tags}, [])
     else:
-        event_id, event_slug = opt_str(parent.id), opt_str(parent.slug)
-        series_slug = opt_str(parent.seriesSlug) or (
-            opt_str(parent.series[0].slug) if parent.series else None
-        )
+        parent = events[0]
+        event_id = parent.id
+        if type(event_id) is not str or not event_id:
+            event_id = opt_str(event_id)
+        event_slug = parent.slug
+        if type(event_slug) is not str or not event_slug:
+            event_slug = opt_str(event_slug)
+        series_slug = parent.seriesSlug
+        if type(series_slug) is not str or not series_slug:
+            series_slug = opt_str(series_slug) or (opt_str(parent.series[0].slug) if parent.series else None)
         if m.tags or parent.tags:
             tags = tag_slugs({"tags": m.tags}, [{"tags": parent.tags}])
+    end = m.endDate or m.endDateIso
     return QuestionRecord(
-        id=market_id,
-        question=question.strip(),
-        tags=tags,
-        event_id=event_id,
-        event_slug=event_slug,
-        series_slug=series_slug,
-        end_date=_end_time(end) if isinstance(end := m.endDate or m.endDateIso, str) else parse_time(end),
-        category=None,
-        line=line,
+        market_id,
+        question,
+        tags,
+        event_id,
+        event_slug,
+        series_slug,
+        _end_time(end) if type(end) is str else parse_time(end),
+        None,
+        line,
     )
 
 

@@ -73,6 +73,7 @@ SLUG_CACHE_SIZE = 4096
 # (multi-byte characters use bytes >= 0x80), and bytes.translate is several times faster than str's.
 _ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
 _ZERO_DIGITS_STR = str.maketrans("123456789", "000000000")
+_LOWER_ZERO = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ123456789", b"abcdefghijklmnopqrstuvwxyz000000000")
 _QUANTIFIER_RE = re.compile(r"\{\d+(?:,\d*)?\}")
 CASED_TOKEN_RE = re.compile(r"[A-Za-z0-9]+")
 _CATEGORY_RE = re.compile(r"^[A-Z][A-Za-z0-9]*(?:/[A-Za-z0-9][A-Za-z0-9.+&-]*)?$")
@@ -308,10 +309,13 @@ class _SlugLookup:
         return self._blind.best(zeroed.decode("utf-8", "surrogatepass")), maybe
 
     def best(self, slug: str) -> int | None:
-        lowered = slug.lower()
-        found, maybe = self._zeroed(lowered.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS))
+        if slug.isascii():  # lower case and zeroed in one pass
+            zeroed = slug.encode().translate(_LOWER_ZERO)
+        else:
+            zeroed = slug.lower().encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)
+        found, maybe = self._zeroed(zeroed)
         if maybe and self._seeing is not None:
-            hit = self._seeing.best(lowered)
+            hit = self._seeing.best(slug)
             if hit is not None and (found is None or hit < found):
                 found = hit
         return found
