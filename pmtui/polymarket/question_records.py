@@ -99,6 +99,8 @@ _DECODER = msgspec.json.Decoder(_Gamma)
 _UNSET = msgspec.UNSET
 _CHUNK = 1 << 22
 """Bytes of JSONL decoded per call."""
+_BATCH = 1000
+"""Records per batch of a file that is not JSONL."""
 _PLACEHOLDER_FIELDS = ("clobTokenIds", "positionIds", "outcomePrices", "negRisk", "negRiskOther", "active")
 
 
@@ -106,6 +108,13 @@ def read_question_records(path: Path | str, *, chunk_size: int = _CHUNK) -> Iter
     """Every market of `path` as a QuestionRecord, in file order, with BadLine and SkippedPlaceholder
     as `read_market_file` gives them. Raises OSError (EOFError for a truncated .gz) when the file
     cannot be read at all. `chunk_size`: bytes of JSONL decoded per call (tests make it small)."""
+    for batch in read_question_batches(path, chunk_size=chunk_size):
+        yield from batch
+
+
+def read_question_batches(path: Path | str, *, chunk_size: int = _CHUNK) -> Iterator[list[Record]]:
+    """`read_question_records` a batch at a time (a chunk of JSONL, or up to _BATCH records of
+    another layout): a loop over a catalogue-sized file saves a generator step per market."""
     path = Path(path)
     with _open(path) as fh:
         number, first = _next_line(fh, 0)
@@ -116,9 +125,16 @@ def read_question_records(path: Path | str, *, chunk_size: int = _CHUNK) -> Iter
             second_number, second = _next_line(fh, number)
         if second is None:
             # An array, a pretty-printed or one-line document (one API answer): not JSONL.
-            yield from _converted(read_market_file(path, source=_SOURCE))
+            batch: list[Record] = []
+            for record in _converted(read_market_file(path, source=_SOURCE)):
+                batch.append(record)
+                if len(batch) >= _BATCH:
+                    yield batch
+                    batch = []
+            if batch:
+                yield batch
             return
-        yield from _market(first, number)
+        yield list(_market(first, number))
         yield from _chunks(second, fh, second_number, chunk_size)
 
 
@@ -146,7 +162,7 @@ def _complete(line: bytes) -> bool:
     return True
 
 
-def _chunks(first: bytes, fh: io.BufferedIOBase, number: int, chunk_size: int) -> Iterator[Record]:
+def _chunks(first: bytes, fh: io.BufferedIOBase, number: int, chunk_size: int) -> Iterator[list[Record]]:
     """JSONL from the line `first` (line `number`) on, read in chunks of whole lines straight into one
     buffer (no copy per chunk). A chunk is decoded in one call (msgspec's decode_lines); a chunk with
     a bad or blank line is read line by line instead, so that every record keeps its line number."""
@@ -172,7 +188,7 @@ def _chunks(first: bytes, fh: io.BufferedIOBase, number: int, chunk_size: int) -
         buffer[: filled - cut] = buffer[cut:filled]  # the start of the next line moves to the front
         filled -= cut
         number += lines
-        yield from records
+        yield records
 
 
 def _chunk(chunk: memoryview, lines: int, number: int) -> list[Record]:

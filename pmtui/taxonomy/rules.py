@@ -473,22 +473,37 @@ class Rules:
         ("Will Bitcoin be above $100,000 on May 5?" and "... $105,500 on May 6?": equal once every
         digit is "0") get the text's answer from a bounded LRU cache: the rules cannot tell their
         digits apart (`_digit_blind`), unless the template holds a word with digits that a rule names
-        (`_digit_ids`, e.g. "Map 1"); such questions are read one by one. The labels are not part of
-        the cache key: Gamma gives every event its own slug, so keying on them would miss on
-        real catalogues; they cost a few dict and prefix probes.
+        (`_digit_ids`, e.g. "Map 1"); such questions share answers only with the same words there
+        (`_index_by_digit_words`). The labels are not part of the cache key: Gamma gives every event
+        its own slug, so keying on them would miss on real catalogues; they cost a few dict probes
+        (`_SlugLookup`).
         """
         cached = self._template_index
         if cached is None:
-            text_best = self._text_index(question)
+            best = self._text_index(question)
         else:
             template = question.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)
             found = cached(template)
             if isinstance(found, int):
-                text_best = found if found >= 0 else self._text_index(question)
+                best = found if found >= 0 else self._text_index(question)
             else:
-                text_best = self._index_by_digit_words(question, template, found)
-        best = self._label_index(tags, event_slug, series_slug, text_best)
-        return self.rules[best] if best < len(self.rules) else None
+                best = self._index_by_digit_words(question, template, found)
+        # The better of the text's rule and the best rule Gamma's tags or slugs fire (inline: this
+        # runs for every market).
+        for tag in tags:
+            for i in self._tags.get(tag.lower(), ()):
+                if i < best:
+                    best = i
+        if event_slug:
+            hit = self._event_best(event_slug)
+            if hit is not None and hit < best:
+                best = hit
+        if series_slug:
+            hit = self._series_best(series_slug)
+            if hit is not None and hit < best:
+                best = hit
+        rules = self.rules
+        return rules[best] if best < len(rules) else None
 
     def _index_of_template(self, template: bytes) -> int | tuple[int, ...]:
         """The best text rule's index for every question of this template (the template is itself a
@@ -523,24 +538,6 @@ class Rules:
                 del self._by_digit_words[next(iter(self._by_digit_words))]
             self._by_digit_words[key] = found
         return found
-
-    def _label_index(
-        self, tags: Sequence[str], event_slug: str | None, series_slug: str | None, best: int
-    ) -> int:
-        """The better of `best` and the best rule that Gamma's tags or slugs fire."""
-        for tag in tags:
-            for i in self._tags.get(tag.lower(), ()):
-                if i < best:
-                    best = i
-        if event_slug:
-            hit = self._event_best(event_slug)
-            if hit is not None and hit < best:
-                best = hit
-        if series_slug:
-            hit = self._series_best(series_slug)
-            if hit is not None and hit < best:
-                best = hit
-        return best
 
     def _text_index(self, question: str, toks: list[str] | None = None, *, template: bool = False) -> int:
         """The index of the best rule the question's text fires (`len(self.rules)` when none does).
