@@ -854,13 +854,43 @@ _ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
 _TEMPLATE_CACHE = 32_768
 
 
+_Shape = tuple[
+    frozenset[str], bool, bool, bool, bool, bool, bool, frozenset[str], bool, bool, bool, bool, bool
+]
+
+
+def _gates(text: str) -> _Shape:
+    """What the gates of `extract_features` see in a question: its gate words and which parsers can
+    apply."""
+    tokens = frozenset(_GATE_WORDS.intersection(_TOKEN.findall(text)))
+    digits = _DIGIT.search(text) is not None  # what a number is read from
+    paren = "(" in text
+    return (
+        tokens,
+        digits,
+        # "Bitcoin Dominance hit 70%" measures the coin's share of the market: it has no asset price.
+        bool(tokens & _ASSET_KEYS) and tokens.isdisjoint(_DOMINANCE_TOKENS),
+        not tokens.isdisjoint(_DOWN_TOKENS),
+        "$" in text,
+        paren,
+        "°" in text or "º" in text,
+        tokens & _COUNT_UNIT_TOKENS,
+        "%" in text,
+        not tokens.isdisjoint(_LINE_GATE) or paren,
+        not tokens.isdisjoint(_TEAM_GATE),
+        not tokens.isdisjoint(_PLACE_GATE),
+        # A date needs a month's name or digits (an ISO date, a year).
+        digits or not tokens.isdisjoint(_MONTH_TOKENS),
+    )
+
+
 @lru_cache(maxsize=_TEMPLATE_CACHE)
-def _template_words(template: bytes) -> frozenset[str]:
-    """The gate words among the tokens of a question's template (every ASCII digit "0"): the same as
-    among the question's own tokens, as a token's letters and where it ends do not depend on which
-    digits it holds, and no gate word has a digit. Questions of one shape (a ladder's rungs, a day
-    of up/down windows) are tokenised once."""
-    return frozenset(_GATE_WORDS.intersection(_TOKEN.findall(template.decode("utf-8", "surrogatepass"))))
+def _shape(template: bytes) -> _Shape:
+    """`_gates` of a question, read from its template (every ASCII digit "0"), once per template:
+    questions of one shape (a ladder's rungs, a day of up/down windows) are tokenised once. Every
+    gate tests words of letters or characters that are not digits, which the template keeps as they
+    are, and where a word ends and whether there is a digit do not depend on which digits they are."""
+    return _gates(template.decode("utf-8", "surrogatepass"))
 
 
 def extract_features(
@@ -872,52 +902,62 @@ def extract_features(
         return out
     q = question.strip()
     end = end_date
-    # One tokenisation per template; most gates below are set lookups on it rather than scans.
-    template = q.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)
-    tokens = _template_words(template)
-    # Whether the question holds a decimal digit (what \d finds): every ASCII one is "0" there.
-    digits = b"0" in template or (not q.isascii() and _DIGIT.search(q) is not None)
+    # One tokenisation and one set of gate answers per template (see _shape).
+    (
+        tokens,
+        digits,
+        asset_gate,
+        down,
+        money,
+        paren,
+        degrees,
+        units,
+        percent,
+        line_gate,
+        teams,
+        place,
+        dates,
+    ) = _shape(q.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS))
     top = category.split("/", 1)[0] if category else None
 
-    # "Bitcoin Dominance hit 70%" measures the coin's share of the market: it has no asset price.
-    asset = _asset(q, tokens) if tokens.isdisjoint(_DOMINANCE_TOKENS) else None
-    if asset is not None:
-        out["asset"] = asset
+    if asset_gate:
+        asset = _asset(q, tokens)
+        if asset is not None:
+            out["asset"] = asset
 
-    if not tokens.isdisjoint(_DOWN_TOKENS) and _up_down(q, out, end):
+    if down and _up_down(q, out, end):
         if "asset" not in out:
             ticker = _bracket_ticker(q)
             if ticker is not None:
                 out["asset"] = ticker
-        if "start_hour_et" not in out:
+        if "start_hour_et" not in out and dates:
             _dates(q, tokens, out, end)
         return out
 
-    if "$" in q:
+    if money:
         _money(q, out)
-        if "asset" not in out and "threshold" in out and "(" in q:
+        if "asset" not in out and "threshold" in out and paren:
             ticker = _bracket_ticker(q)
             if ticker is not None:
                 out["asset"] = ticker
-    if "°" in q or "º" in q:
+    if degrees:
         _degrees(q, out)
     elif "than" in tokens and top in (None, "Sports") and (spread := _BY_MORE.search(q)):
         # "beat X by more than 5.5 points": a spread line, not a count bucket.
         out["line"] = float(spread.group(1))
         out["unit"] = spread.group(2)
-    elif "range_low" not in out and "threshold" not in out and digits:
-        if "%" in q:
+    elif digits and "range_low" not in out and "threshold" not in out:
+        if percent:
             _percent(q, out)
-        elif not ((units := tokens & _COUNT_UNIT_TOKENS) and _counts(q, units, out)) and (
-            not tokens.isdisjoint(_LINE_GATE) or "(" in q
-        ):
+        elif not (units and _counts(q, units, out)) and line_gate:
             _line(q, tokens, out, category)
-    if top not in _SPORTS_FREE and not tokens.isdisjoint(_TEAM_GATE):
+    if teams and top not in _SPORTS_FREE:
         _teams(q, out)
-    if top in (None, "Weather") and not tokens.isdisjoint(_PLACE_GATE):
+    if place and top in (None, "Weather"):
         _place(q, out)
 
-    _dates(q, tokens, out, end)
+    if dates:
+        _dates(q, tokens, out, end)
     if digits:  # a number is only ever read from decimal digits
         for key in _NUMBER_KEYS:
             value = out.get(key)

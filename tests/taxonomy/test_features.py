@@ -495,10 +495,10 @@ def test_odd_input_never_raises() -> None:
 
 
 def test_questions_of_one_template_share_their_gate_words(recorded_data: Path) -> None:
-    # The gates read the words of the question's template (every digit "0"), tokenised once per
-    # template: that must be what the question's own words give, which holds as no gate word has a
+    # The gates read the words and characters of the question's template (every digit "0"), once
+    # per template: that must be what the question itself gives, which holds as no gate word has a
     # digit ("F1", "5m", "2nd" and "Q4" are words whose digits differ between the two).
-    from pmtui.taxonomy.features import _GATE_WORDS, _TOKEN, _ZERO_DIGITS, _template_words
+    from pmtui.taxonomy.features import _GATE_WORDS, _ZERO_DIGITS, _gates, _shape
 
     assert all(word.isalpha() and word.isascii() for word in _GATE_WORDS)
     rng = random.Random(11)
@@ -512,10 +512,10 @@ def test_questions_of_one_template_share_their_gate_words(recorded_data: Path) -
         "2nd set 6-4 vs. 7-5 in May 1st",
         "Q4 Nvidia (NVDA) 3x than 2024",
     ]
+    questions += ["Over ２.５ goals?", "No digits (at all) in July?", "Bitcoin Up or Down - 1PM ET"]
     for question in questions:
         for text in (question, "".join(str(rng.randrange(10)) if c.isdigit() else c for c in question)):
-            own = frozenset(set(_TOKEN.findall(text)) & _GATE_WORDS)
-            assert _template_words(text.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)) == own
+            assert _shape(text.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)) == _gates(text)
 
 
 @pytest.mark.parametrize(
