@@ -367,11 +367,14 @@ class MarketsTab(TabView):
                 # saying the last count until the new one is in, rather than flashing "counting"
                 # every time the collector writes.
                 page = dataclasses.replace(page, total=shown.total, more=shown.more)
-            self._start_count(page.filter)
+            # After the frame showing the page: the count must not take the CPU the page needs.
+            self.call_after_refresh(self._start_count, page.filter)
         self._layout_changed()
         self._render_page(page)
 
     def _start_count(self, flt: MarketFilter) -> None:
+        if self._page is None or self._page.filter != flt:
+            return  # the user typed on before the page was drawn: that page's count is not wanted
         self.run_in_thread(
             partial(self._count_matches, flt),
             group="markets-count",
@@ -480,8 +483,8 @@ class MarketsTab(TabView):
         parts: list[Text | str] = []
         shown = len(page.rows)
         if page.total is None:
-            parts.append(Text(f"{shown:,} of …", style="bold"))
-            parts.append(Text(" counting… (m: more)", style="dim"))
+            parts.append(Text(f"{shown:,} of … markets", style="bold"))
+            parts.append(Text(" (counting…; m: more)", style="dim"))
         else:
             total = f"{page.total:,}+ markets" if page.more else fmt.plural(page.total, "market")
             parts.append(Text(f"{shown:,} of {total}", style="bold"))
