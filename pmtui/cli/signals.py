@@ -175,7 +175,7 @@ def estimate_cell(estimate: dict[str, Any]) -> Text:
 
 def _estimate_line(estimate: dict[str, Any]) -> str:
     """The estimate's reason and the run it came from, e.g. "no edge: return [...] on 23 similar
-    trades (bt-…, costs 0.935–0.969, horizon 7d)"."""
+    trades (bt-…, costs 93.5–96.9¢, horizon 7d)"."""
     reason = str(estimate.get("reason") or "no backtest yet")
     run = estimate.get("run_id")
     if not run:
@@ -184,7 +184,7 @@ def _estimate_line(estimate: dict[str, Any]) -> str:
     where = [str(run)]
     costs = matched.get("cost")
     if isinstance(costs, list) and len(costs) == 2:
-        where.append(f"costs {costs[0]:.3f}–{costs[1]:.3f}")
+        where.append(f"costs {costs[0] * 100:.1f}–{costs[1] * 100:.1f}¢")  # cents, as the price column
     if matched.get("horizon"):
         where.append(f"horizon {matched['horizon']}")
     if estimate.get("generated_data"):

@@ -362,18 +362,12 @@ class PolymarketClient:
     async def get_books(self, token_ids: Iterable[str], *, on_bad: OnBad | None = None) -> list[BookTop]:
         """Best bid/ask per token via `POST /books`, 500 tokens per call (one call for the top 100
         markets' 200 tokens). Tokens without a book (closed, unknown) are simply absent."""
-        tokens = list(dict.fromkeys(str(t) for t in token_ids))
         tops: list[BookTop] = []
-        for start in range(0, len(tokens), BATCH_TOKENS):
-            body = [{"token_id": t} for t in tokens[start : start + BATCH_TOKENS]]
-            data = await self.request("clob", "POST", "/books", json_body=body)
-            if not isinstance(data, list):
-                raise ApiError("clob:/books", "expected a JSON array of books", kind="bad_shape")
-            for raw in data:
-                try:
-                    tops.append(parse_book(raw))
-                except BadRecord as exc:
-                    _report(on_bad, exc, raw)
+        for raw in await self._post_books(token_ids):
+            try:
+                tops.append(parse_book(raw))
+            except BadRecord as exc:
+                _report(on_bad, exc, raw)
         return tops
 
     async def get_order_books(
@@ -381,20 +375,26 @@ class PolymarketClient:
     ) -> list[BookSnapshot]:
         """Whole books (every level) via `POST /books`, 500 tokens per call: the live books' fallback
         while the market channel is down. Tokens without a book are simply absent."""
-        tokens = list(dict.fromkeys(str(t) for t in token_ids))
         books: list[BookSnapshot] = []
+        for raw in await self._post_books(token_ids):
+            try:
+                books.append(parse_book_snapshot(raw))
+            except BadEvent as exc:
+                token = raw.get("asset_id") if isinstance(raw, Mapping) else None
+                _report(on_bad, BadRecord("bad_book", str(token) if token else None, str(exc)), raw)
+        return books
+
+    async def _post_books(self, token_ids: Iterable[str]) -> list[Any]:
+        """The raw books of `POST /books` for each distinct token, `BATCH_TOKENS` a call."""
+        tokens = list(dict.fromkeys(str(t) for t in token_ids))
+        found: list[Any] = []
         for start in range(0, len(tokens), BATCH_TOKENS):
             body = [{"token_id": t} for t in tokens[start : start + BATCH_TOKENS]]
             data = await self.request("clob", "POST", "/books", json_body=body)
             if not isinstance(data, list):
                 raise ApiError("clob:/books", "expected a JSON array of books", kind="bad_shape")
-            for raw in data:
-                try:
-                    books.append(parse_book_snapshot(raw))
-                except BadEvent as exc:
-                    token = raw.get("asset_id") if isinstance(raw, Mapping) else None
-                    _report(on_bad, BadRecord("bad_book", str(token) if token else None, str(exc)), raw)
-        return books
+            found.extend(data)
+        return found
 
     async def get_midpoints(self, token_ids: Iterable[str]) -> dict[str, float]:
         """Midpoint per token via `POST /midpoints` (500 per call); tokens without a book are absent."""

@@ -64,6 +64,17 @@ class TabView(Vertical):
             node = parent if isinstance(parent, Widget) else None
         return True
 
+    def reload_every(self, seconds: float) -> None:
+        """Reload every `seconds` even when the store did not change (countdowns, marks); a hidden tab
+        only notes it is behind and reloads when next shown."""
+        self.set_interval(seconds, self._periodic_reload)
+
+    def _periodic_reload(self) -> None:
+        if self.shown:
+            self.reload_changed()
+        else:
+            self._stale = True
+
     def store_changed(self, topics: frozenset[str]) -> None:
         """The store changed: reload now if shown (at most once per `RELOAD_GAP`), else when shown."""
         if not topics & self.WATCHES:
