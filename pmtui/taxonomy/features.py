@@ -893,6 +893,11 @@ def _shape(template: bytes) -> _Shape:
     return _gates(template.decode("utf-8", "surrogatepass"))
 
 
+def cache_clear() -> None:
+    """Forget the gate answers remembered per template (benchmarks start each pass cold with it)."""
+    _shape.cache_clear()
+
+
 def extract_features(
     question: str, category: str | None = None, *, end_date: str | float | None = None
 ) -> dict[str, Any]:

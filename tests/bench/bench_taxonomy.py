@@ -1,8 +1,9 @@
 """Taxonomy throughput: markets per second for classify() alone and classify() + extract_features(),
 on one core, over distinct generated questions (numbers, names and dates vary, so no question
 repeats) and over every recorded real market (question + tags + event/series slug, 20 passes).
-classify's template cache (questions equal once every digit is "0" share a category) starts cold at
-every pass, so a repeated question never counts as a hit; the figures without it are printed too.
+classify's template cache (questions equal once every digit is "0" share a category) and
+extract_features' (they share their gate answers) start cold at every pass, so a repeated question
+never counts as a hit; the figures without classify's are printed too.
 Target (issue 3): >= 100,000 markets/s categorized and feature-extracted.
 Prints the figures; asserts nothing. Run: .venv/bin/python tests/bench/bench_taxonomy.py [N]
 """
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pmtui.polymarket.files import FileRecord, read_market_file
+from pmtui.taxonomy import features as features_module
 from pmtui.taxonomy.classify import classify
 from pmtui.taxonomy.features import extract_features
 from pmtui.taxonomy.rules import Rules, load_rules
@@ -108,11 +110,12 @@ Market = tuple[str, tuple[str, ...], str | None, str | None]
 
 
 def timed(passes: list[list[Market]], rules: Rules, features: bool) -> float:
-    """CPU seconds for every pass; the template cache starts cold at each pass (a repeated pass of
+    """CPU seconds for every pass; the template caches start cold at each pass (a repeated pass of
     the same questions must not be answered from the previous pass's cache)."""
     seconds = 0.0
     for markets in passes:
         rules.cache_clear()
+        features_module.cache_clear()
         # CPU time of this process: one core, and other processes on a busy machine do not count.
         start = time.process_time()
         if features:
