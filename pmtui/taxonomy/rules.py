@@ -390,6 +390,14 @@ class Rules:
             for key in (*self._phrase_ids, *((w.lower(),) for w in self._cased))
             if any(ch.isdigit() for t in key for ch in t)
         }
+        # The words with digits that a rule names ("7" of "game 7", "t20", "49ers"): a question's
+        # other words with digits are all alike to the rules.
+        self._digit_words = frozenset(
+            t
+            for key in (*self._phrase_ids, *((w.lower(),) for w in self._cased))
+            for t in key
+            if any(ch.isdigit() for ch in t)
+        )
         for key in sorted(digit_keys):
             if key not in self._phrase_ids:
                 self._phrase_ids[key] = len(self._phrase_ids)
@@ -527,10 +535,12 @@ class Rules:
         Such questions differ from their template only in digits, and the rules tell digits apart
         only through the digit phrases (phrases and cased words with digits; `_digit_blind`): two
         questions of the template with the same words where the zeroed digit phrases stand ("Map 1"
-        in "Map 1 Winner", "O/U 2.5") fire the same rules. Remembered by those words (bounded: the
-        oldest goes first)."""
+        in "Map 1 Winner", "O/U 2.5") fire the same rules, and among those words only the ones a
+        rule names ("7" of "game 7") can tell questions apart: "game 3" and "game 4" are alike.
+        Remembered by those words (bounded: the oldest goes first)."""
         toks = tokens(question)
-        key = (template, tuple([toks[i] for i in positions]))
+        named = self._digit_words
+        key = (template, tuple([word if word in named else "" for word in [toks[i] for i in positions]]))
         found = self._by_digit_words.get(key)
         if found is None:
             found = self._text_index(question, toks)
