@@ -95,14 +95,33 @@ class _Gamma(msgspec.Struct, gc=False):
     price_history: Any = msgspec.UNSET
 
 
+class _Usual(msgspec.Struct, gc=False):
+    """The fields of `_Gamma` that decide a usual market: one with tokens, prices and an end date
+    (nearly every line of a catalogue). A struct with fewer fields decodes faster: msgspec compares
+    each of a market's ~90 keys with every field. Anything else is read again as a `_Gamma`."""
+
+    id: Any = None
+    question: Any = None
+    tags: Any = None
+    events: list[_Event] | None = None
+    endDate: Any = None
+    endDateIso: Any = None
+    clobTokenIds: Any = msgspec.UNSET
+    outcomePrices: Any = msgspec.UNSET
+    raw: Any = msgspec.UNSET
+    winner: Any = msgspec.UNSET
+    price_history: Any = msgspec.UNSET
+
+
 _DECODER = msgspec.json.Decoder(_Gamma)
+_USUAL_DECODER = msgspec.json.Decoder(_Usual)
 _UNSET = msgspec.UNSET
 _CHUNK = 1 << 22
 """Bytes of JSONL decoded per call."""
 _BATCH = 1000
 """Records per batch of a file that is not JSONL."""
 _LONG_LINE = 512
-"""Bytes per line from which newlines are found one by one rather than counted (see _newlines)."""
+"""Bytes per line from which newlines are found one by one rather than counted (see _line_ends)."""
 _PLACEHOLDER_FIELDS = ("clobTokenIds", "positionIds", "outcomePrices", "negRisk", "negRiskOther", "active")
 
 
@@ -196,11 +215,12 @@ def _chunk(buffer: bytearray, chunk: memoryview, number: int) -> tuple[list[Reco
     """The records of `chunk` (whole lines at the start of `buffer`, the first one line `number`) and
     how many lines it holds."""
     try:
-        markets = _DECODER.decode_lines(chunk)
+        markets = _USUAL_DECODER.decode_lines(chunk)
     except msgspec.DecodeError:
         markets = None
     cut = len(chunk)
-    lines = _newlines(buffer, cut, len(markets) if markets else 0) + (buffer[cut - 1] != 0x0A)
+    ends = _line_ends(buffer, cut, len(markets) if markets else 0)
+    lines = (len(ends) if ends is not None else buffer.count(b"\n", 0, cut)) + (buffer[cut - 1] != 0x0A)
     if markets is None or len(markets) != lines:
         # A bad line, a blank one or two values on one line: each line on its own.
         return [
@@ -212,29 +232,37 @@ def _chunk(buffer: bytearray, chunk: memoryview, number: int) -> tuple[list[Reco
     records: list[Record] = []
     split: list[bytes] | None = None
     for offset, market in enumerate(markets, start=number):
-        record = _record(market, offset)
+        record = _usual_record(market, offset)
         if record is not None:
             records.append(record)
             continue
-        if split is None:
-            split = chunk.tobytes().split(b"\n")
-        records += _market(split[offset - number], offset)  # the generic reader decides
+        # Not a usual market: its line is read again in full (the generic reader decides).
+        index = offset - number
+        if ends is not None:
+            data = chunk[
+                ends[index - 1] + 1 if index else 0 : ends[index] if index < len(ends) else cut
+            ].tobytes()
+        else:
+            if split is None:
+                split = chunk.tobytes().split(b"\n")
+            data = split[index]
+        records += _market(data, offset)
     return records, lines
 
 
-def _newlines(buffer: bytearray, end: int, values: int) -> int:
-    """How many newlines `buffer[:end]` holds, where `values` JSON values were decoded from it.
-    Lines of kilobytes (Gamma markets) are counted by jumping from one newline to the next with
-    find (memchr: ~7x faster than count's byte-by-byte loop); short lines are counted by count."""
+def _line_ends(buffer: bytearray, end: int, values: int) -> list[int] | None:
+    """Where the newlines of `buffer[:end]` stand, when the `values` JSON values decoded from it make
+    lines of kilobytes (Gamma markets): found one after the other with find (memchr: ~7x faster than
+    bytearray.count's byte-by-byte loop). None for short lines: count them instead."""
     if not values or end // values < _LONG_LINE:
-        return buffer.count(b"\n", 0, end)
+        return None
     find = buffer.find
-    count = 0
+    ends: list[int] = []
     at = find(b"\n", 0, end)
     while at >= 0:
-        count += 1
+        ends.append(at)
         at = find(b"\n", at + 1, end)
-    return count
+    return ends
 
 
 def _market(data: bytes, line: int) -> Iterator[Record]:
@@ -273,29 +301,40 @@ def _plain(m: _Gamma) -> bool:
 
 def _record(m: _Gamma, line: int) -> Record | None:
     """The record of a plain market, or None when the generic reader should say what is wrong (or
-    read another layout). Runs once per market of a catalogue-sized file: written for speed."""
-    if not (
-        m.raw is _UNSET
-        and m.markets is _UNSET
-        and m.price_history is _UNSET
-        and m.winner is _UNSET
-        and type(m.outcomes) is not list
-    ) and not _plain(m):
+    read another layout)."""
+    if not _plain(m):
         return None
-    market_id = m.id
-    if type(market_id) is not str:
-        market_id = opt_str(market_id)
+    market_id = opt_str(m.id)
     question = m.question
-    if not market_id or type(question) is not str:
-        return None
-    question = question.strip()
-    if not question:
+    if market_id is None or not isinstance(question, str) or not question.strip():
         return None
     # Only a market without tokens or without prices can be a placeholder (is_placeholder).
     if not (m.clobTokenIds or m.positionIds) or not m.outcomePrices:
         fields = {k: getattr(m, k) for k in _PLACEHOLDER_FIELDS if getattr(m, k) is not _UNSET}
         if is_placeholder(fields):
             return SkippedPlaceholder(line, market_id)
+    return _question_record(market_id, question.strip(), m, line)
+
+
+def _usual_record(m: _Usual, line: int) -> Record | None:
+    """The record of a usual market (tokens, prices, an end date: `_record` would make the same),
+    or None: read the line again in full. Runs once per market of a catalogue-sized file."""
+    if m.raw is not _UNSET or m.winner is not _UNSET or m.price_history is not _UNSET:
+        return None  # maybe another layout (_plain)
+    market_id = m.id
+    if type(market_id) is not str:
+        market_id = opt_str(market_id)
+    question = m.question
+    if not market_id or type(question) is not str or not m.clobTokenIds or not m.outcomePrices:
+        return None
+    question = question.strip()
+    if not question:
+        return None
+    return _question_record(market_id, question, m, line)
+
+
+def _question_record(market_id: str, question: str, m: _Gamma | _Usual, line: int) -> QuestionRecord:
+    """The record from a market's parent event, tags and end date."""
     events = m.events
     tags: list[str] = []
     if not events:

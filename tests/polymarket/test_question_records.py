@@ -134,3 +134,41 @@ def test_blank_lines_and_two_values_on_one_line_keep_every_line_number(
     assert len([row for row in expected if row[0] == "market"]) == 10
     for chunk_size in (1 << 22, 8192, 1000):
         assert fast(path, chunk_size) == expected, chunk_size
+
+
+def test_unusual_markets_among_usual_ones_read_as_the_full_reader_reads_them(
+    recorded_data: Path, tmp_path: Path
+) -> None:
+    # A usual market (tokens, prices, an end date) is read from a few fields; every other one is
+    # read again in full from its own line, wherever it stands among the usual ones.
+    markets = [m for m in read_json(recorded_data / MIXED)[:30] if m.get("clobTokenIds") and m.get("endDate")]
+    first, second, third, fourth, fifth, sixth, seventh = markets[:7]
+    no_end = {k: v for k, v in first.items() if k != "endDate"}
+    empty_end = {**second, "endDate": "", "endDateIso": "2026-03-01"}
+    positions_only = {k: v for k, v in third.items() if k != "clobTokenIds"}
+    positions_only["positionIds"] = third["clobTokenIds"]
+    placeholder = {
+        **{k: v for k, v in fourth.items() if k != "clobTokenIds"},
+        "negRisk": True,
+        "active": False,
+    }
+    history = {**fifth, "winner": 0, "price_history": [[1770000000, 0.4]], "outcomes": ["Yes", "No"]}
+    raw_text = {**sixth, "raw": "kept as it came"}
+    wrapped = {"raw": seventh}
+    odd = [no_end, empty_end, positions_only, placeholder, history, raw_text, wrapped]
+    lines = []
+    for index, market in enumerate(markets[7:]):
+        lines.append(json.dumps(market))
+        if index < len(odd):
+            lines.append(json.dumps(odd[index]))
+    path = tmp_path / "markets.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    expected = full(path)
+    kinds = [row[0] for row in expected]
+    assert kinds.count("placeholder") == 1
+    # The line with a winner and a price history is read as pmtui's history format (which needs
+    # an end_date): the full reader's verdict, which the fast one must repeat.
+    assert [row[1:] for row in expected if row[0] == "bad"] == [(10, "missing field: end_date")]
+    assert ("market", no_end["id"]) in [row[:2] for row in expected]
+    for chunk_size in (1 << 22, 20_000, 7000):
+        assert fast(path, chunk_size) == expected, chunk_size
