@@ -11,17 +11,25 @@ separate processes over the same file with stdout to a file:
 - pmtui categorize --input FILE --json (category, cluster id and features for every market).
 
 Reports CPU time (user + system of the child) and wall time for each, markets/s and the ratio, with
-the machine's load average. Prints figures; asserts nothing.
-Run: .venv/bin/python tests/bench/bench_categorize.py [N]
+the machine's load average. On a shared machine one process's CPU time swings by ±10% from run to
+run, so the pair runs `--runs` times (default 3), alternating, and the medians are compared (each
+run's figures are printed too). Both run as installed programs do: with their modules' bytecode
+(the children may write it even where PYTHONDONTWRITEBYTECODE is set, and an untimed first run of
+each on a small file writes it); otherwise pmtui would compile its ~35 modules from source at every
+run (~0.06 s), while the old script's json and re come precompiled with Python.
+Prints figures; asserts nothing.
+Run: .venv/bin/python tests/bench/bench_categorize.py [N] [--runs R]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import random
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -81,12 +89,15 @@ def write_markets(path: Path, n: int) -> None:
             fh.write("\n")
 
 
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def run(argv: list[str], out: Path) -> tuple[float, float]:
     """(CPU seconds, wall seconds) of one child process, stdout into `out`."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     with out.open("wb") as fh, out.with_suffix(".err").open("wb") as err:
-        subprocess.run(argv, stdout=fh, stderr=err, check=True, cwd=ROOT)
+        subprocess.run(argv, stdout=fh, stderr=err, check=True, cwd=ROOT, env=CHILD_ENV)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -94,7 +105,11 @@ def run(argv: list[str], out: Path) -> tuple[float, float]:
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    parser = argparse.ArgumentParser(description="pmtui categorize --input --json vs the old script")
+    parser.add_argument("n", nargs="?", type=int, default=100_000, help="markets in the file")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each, alternating (medians compared)")
+    args = parser.parse_args()
+    n = args.n
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "markets.jsonl"
         write_markets(data, n)
@@ -103,20 +118,33 @@ def main() -> None:
         print(
             f"{n:,} real-shaped markets, {size / 1e6:,.0f} MB JSONL; load average {load:.1f} on {os.cpu_count()} CPUs"
         )
-        env_note = "(CPU = user + system time of the child process; stdout to a file)"
-        old_cpu, old_wall = run([sys.executable, str(OLD_SCRIPT), str(data)], Path(tmp) / "old.jsonl")
-        new_cpu, new_wall = run(
-            [sys.executable, "-m", "pmtui", "categorize", "--input", str(data), "--json"],
-            Path(tmp) / "new.jsonl",
-        )
+        print("(CPU = user + system time of the child process; stdout to a file)")
+        warm_up = Path(tmp) / "warm-up.jsonl"
+        write_markets(warm_up, 20)
+        old_argv = [sys.executable, str(OLD_SCRIPT)]
+        new_argv = [sys.executable, "-m", "pmtui", "categorize", "--json", "--input"]
+        run([*old_argv, str(warm_up)], Path(tmp) / "old.jsonl")  # bytecode written, not timed
+        run([*new_argv, str(warm_up)], Path(tmp) / "new.jsonl")
+        old_runs: list[tuple[float, float]] = []
+        new_runs: list[tuple[float, float]] = []
+        for run_number in range(1, args.runs + 1):
+            old_runs.append(run([*old_argv, str(data)], Path(tmp) / "old.jsonl"))
+            new_runs.append(run([*new_argv, str(data)], Path(tmp) / "new.jsonl"))
+            (old_cpu, _), (new_cpu, _) = old_runs[-1], new_runs[-1]
+            print(
+                f"  run {run_number}: old {old_cpu:.2f} s, pmtui {new_cpu:.2f} s CPU: {old_cpu / new_cpu:.2f}x "
+                f"(load {os.getloadavg()[0]:.1f})"
+            )
         lines = sum(1 for _ in (Path(tmp) / "new.jsonl").open(encoding="utf-8"))
         skipped = (Path(tmp) / "new.err").read_text(encoding="utf-8").strip().splitlines()[-1:]
-        print(env_note)
+        old_cpu, old_wall = (statistics.median(x) for x in zip(*old_runs, strict=True))
+        new_cpu, new_wall = (statistics.median(x) for x in zip(*new_runs, strict=True))
+        print(f"medians of {args.runs} run(s):")
         print(
-            f"  old 17-regex script:          {n / old_cpu:>9,.0f} markets/s CPU ({old_cpu:.1f} s), wall {old_wall:.1f} s"
+            f"  old 17-regex script:             {n / old_cpu:>9,.0f} markets/s CPU ({old_cpu:.2f} s), wall {old_wall:.1f} s"
         )
         print(
-            f"  pmtui categorize --input --json: {n / new_cpu:>9,.0f} markets/s CPU ({new_cpu:.1f} s), wall {new_wall:.1f} s"
+            f"  pmtui categorize --input --json: {n / new_cpu:>9,.0f} markets/s CPU ({new_cpu:.2f} s), wall {new_wall:.1f} s"
         )
         print(
             f"  pmtui / old: {old_cpu / new_cpu:.2f}x CPU, {old_wall / new_wall:.2f}x wall; {lines:,} lines written {skipped}"
