@@ -160,9 +160,19 @@ def strip_controls(text: str, *, newlines: bool = False) -> str:
     return (_CONTROLS_BUT_NEWLINE if newlines else _CONTROLS).sub("", text)
 
 
-_RAW_IN_JSON = re.compile(rb"\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8e\x8f\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
-"""C1 controls and bidi controls as UTF-8 bytes: a JSON encoder that writes non-ASCII as is
-(ensure_ascii off, msgspec) leaves them raw; C0 controls it always escapes."""
+_RAW_IN_JSON = re.compile(rb"\x7f|\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8e\x8f\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
+"""DEL, C1 controls and bidi controls as UTF-8 bytes: a JSON encoder that writes non-ASCII as is
+(ensure_ascii off, msgspec) leaves them raw (and DEL, which is ASCII); C0 controls it always escapes."""
+
+
+_RAW_JSON_CONTROLS = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""The characters of _RAW_IN_JSON, as text."""
+
+
+def has_raw_json_controls(text: str) -> bool:
+    """Whether `text`, in UTF-8 JSON, would hold bytes that `json_terminal_safe` escapes (so a batch
+    of JSON lines needs the escaping pass only when one of its strings does)."""
+    return _RAW_JSON_CONTROLS.search(text) is not None
 
 
 def json_terminal_safe(data: bytes) -> bytes:

@@ -11,7 +11,7 @@ import click
 import msgspec
 
 from pmtui.cli.common import EXIT_CONFIG, AppContext, cell, console, echo, echo_json, fail, one_line, pass_app
-from pmtui.text import json_terminal_safe
+from pmtui.text import has_raw_json_controls, json_terminal_safe
 
 _FLUSH_EVERY = 1000
 """--json lines are written in batches: one write per line was a tenth of the command's time."""
@@ -98,7 +98,13 @@ def _categorize_file(path: Path, as_json: bool) -> None:
         return msgspec.Raw(encode(extract_features(question, category, end_date=end_date)))
 
     out = sys.stdout.buffer
-    pending: list[bytes] = []
+    pending: list[_Line] = []
+    controls = False  # whether a pending line holds characters json_terminal_safe escapes
+
+    def write(lines: list[_Line], controls: bool) -> None:
+        data = encoder.encode_lines(lines)  # one call for the batch, a newline after each line
+        out.write(json_terminal_safe(data) if controls else data)
+
     counts: Counter[str] = Counter()
     bad = 0
     try:
@@ -124,7 +130,7 @@ def _categorize_file(path: Path, as_json: bool) -> None:
                 if not as_json:
                     continue
                 market_id = item.id
-                line = encode(
+                pending.append(
                     _Line(
                         market_id,
                         question,
@@ -136,17 +142,23 @@ def _categorize_file(path: Path, as_json: bool) -> None:
                     )
                 )
                 # Only text from the file can hold terminal controls (features are cut from the
-                # question); str.isascii() is O(1), so most lines skip the escaping scan.
-                if not (question.isascii() and market_id.isascii() and category.isascii()):
-                    line = json_terminal_safe(line)
-                pending.append(line)
+                # question); the batch's bytes are searched only when one of them does. ASCII text
+                # (str.isascii() is O(1)) can only hold DEL.
+                if not controls:
+                    if question.isascii() and market_id.isascii() and category.isascii():
+                        controls = "\x7f" in question or "\x7f" in market_id or "\x7f" in category
+                    else:
+                        controls = (
+                            has_raw_json_controls(question)
+                            or has_raw_json_controls(market_id)
+                            or has_raw_json_controls(category)
+                        )
             if len(pending) >= _FLUSH_EVERY:
-                pending.append(b"")
-                out.write(b"\n".join(pending))
+                write(pending, controls)
                 pending.clear()
+                controls = False
         if pending:
-            pending.append(b"")
-            out.write(b"\n".join(pending))
+            write(pending, controls)
         out.flush()
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, as Unix tools do, not "cannot read FILE".

@@ -164,3 +164,33 @@ def test_no_cli_module_prints_around_the_safe_helpers() -> None:
             if re.search(r"click\.echo\(|(?<![\w.])print\(|\bConsole\(|sys\.std(out|err)\.write", line):
                 offenders.append(f"{path.name}:{number}: {line.strip()}")
     assert not offenders, "\n".join(offenders)
+
+
+def test_categorize_json_lines_escape_controls_and_keep_the_text(tmp_path: Path) -> None:
+    # Hostile questions among plain ones, in batches of lines: every line that holds a C1 or bidi
+    # control must come out escaped (\u0085), the rest as is, and each decode to the question read.
+    plain = "Will Bitcoin reach $150K by December 31?"
+    questions = [case.text() for case in text_cases() if case.text().strip()]
+    questions = [q for pair in zip([plain] * len(questions), questions, strict=True) for q in pair] * 400
+    lines = [
+        json.dumps(
+            {
+                "id": f"m{i}",
+                "question": question,
+                "outcomes": '["Yes","No"]',
+                "outcomePrices": '["0.4","0.6"]',
+                "clobTokenIds": '["1","2"]',
+                "endDate": "2026-12-31T00:00:00Z",
+            }
+        )
+        for i, question in enumerate(questions)
+    ]
+    source = tmp_path / "markets.jsonl"
+    source.write_bytes(("\n".join(lines) + "\n").encode("utf-8", "surrogatepass"))
+    result = pmtui(tmp_path / "store.sqlite", "categorize", "--input", str(source), "--json")
+    assert result.returncode == 0, result.stderr
+    assert_terminal_safe(result.stdout)
+    out = [json.loads(line) for line in result.stdout.split("\n")[:-1]]  # U+2028 is not a line end
+    assert [line["id"] for line in out] == [f"m{i}" for i in range(len(questions))]
+    assert [line["question"] for line in out] == [q.strip() for q in questions]
+    assert "\\u0085" in result.stdout or "\\u202e" in result.stdout

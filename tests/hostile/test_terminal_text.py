@@ -106,3 +106,18 @@ def test_the_cli_console_drops_controls_and_keeps_lines() -> None:
 def test_the_corpus_is_well_formed() -> None:
     for kind in ("text", "configs"):
         assert load(kind)
+
+
+def test_the_text_test_for_raw_json_controls_finds_what_the_json_escaping_escapes() -> None:
+    # `categorize --input --json` runs json_terminal_safe over a batch of lines only when one of its
+    # strings holds such a character: the text test must agree with the bytes one on every character.
+    import msgspec
+
+    from pmtui.text import has_raw_json_controls, json_terminal_safe
+
+    for code in range(0x110000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue  # surrogates: no UTF-8 text holds them
+        char = chr(code)
+        encoded = msgspec.json.encode(char)
+        assert has_raw_json_controls(f"a{char}b") == (json_terminal_safe(encoded) != encoded), hex(code)
