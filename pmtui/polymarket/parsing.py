@@ -295,7 +295,9 @@ def parse_gamma_market(
     fee_rate, fee_exponent = _fee_schedule(raw)
     series = (parent or {}).get("series") or []
     series_slug = opt_str((parent or {}).get("seriesSlug")) or (
-        opt_str(series[0].get("slug")) if series and isinstance(series[0], Mapping) else None
+        opt_str(series[0].get("slug"))
+        if isinstance(series, list) and series and isinstance(series[0], Mapping)
+        else None
     )
     volume = _amount(raw, "volumeNum", "volume", market_id)
     liquidity = _amount(raw, "liquidityNum", "liquidity", market_id)
@@ -403,7 +405,9 @@ def parse_gamma_event(raw: Mapping[str, Any]) -> Event:
         raise BadRecord("missing_field", detail="event id")
     series = raw.get("series") or []
     series_slug = opt_str(raw.get("seriesSlug")) or (
-        opt_str(series[0].get("slug")) if series and isinstance(series[0], Mapping) else None
+        opt_str(series[0].get("slug"))
+        if isinstance(series, list) and series and isinstance(series[0], Mapping)
+        else None
     )
     event_id = str(raw["id"])
     return Event(
