@@ -66,7 +66,12 @@ def prior_strength(cost: float) -> float:
 
 
 def hours_text(hours: float) -> str:
-    return f"{hours / 24:.1f} d" if hours >= 48 else f"{hours:.1f} h"
+    """A time to close the way the app writes spans: "2d 7h", "5h 20m", "40m"."""
+    minutes = max(0, round(hours * 60))
+    days, rest = divmod(minutes, 24 * 60)
+    if days:
+        return f"{days}d {rest // 60}h"
+    return f"{rest // 60}h {rest % 60}m" if rest >= 60 else f"{rest}m"
 
 
 def pct(x: float) -> str:
@@ -183,7 +188,8 @@ class TradeRecords:
             f"return [{pct(low_return)}, {pct(high_return)}] on {n} similar trade{'s' if n != 1 else ''}"
         )
         if blocked is not None:
-            reason = f"not validated: {blocked}; {evidence}"
+            # With no similar trade the interval is the prior's alone: it says nothing worth quoting.
+            reason = f"not validated: {blocked}" + (f"; {evidence}" if n else "")
         elif n == 0:
             traded = f"{costs.min() * 100:.1f}–{costs.max() * 100:.1f}¢" if len(costs) else "nothing"
             reason = f"no similar trades in {run.run_id} (it traded at costs {traded})"

@@ -26,7 +26,7 @@ from pmtui.config import ConfigError, Settings, parse_duration
 FIELDS: tuple[tuple[str, str, str], ...] = (
     # (field, label, placeholder)
     ("horizon", "Horizon", '7d, 24h, 90m or "open"'),
-    ("cost", "Cost/share", "0.01"),
+    ("cost", "Cost ¢", "1 (cents a share)"),
     ("max_staleness", "Staleness", "3d"),
     ("date_from", "From", "YYYY-MM-DD (any)"),
     ("date_to", "To", "YYYY-MM-DD (any)"),
@@ -78,7 +78,7 @@ def default_values(settings: Settings, strategies: tuple[str, ...]) -> FormValue
     return FormValues(
         strategies=strategies,
         horizon=defaults.horizon,
-        cost=f"{defaults.cost:g}",
+        cost=cents_text(defaults.cost),
         max_staleness=duration_text(float(defaults.max_staleness)),
         split="",
     )
@@ -106,14 +106,20 @@ def _check(errors: dict[str, str], name: str, check: Any) -> Any:
     return None
 
 
+def cents_text(dollars: float) -> str:
+    """A cost per share as the form shows it, in cents like every price in the app: 0.01 → "1"."""
+    return f"{round(dollars * 100, 6):g}"
+
+
 def _cost(text: str) -> float:
+    """The form's cost in cents, as the dollars the backtest takes: "1" → 0.01, "0.5" → 0.005."""
     try:
-        value = float(text)
+        value = float(text.strip().removesuffix("¢"))
     except ValueError:
-        raise ValueError(f"expected a number such as 0.01, got {text!r}") from None
-    if not 0 <= value < 1:
-        raise ValueError(f"must be at least 0 and below 1, got {value:g}")
-    return value
+        raise ValueError(f"expected cents such as 1 or 0.5, got {text!r}") from None
+    if not 0 <= value < 100:
+        raise ValueError(f"must be at least 0¢ and below 100¢, got {value:g}¢")
+    return value / 100
 
 
 def _specs(values: FormValues, settings: Settings, carried: Carried | None) -> list[StrategySpec]:
@@ -200,12 +206,12 @@ def values_from_stored(
             if entry.get("params"):
                 params[str(entry["name"])] = dict(entry["params"])
     staleness = stored.get("max_staleness_s")
-    labels = {"horizon": "Horizon", "cost": "Cost/share", "max_staleness_s": "Staleness"}
+    labels = {"horizon": "Horizon", "cost": "Cost ¢", "max_staleness_s": "Staleness"}
     missing = [label for key, label in labels.items() if key not in stored]
     values = FormValues(
         strategies=tuple(dict.fromkeys(names)),
         horizon=str(stored.get("horizon") or ""),
-        cost="" if stored.get("cost") is None else f"{float(stored['cost']):g}",
+        cost="" if stored.get("cost") is None else cents_text(float(stored["cost"])),
         max_staleness="" if staleness is None else duration_text(float(staleness)),
         date_from=str(stored.get("from") or ""),
         date_to=str(stored.get("to") or ""),

@@ -81,28 +81,51 @@ def _word_start(text: str, index: int) -> int:
     return space + 1 if space >= 0 else index
 
 
+def _hides_difference(label: str, common: int, width: int) -> bool:
+    """A cut at the end of `label` in `width` cells would hide (or nearly hide) the word where it
+    differs from a label it shares its first `common` characters with."""
+    start = _word_start(label, common)
+    end = label.find(" ", start)
+    telling = label[: min(len(label) if end < 0 else end, start + TELLING)]
+    return cell_len(label) > width and cell_len(telling) >= width
+
+
+def family_starts(labels: Sequence[str], width: int) -> dict[str, int]:
+    """For each label that belongs to a family (labels so alike that a cut at the end would show
+    them the same), where its family first diverges: the index the shown tail starts from.
+
+    In sorted order a family is a run of neighbours each sharing a long start with the next, and
+    every member shares at least the shortest of those starts. All members show their tail from
+    that one point, so two members that differ in two places (a bucket and a day) show both; a
+    start taken from the nearest neighbour alone would show only the day, alike on several rows."""
+    distinct = sorted(set(labels))
+    starts: dict[str, int] = {}
+    run: list[str] = []
+    shortest = 0
+    for before, after in pairwise([*distinct, ""]):
+        common = shared_prefix(before, after)
+        if (after and _hides_difference(before, common, width)) or _hides_difference(after, common, width):
+            if not run:
+                run, shortest = [before], common
+            run.append(after)
+            shortest = min(shortest, common)
+            continue
+        for member in run:
+            starts[member] = _word_start(member, shortest)
+        run = []
+    return starts
+
+
 def fit_labels(labels: Sequence[str], width: int) -> list[str]:
     """Each label in `width` cells: whole when it fits, else cut at the end, or elided in the middle
-    when it shares so long a start with another label that a cut at the end would hide (or nearly
-    hide) what tells them apart (the word where they first differ)."""
-    # The longest start a label shares with any other is the one it shares with a neighbour in
-    # sorted order, so sorting once finds them all.
-    distinct = sorted(set(labels))
-    shared: dict[str, int] = {}
-    for before, after in pairwise(distinct):
-        common = shared_prefix(before, after)
-        shared[before] = max(shared.get(before, 0), common)
-        shared[after] = max(shared.get(after, 0), common)
+    when it belongs to a family of labels a cut at the end would show alike (`family_starts`)."""
+    starts = family_starts(labels, width)
     fitted: list[str] = []
     for label in labels:
-        start = _word_start(label, shared.get(label, 0))
-        end = label.find(" ", start)
-        # What tells the label apart: the word where it first differs (its first few characters).
-        telling = label[: min(len(label) if end < 0 else end, start + TELLING)]
-        if cell_len(label) <= width or cell_len(telling) < width:
+        if cell_len(label) <= width or label not in starts:
             fitted.append(cut_end(label, width))
         else:
-            fitted.append(elide_from(label, start, width))
+            fitted.append(elide_from(label, starts[label], width))
     return fitted
 
 

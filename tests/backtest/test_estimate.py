@@ -194,7 +194,7 @@ def test_the_run_nearest_the_markets_horizon_speaks(db: Database) -> None:
     assert far.run_id == "bt-7d" and not far.validated
     assert far.reason.startswith(
         "not validated: no run decided near this horizon: bt-7d decided 7d before the end, "
-        "this market ends in 40.0 d; return ["
+        "this market ends in 40d 0h; return ["
     )
     assert not estimate(db, 0.80, hours=None).validated
 
@@ -208,3 +208,14 @@ def test_without_a_backtest_there_is_no_estimate(db: Database) -> None:
         "no backtest yet",
     )
     assert found.to_json()["reason"] == "no backtest yet"
+
+
+def test_a_run_that_cannot_speak_and_has_no_similar_trade_quotes_no_interval(db: Database) -> None:
+    """With no similar trade the interval is the prior's alone: the reason gives only why."""
+    add_run(db, "bt-7d", wins_losses(0.80, 150, 50), horizon="7d", created=1)
+    far = estimate(db, 0.30, hours=40 * 24 + 5)
+    assert not far.validated and far.n == 0
+    assert far.reason == (
+        "not validated: no run decided near this horizon: bt-7d decided 7d before the end, "
+        "this market ends in 40d 5h"
+    )

@@ -112,7 +112,7 @@ async def test_a_run_from_the_form_completes_stores_and_shows_cli_numbers(
         await open_tab(pilot)
         pick(app, STRATEGIES)
         await type_into(pilot, "horizon", "24h")
-        await type_into(pilot, "cost", "0.02")
+        await type_into(pilot, "cost", "2")  # cents, like every price in the app
         await pilot.press("ctrl+r")
         await settle(pilot)
         new = [r for r in run_ids(bt_store) if r not in before]
@@ -124,7 +124,7 @@ async def test_a_run_from_the_form_completes_stores_and_shows_cli_numbers(
         assert app.query_one("#bt-runs", VimTable).cursor_key == run_id
         assert f"Done: stored as {run_id}" in text_of(app, "#bt-status")
         header = text_of(app, "#bt-header")
-        assert run_id in header and "24h before end" in header and "cost 0.02" in header
+        assert run_id in header and "24h before end" in header and "cost 2¢/share" in header
         assert headings(app) == list(STRATEGIES)
         document = stored_document(bt_store, run_id)
         for column, result in enumerate(document["results"]):
@@ -156,7 +156,7 @@ async def test_bad_fields_are_shown_inline_and_nothing_runs(make_app: AppFactory
     async with app.run_test(size=(120, 35)) as pilot:
         await open_tab(pilot)
         pick(app, ())
-        fill(app, horizon="soon", cost="1.5", max_staleness="3x", date_from="2025-06-01")
+        fill(app, horizon="soon", cost="150", max_staleness="3x", date_from="2025-06-01")
         fill(app, date_to="2025-01-01")
         await type_into(pilot, "split", "someday")
         await pilot.press("enter")  # enter in a field runs too
@@ -165,7 +165,7 @@ async def test_bad_fields_are_shown_inline_and_nothing_runs(make_app: AppFactory
         assert run_ids(bt_store) == before
         assert "pick at least one strategy" in text_of(app, "#bt-strategies-error")
         assert '"open"' in text_of(app, "#bt-horizon-error")
-        assert "below 1" in text_of(app, "#bt-cost-error")
+        assert "below 100¢" in text_of(app, "#bt-cost-error")
         assert "expected a duration" in text_of(app, "#bt-max_staleness-error")
         assert "not be before From" in text_of(app, "#bt-date_to-error")
         assert "expected a date" in text_of(app, "#bt-split-error")
@@ -281,7 +281,7 @@ async def test_rerun_loads_the_config_into_the_form_and_runs_it_again(
         await settle(pilot)
         form = tab_of(app).form_values()
         assert form.strategies == ("fade_longshots", "baseline_longshot")
-        assert (form.horizon, form.cost, form.max_staleness) == ("2d", "0.01", "3d")
+        assert (form.horizon, form.cost, form.max_staleness) == ("2d", "1", "3d")
         assert (form.category, form.split, form.date_from) == ("Crypto", "2026-01-01", "")
         assert f"Loaded from {first}" in text_of(app, "#bt-carried")
         assert app.focused is app.query_one("#bt-run")
@@ -303,7 +303,7 @@ async def test_rerun_of_an_old_style_config_says_what_it_lacks(make_app: AppFact
         await settle(pilot)
         form = tab_of(app).form_values()
         assert form.strategies == ("fade_longshots",)
-        assert (form.horizon, form.cost, form.max_staleness) == ("7d", "0.01", "")
+        assert (form.horizon, form.cost, form.max_staleness) == ("7d", "1", "")
         note = " ".join(text_of(app, "#bt-carried").split())
         assert "Staleness: not in the stored run (empty = your default)" in note
 

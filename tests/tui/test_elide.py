@@ -60,3 +60,24 @@ def test_badged_labels_leave_room_for_the_badge_and_stay_literal() -> None:
     assert cells[0].plain.startswith("DEMO Will [bold]X[/]")
     assert all(cell.cell_len <= 24 for cell in cells)
     assert not cells[0].spans[1:]  # only the badge is styled: the brackets are plain characters
+
+
+SEATTLE = [
+    f"Will the highest temperature in Seattle be between {low}-{low + 1}°F on December {day}?"
+    for low in (61, 63, 65)
+    for day in (6, 7)
+]
+"""A family that differs in two places (the bucket and the day), as the demo's weather markets do:
+rows that show only the day still read alike (`Will the highest temperature in Seattl…7?` × 3)."""
+
+
+@pytest.mark.parametrize("width", [30, 41, 46, 60])
+def test_a_family_differing_in_two_places_shows_both(width: int) -> None:
+    fitted = fit_labels(["Will the Fed cut rates in January?", *SEATTLE], width)
+    assert all(cell_len(label) <= width for label in fitted)
+    assert len(set(fitted[1:])) == len(SEATTLE), fitted
+    if width >= 41:  # room for both parts that differ: each row shows its bucket and its day
+        buckets = [f"{low}-{low + 1}°" for low in (61, 63, 65) for _ in (6, 7)]
+        days = [f"{day}?" for _ in (61, 63, 65) for day in (6, 7)]
+        for label, bucket, day in zip(fitted[1:], buckets, days, strict=True):
+            assert bucket in label and label.endswith(day), label

@@ -123,3 +123,19 @@ async def test_an_empty_book_says_how_to_start(make_app: AppFactory) -> None:
         assert tab.query_one("#paper-positions", VimTable).row_count == 0
         summary = rendered_text(tab.query_one("#paper-summary"))
         assert "not started" in summary and "$1,000.00" in summary
+
+
+def test_a_few_cents_on_a_book_draw_flat_and_the_axis_reads_in_dollars() -> None:
+    """$999.93 after a $1,000 deposit: the axis spans 2% of the book ($20), not 7 cents, and says
+    $990 … $1,010 instead of 999.934 … 1000.000."""
+    from pmtui.tui.tabs.paper import dollar_ticks, equity_range
+
+    low, high = equity_range([1000.0, 999.93])
+    assert high - low == pytest.approx(20.0)
+    assert low < 999.93 and high > 1000.0
+    ticks, labels = dollar_ticks(low, high)
+    assert labels == ["$990", "$995", "$1,000", "$1,005", "$1,010"]
+    assert ticks[0] == pytest.approx(low) and ticks[-1] == pytest.approx(high)
+    # A real move keeps its own range; small steps get cents.
+    assert equity_range([1000.0, 700.0]) == (700.0, 1000.0)
+    assert dollar_ticks(10.0, 12.0)[1] == ["$10.00", "$10.50", "$11.00", "$11.50", "$12.00"]

@@ -211,6 +211,25 @@ def step_series(points: Sequence[tuple[float, float]]) -> tuple[list[float], lis
     return ts, ys
 
 
+def equity_range(values: Sequence[float]) -> tuple[float, float]:
+    """The equity axis: the values' range, widened to at least 2% of the account around them, so
+    seven cents on a $1,000 book draw as the flat line they are, not a cliff."""
+    low, high = min(values), max(values)
+    floor = 0.02 * max(abs(high), 1.0)
+    if high - low < floor:
+        middle = (high + low) / 2
+        low, high = middle - floor / 2, middle + floor / 2
+    return low, high
+
+
+def dollar_ticks(low: float, high: float, count: int = 5) -> tuple[list[float], list[str]]:
+    """`count` evenly spaced ticks from `low` to `high`, in whole dollars when that tells them apart."""
+    step = (high - low) / (count - 1)
+    ticks = [low + i * step for i in range(count)]
+    decimals = 0 if step >= 1 else 2
+    return ticks, [f"${tick:,.{decimals}f}" for tick in ticks]
+
+
 def distinct_ticks(positions: list[float], labels: list[str]) -> tuple[list[float], list[str]]:
     """Ticks without repeated labels (a book minutes old would read 11:07 11:07 11:07 11:07)."""
     kept: list[tuple[float, str]] = []
@@ -494,7 +513,14 @@ class PaperTab(TabView):
             chart.show_empty(title, "no paper trades yet: approve a signal (3 Signals, a) to open one")
             return
         ts, ys = step_series([(float(p.t), p.equity_micros / MICROS) for p in points])
-        chart.show_lines(title, [("equity", ts, ys)], xlabels=distinct_ticks(*fmt.time_ticks(ts)))
+        low, high = equity_range(ys)
+        chart.show_lines(
+            title,
+            [("equity", ts, ys)],
+            xlabels=distinct_ticks(*fmt.time_ticks(ts)),
+            ylim=(low, high),
+            ylabels=dollar_ticks(low, high),
+        )
 
     def _draw_views(self) -> None:
         parts: list[Text | str] = []

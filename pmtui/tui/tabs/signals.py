@@ -362,7 +362,14 @@ class SignalsTab(TabView):
         detail = self.query_one("#signal-detail", Static)
         if signal is None:
             empty = {
-                "pending": "No pending signals. The live monitor proposes new ones as prices move.",
+                "pending": (
+                    "No pending signals. The live monitor proposes new ones as prices move."
+                    if self.ctx.settings.ui.run_monitor
+                    # Offline (or the monitor turned off) nothing proposes signals here: say how to.
+                    else "No pending signals, and the live monitor is off (offline mode). "
+                    "`pmtui signals` in a shell runs the strategies on the stored prices; "
+                    "what it proposes appears here."
+                ),
                 "decided": "No decided signals yet.",
                 "expired": "No expired signals.",
             }[self.view]

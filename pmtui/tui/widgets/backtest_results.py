@@ -158,7 +158,8 @@ def skip_reasons(columns: Sequence[tuple[str, Entry]]) -> list[str]:
 def config_line(config: dict[str, Any]) -> str:
     horizon = config.get("horizon", "?")
     decision = "at first price" if horizon == "open" else f"{horizon} before {config.get('anchor', 'end')}"
-    parts = [decision, f"cost {config.get('cost', '?')}"]
+    cost = config.get("cost")
+    parts = [decision, "cost ?" if cost is None else f"cost {float(cost) * 100:g}¢/share"]
     staleness = config.get("max_staleness_s")
     if staleness is not None:
         parts.append(f"staleness {fmt.short_span(float(staleness))}")

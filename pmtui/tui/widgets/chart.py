@@ -72,8 +72,9 @@ class Chart(Widget):
         *,
         xlabels: tuple[Sequence[float], Sequence[str]] | None = None,
         ylim: tuple[float, float] | None = None,
+        ylabels: tuple[Sequence[float], Sequence[str]] | None = None,
     ) -> None:
-        """Each series is (label, xs, ys); `xlabels` places readable tick labels on the x axis."""
+        """Each series is (label, xs, ys); `xlabels` / `ylabels` place readable tick labels."""
         if not any(len(xs) for _, xs, _ in series):
             self.show_empty(title)
             return
@@ -86,6 +87,8 @@ class Chart(Widget):
                 plt.xticks(list(xlabels[0]), list(xlabels[1]))
             if ylim is not None:
                 plt.ylim(*ylim)
+            if ylabels is not None:
+                plt.yticks(list(ylabels[0]), list(ylabels[1]))
 
         self._draw(title, draw)
 
