@@ -246,7 +246,7 @@ def _json_numbers(values: Sequence[Any]) -> str:
 
 def features_json(features: Mapping[str, Any]) -> str:
     """The stored form of a features mapping (sorted keys, compact): equal features, equal text."""
-    return _encode_sorted(dict(features))
+    return _encode_sorted(features if type(features) is dict else dict(features))  # no copy of a dict
 
 
 def market_row(m: Market) -> tuple[Any, ...]:
