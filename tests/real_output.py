@@ -59,7 +59,7 @@ def one_store(folder: Path, server: FakePolymarket, bias: float) -> None:
         "PMTUI_DB": str(folder / "pmtui.sqlite"),
         "PMTUI_LIMITER_DB": str(folder / "limiter.sqlite"),
         "PMTUI_CONFIG": str(config),
-        "COLUMNS": "100",
+        "COLUMNS": "110",
     }
     history = write_history(folder / "history.jsonl", bias=bias)
     pmtui(env, "collect", "--once", "--only", "catalog,snapshots")

@@ -21,7 +21,7 @@ For each market considered (resolved or void, inside the category and date filte
    sibling's price at its own decision time, and only those observed at or before this one's. Not its category: skip `category`; no proposal: `no_signal`; `decide`
    raised: `error` (counted and logged, never hidden).
 4. Buying outcome k costs q = its price (p for outcome 0, 1 − p for outcome 1) + `cost` per share
-   + the taker fee rate·(q(1 − q))^exponent of the fee schedule in force at the decision time
+   + the taker fee rate·(q(1 − q))^exponent on that price paid (q + `cost`), of the fee schedule in force at the decision time
    (`pmtui.polymarket.fees.fee_schedule_at`: nothing before 2026, only 15-minute crypto markets
    before 2026-03-30, the market's own schedule since). Cost ≥ 1: skip `no_edge`.
 5. $1 per trade held to resolution: a win returns 1/cost − 1, a loss −1, and a 50-50 resolution
@@ -295,9 +295,12 @@ def evaluate(
     yes = decisions.yes_price
     price = np.where(proposed, np.where(outcome == 0, yes, 1 - yes), np.nan)
     rate, exponent = _fee_schedules(data, index, decisions.decision_t, proposed)
+    # The fee is charged on the price actually paid (price + the per-share cost), as a paper fill and
+    # a signal's all-in cost charge it (`pmtui.paper.fees.all_in_cost`).
+    paid = price + config.cost
     with np.errstate(invalid="ignore"):
-        fee = rate * np.power(price * (1 - price), exponent)
-    cost = price + config.cost + fee
+        fee = rate * np.power(np.clip(paid * (1 - paid), 0.0, None), exponent)
+    cost = paid + fee
     with np.errstate(invalid="ignore"):
         reason[proposed & (cost >= 1)] = _CODE["no_edge"]
     traded = reason == TRADE

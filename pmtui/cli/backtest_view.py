@@ -75,8 +75,8 @@ _CARD_ROWS: list[tuple[str, Any]] = [
     ("wins / losses / voids", lambda e: f"{e['wins']:,} / {e['losses']:,} / {e['voids']:,}"),
     ("win rate", lambda e: _pct(e["win_rate"])),
     ("  95% CI (Wilson)", lambda e: _ci_range(e["win_rate_ci"])),
-    ("avg cost", lambda e: "—" if e["avg_cost"] is None else f"{e['avg_cost']:.3f}"),
-    ("edge", lambda e: Text(_signed(e["edge"]), style=_edge_style(e["edge"]))),
+    ("avg cost $", lambda e: "—" if e["avg_cost"] is None else f"{e['avg_cost']:.3f}"),
+    ("edge $", lambda e: Text(_signed(e["edge"]), style=_edge_style(e["edge"]))),
     ("return per $1", lambda e: _signed(e["mean_return"])),
     ("  95% CI", lambda e: _num_range(e["mean_return_ci"])),
     ("verdict", lambda e: verdict_text(e)),
@@ -160,7 +160,7 @@ def _by_category(result: dict[str, Any], limit: int) -> Table:
         pad_edge=False,
     )
     table.add_column("Category", no_wrap=True, max_width=20)
-    for header in ("Trades", "Win [95% CI]", "Cost", "Edge", "Ret/$1", "P&L $1", "Verdict"):
+    for header in ("Trades", "Win [95% CI]", "Cost $", "Edge $", "Ret/$1", "P&L $1", "Verdict"):
         table.add_column(header, justify="right", no_wrap=True)
     with_trades = [c for c in result["by_category"] if c["trades"]]
     for entry in with_trades[:limit]:
@@ -208,7 +208,7 @@ def _calibration(document: dict[str, Any]) -> Table:
         header_style="bold",
         box=box.SIMPLE_HEAD,
     )
-    for header in ("Price bucket", "n", "Mean price", "Resolved YES [95% CI]"):
+    for header in ("Price bucket", "n", "Mean price $", "Resolved YES [95% CI]"):
         table.add_column(header, justify="right")
     for row in document["calibration"]:
         if not row["n"]:

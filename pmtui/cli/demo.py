@@ -8,7 +8,9 @@ from pmtui.cli.common import AppContext, echo, echo_json, fail, pass_app
 
 NEXT_HINT = (
     "These markets are made up and labelled 'demo' everywhere. "
-    "Next: `pmtui --offline` for the tour (no collector going online), or `pmtui backtest`."
+    "Next: `pmtui backtest` and `pmtui backtest --horizon 24h` (the runs that size signals), "
+    "`pmtui signals` (trades proposed on the open ones), then `pmtui --offline` for the tour "
+    "(no collector going online)."
 )
 """`--offline`: a plain `pmtui` would also start the collector and show the API unreachable."""
 

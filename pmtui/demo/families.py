@@ -408,14 +408,12 @@ def temperature(rng: np.random.Generator, end: int, points: int) -> DraftEvent:
             text, title = f"{int(low)}°{unit}", f"{int(low)}°{unit}"
         else:
             text, title = f"between {int(low)}-{int(high)}°{unit}", f"{int(low)}-{int(high)}°{unit}"
-        features: dict[str, Any] = {"place": place, "unit": unit, "deadline": iso_day(day_end - DAY)}
-        features["direction"] = (
-            "between" if low is not None and high is not None else ("below" if low is None else "above")
-        )
-        if low is not None:
-            features["range_low"] = low
-        if high is not None:
-            features["range_high"] = high
+        features = {
+            "place": place,
+            "unit": unit,
+            "deadline": iso_day(day_end - DAY),
+            **range_features(low, high),
+        }
         markets.append(
             Draft(
                 question=f"Will the highest temperature in {place} be {text} on {day}?",
@@ -434,6 +432,21 @@ def temperature(rng: np.random.Generator, end: int, points: int) -> DraftEvent:
     return DraftEvent(
         f"Highest temperature in {place} on {day}?", "Weather/Temperature", markets, neg_risk=True
     )
+
+
+def range_features(low: float | None, high: float | None) -> dict[str, Any]:
+    """A bucket's features as the taxonomy extracts them from a real question: its bounds (an open
+    end has none) and which way it points."""
+    features: dict[str, Any] = {
+        "direction": "between"
+        if low is not None and high is not None
+        else ("below" if low is None else "above")
+    }
+    if low is not None:
+        features["range_low"] = low
+    if high is not None:
+        features["range_high"] = high
+    return features
 
 
 def musk_tweets(rng: np.random.Generator, end: int, points: int) -> DraftEvent:
@@ -459,14 +472,7 @@ def musk_tweets(rng: np.random.Generator, end: int, points: int) -> DraftEvent:
             text = f"{int(low)} or more"
         else:
             text = f"{int(low)}-{int(high)}"
-        features: dict[str, Any] = {"unit": "tweets", "period": period, "deadline": iso_day(end)}
-        if low is not None:
-            features["range_low"] = low
-        if high is not None:
-            features["range_high"] = high
-        features["direction"] = (
-            "between" if low is not None and high is not None else ("below" if low is None else "above")
-        )
+        features = {"unit": "tweets", "period": period, "deadline": iso_day(end), **range_features(low, high)}
         markets.append(
             Draft(
                 question=f"Will Elon Musk post {text} tweets from {day_label(begin)} to {day_label(end)}, {year}?",

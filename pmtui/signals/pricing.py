@@ -33,6 +33,25 @@ GAMMA_BOOK = "gamma_book"
 DISPLAY = "display"
 BOOK_MID = "book_mid"
 
+SOURCE_NAMES = {
+    BOOK_ASK: "best ask",
+    BOOK_COMPLEMENT: "1 − the other side's best bid",
+    GAMMA_BOOK: "Gamma's best ask; no fresh book",
+    DISPLAY: "display price; no book",
+    BOOK_MID: "book midpoint",
+}
+"""How a screen names a price source (the codes stay in JSON and the store)."""
+
+
+def source_name(source: str) -> str:
+    """`book_ask` → "best ask"; "+cost" (slippage added, no book) and unknown codes kept readable."""
+    code, plus, extra = source.partition("+")
+    name = SOURCE_NAMES.get(code, code)
+    if plus and extra == "cost":
+        price, _, note = name.partition("; ")
+        return f"{price} + slippage" + (f"; {note}" if note else "")
+    return name + (plus + extra if plus else "")
+
 
 @dataclass(frozen=True, slots=True)
 class Price:

@@ -641,3 +641,43 @@ def m0013_store_versions(db: Database) -> None:
         CREATE INDEX idx_job_runs_status ON job_runs(status, started)
         """,
     )
+
+
+@migrations(name="0014_search_prefix_index")
+def m0014_search_prefix_index(db: Database) -> None:
+    # A search keystroke of one or two letters (`d`, `al`) is a prefix query matching thousands of
+    # words; FTS5 merged every matching word's list at each keystroke. With `prefix='1 2'` the index
+    # holds the one- and two-letter prefixes as terms of their own, so that is one list read lazily.
+    # Measured at 500,000 markets: the page query for `d` 60 -> 36 ms, `a` 52 -> 26 ms; `pmtui import`
+    # of 30,000 markets (the collector's writer) 4.3 s CPU either way; the store 4.5% larger. Same
+    # columns, tokenizer, external content, triggers and search results; the rebuild takes ~11 s at
+    # 500,000 markets, once.
+    _run(
+        db,
+        """
+        DROP TRIGGER markets_fts_ai;
+        DROP TRIGGER markets_fts_ad;
+        DROP TRIGGER markets_fts_au;
+        DROP TABLE markets_fts;
+        CREATE VIRTUAL TABLE markets_fts USING fts5(
+            question, event_title, content='markets', content_rowid='rowid', tokenize='unicode61',
+            columnsize=0, prefix='1 2'
+        );
+        INSERT INTO markets_fts(markets_fts) VALUES ('rebuild');
+        CREATE TRIGGER markets_fts_ai AFTER INSERT ON markets BEGIN
+            INSERT INTO markets_fts(rowid, question, event_title)
+            VALUES (new.rowid, new.question, new.event_title);
+        END;
+        CREATE TRIGGER markets_fts_ad AFTER DELETE ON markets BEGIN
+            INSERT INTO markets_fts(markets_fts, rowid, question, event_title)
+            VALUES ('delete', old.rowid, old.question, old.event_title);
+        END;
+        CREATE TRIGGER markets_fts_au AFTER UPDATE OF question, event_title ON markets
+        WHEN old.question IS NOT new.question OR old.event_title IS NOT new.event_title BEGIN
+            INSERT INTO markets_fts(markets_fts, rowid, question, event_title)
+            VALUES ('delete', old.rowid, old.question, old.event_title);
+            INSERT INTO markets_fts(rowid, question, event_title)
+            VALUES (new.rowid, new.question, new.event_title);
+        END
+        """,
+    )

@@ -115,6 +115,11 @@ def age(t: float | None, now: float) -> str:
     return f"{span(now - t)} ago"
 
 
+def utc_day(t: float | None) -> str:
+    """A stored time as its UTC day, "2026-12-08"; a dash when missing or no date (never raises)."""
+    return format_utc(t, "%Y-%m-%d", DASH)
+
+
 def utc_date(t: float | None) -> str:
     """A stored time as a UTC date; a dash when it is missing or no date at all (never raises)."""
     return format_utc(t, "%Y-%m-%d %H:%M UTC", DASH)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from pmtui.signals.store import SignalRow
     from pmtui.taxonomy.ladder import Flag
     from pmtui.tui.queries.clusters import CategoryCount, ClusterMarket, ClusterPage
-    from pmtui.tui.queries.markets import MarketDetail, MarketPage, MarketRow
+    from pmtui.tui.queries.markets import MarketDetail, MarketFilter, MarketPage, MarketRow
     from pmtui.tui.queries.paper import CloseOutcome
     from pmtui.tui.queries.status import ApiUse, StoreStatus
 
@@ -40,6 +40,15 @@ class MarketsPageLoaded(Message):
     """Request number: a page older than the latest request is dropped (the user typed on)."""
     page: MarketPage | None
     """None: the store has no tables yet (read while it was being created)."""
+
+
+@dataclass
+class MarketsCounted(Message):
+    filter: MarketFilter
+    """The filter counted: a count for any other than the shown page's is dropped."""
+    total: int
+    more: bool
+    """More than `total` (the count's cap) match."""
 
 
 @dataclass

@@ -138,11 +138,12 @@ def test_taker_fees_of_the_schedule_in_force(db: Database) -> None:
         market("unknown", at, end=FEE_V2_END),
     )
     rows = rows_by_market(run(db, BUY_YES), "t_buy_yes")
-    assert rows["linear"]["cost"] == pytest.approx(0.4 + 0.01 + 0.07 * 0.4 * 0.6)
-    assert rows["squared"]["cost"] == pytest.approx(0.4 + 0.01 + 0.07 * (0.4 * 0.6) ** 2)
+    # The fee is charged on the price paid, 0.40 + the 1¢ cost, as a paper fill charges it.
+    assert rows["linear"]["cost"] == pytest.approx(0.41 + 0.07 * 0.41 * 0.59)
+    assert rows["squared"]["cost"] == pytest.approx(0.41 + 0.07 * (0.41 * 0.59) ** 2)
     assert rows["free"]["cost"] == pytest.approx(0.41)
     # Fees on but the schedule unknown: charged the highest published rate, never free.
-    assert rows["unknown"]["cost"] == pytest.approx(0.4 + 0.01 + 0.07 * 0.4 * 0.6)
+    assert rows["unknown"]["cost"] == pytest.approx(0.41 + 0.07 * 0.41 * 0.59)
 
 
 UP_DOWN_15M = {"direction": "up_down", "window_minutes": 15, "asset": "BTC"}
@@ -204,7 +205,7 @@ def test_fees_as_they_were_at_the_decision_time(
     rows = rows_by_market(run(db, BUY_YES), "t_buy_yes")
     for name, row in rows.items():
         rate, exponent = charged.get(name, (0.0, 1.0))
-        assert row["cost"] == pytest.approx(0.41 + rate * (0.4 * 0.6) ** exponent), name
+        assert row["cost"] == pytest.approx(0.41 + rate * (0.41 * 0.59) ** exponent), name
 
 
 def test_no_edge_and_settled(db: Database) -> None:
@@ -480,3 +481,15 @@ def test_a_sibling_priced_after_the_decision_is_not_seen(db: Database) -> None:
     fade = StrategySpec(get_strategy("crypto_favorite_fade"), resolve_params("crypto_favorite_fade"))
     rows = rows_by_market(run(db, fade), "crypto_favorite_fade")
     assert rows["btc250000"]["reason"] == "no_signal"
+
+
+def test_the_backtest_and_a_signal_charge_the_same_all_in_cost(db: Database) -> None:
+    """One share at 0.40 with the 1¢ cost on a 0.07 market: the backtest's cost is what
+    `all_in_cost` (a signal's cost, a paper fill's) charges, fee on the price paid."""
+    from pmtui.paper.fees import all_in_cost
+
+    store(db, market("linear", [(FEE_V2_DECISION, 0.4)], end=FEE_V2_END, fee_rate=0.07, fee_exponent=1.0))
+    rows = rows_by_market(run(db, BUY_YES), "t_buy_yes")
+    assert rows["linear"]["cost"] == pytest.approx(
+        all_in_cost(0.4, fee_rate=0.07, fee_exponent=1.0, slippage=0.01), abs=1e-5
+    )

@@ -21,6 +21,8 @@ ids, events and tokens; ~5.4 KB each, one per line) and measures, every command 
 Prints a table and how each cost grows with N; asserts nothing.
 Run: .venv/bin/python tests/bench/bench_scale.py [--sizes 10000,100000,500000] [--keep] [--only import]
 (`--only import`: the import and its floor alone, a minute at 100k instead of the whole table.)
+Only the search keystroke, on a store kept by an earlier run (building 500k takes minutes):
+     .venv/bin/python tests/bench/bench_scale.py --store /tmp/pmtui-scale-XXXX/500000/pmtui.sqlite
 """
 
 from __future__ import annotations
@@ -133,18 +135,25 @@ def tui_run(db: Path) -> dict[str, Any]:
     }
 
 
-def query_alone(db: Path, words: tuple[str, ...] = ("delta", "hotel", "alpha 42")) -> list[float]:
-    """The Markets tab's page query for each prefix the TUI driver types, timed alone (ms)."""
+TYPED = ("delta", "hotel", "alpha 42")
+"""What the TUI driver types (tests/bench/bench_tui.py), letter by letter."""
+
+
+def query_alone(db: Path, words: tuple[str, ...] = TYPED, *, count: bool = False) -> list[float]:
+    """The Markets tab's page query for each prefix the TUI driver types, timed alone (ms): what a
+    keystroke waits for. With `count`, the match count instead, which the tab runs after the page is
+    drawn (full pages only)."""
     from pmtui.store import connect
-    from pmtui.tui.queries.markets import MarketFilter, load_page
+    from pmtui.tui.queries.markets import MarketFilter, count_matches, load_page
 
     store = connect(db)
     timings = []
     try:
         for word in words:
             for end in range(1, len(word) + 1):
+                flt = MarketFilter(text=word[:end])
                 started = time.perf_counter()
-                load_page(store, MarketFilter(text=word[:end]))
+                count_matches(store, flt) if count else load_page(store, flt)
                 timings.append((time.perf_counter() - started) * 1000)
     finally:
         store.close()
@@ -260,7 +269,10 @@ def report(sizes: list[SizeFigures]) -> None:
         "backtest = `pmtui backtest --no-store --horizon 12h` (CPU; wall in the growth lines), bt reads = the rows it"
     )
     print("must read, plain SQL. first screen / keystroke: tests/bench/bench_tui.py's driver (median of 2")
-    print("launches; p90 over every key typed); query = the same page query alone.")
+    print(
+        "launches; p90 over every key typed); query = the same page query alone (the match count runs after"
+    )
+    print("the page is drawn, not counted here).")
     if len(sizes) > 1:
         base = sizes[0]
         assert base.imported and base.categorize and base.backtest
@@ -283,6 +295,30 @@ def report(sizes: list[SizeFigures]) -> None:
             print(f"note [{f.n:,}]: {note}")
 
 
+def keystrokes_only(store: Path, launches: int) -> None:
+    """The search keystroke alone on an existing store: the TUI driver (`launches` launches) and the
+    page query alone, each prefix typed."""
+    from pmtui.store import connect
+
+    db = connect(store)  # migrates a store kept from an older checkout, before anything is timed
+    markets = db.execute("SELECT count(*) FROM markets").fetchone()[0]
+    db.close()
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+    keys: list[float] = []
+    for _ in range(launches):
+        keys += bench_tui.keystrokes(store)["keystroke_ms"]
+    queries = query_alone(store)
+    counts = query_alone(store, count=True)
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
+    print(
+        f"{markets:,} markets: keystroke -> narrowed table p90 {p90(keys):.0f} ms (median "
+        f"{statistics.median(keys):.0f}, max {max(keys):.0f}, {len(keys)} keys over {launches} launches); "
+        f"page query alone p90 {p90(queries):.0f} ms (median {statistics.median(queries):.0f}, "
+        f"max {max(queries):.0f}); match count, after the page, p90 {p90(counts):.0f} ms "
+        f"(max {max(counts):.0f})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -292,7 +328,16 @@ def main() -> None:
     parser.add_argument(
         "--only", choices=("all", "import"), default="all", help="import: the import and its floor alone."
     )
+    parser.add_argument(
+        "--store",
+        type=Path,
+        help="Measure only the search keystroke, on this store (e.g. one kept with --keep).",
+    )
+    parser.add_argument("--launches", type=int, default=2, help="App launches typing the keys (--store).")
     args = parser.parse_args()
+    if args.store is not None:
+        keystrokes_only(args.store, args.launches)
+        return
     root = Path(tempfile.mkdtemp(prefix="pmtui-scale-"))
     results = []
     try:

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
 
 from pmtui.polymarket.parsing import parse_float, parse_json_list, parse_time
 from pmtui.store import connect
@@ -194,4 +195,40 @@ def test_migration_0008_keeps_search_and_reindexes_only_real_question_changes(tm
     assert db.execute("SELECT COUNT(*) FROM markets_fts_data").fetchone()[0] == segments
     db.conn.execute("UPDATE markets SET question = 'Will Ether flip?' WHERE id = 'a'")
     assert search("question:bitcoin") == [] and search("ether") == ["a"]
+    db.conn.execute("INSERT INTO markets_fts(markets_fts) VALUES ('integrity-check')")
+
+
+def test_migration_0014_indexes_short_prefixes_and_keeps_every_search(tmp_path: Path) -> None:
+    from pmtui.store.schema import migrations
+
+    path = tmp_path / "old.sqlite"
+    old = connect(path, migrate=False)
+    migrations.apply(old, stop_before="0014_search_prefix_index")
+    questions = {"a": "Will Bitcoin reach $1m?", "b": "Will BTC dip?", "c": "Élection à Paris?"}
+    for mid, question in questions.items():
+        old.conn.execute(
+            "INSERT INTO markets (id, question, event_title, outcomes_json, token_ids_json, first_seen, "
+            "updated_at) VALUES (?, ?, 'Crypto targets', '[]', '[]', 0, 0)",
+            [mid, question],
+        )
+
+    def search(db: Database, words: str) -> list[str]:
+        sql = "SELECT m.id FROM markets_fts f JOIN markets m ON m.rowid = f.rowid WHERE markets_fts MATCH ?"
+        return sorted(r[0] for r in db.execute(sql, [words]).fetchall())
+
+    queries = ['"b"*', '"bi"*', '"bit"*', '"w"*', '"é"*', '"el"*', '"crypto" "t"*', '"zz"*', '"dip"']
+    before = {q: search(old, q) for q in queries}
+    old.close()
+    db = connect(path)
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'markets_fts'").fetchone()[0]
+    assert "prefix='1 2'" in sql
+    assert {q: search(db, q) for q in queries} == before  # the rows stored before were re-indexed
+    assert before['"b"*'] == ["a", "b"] and before['"é"*'] == ["c"]
+    db.conn.execute("UPDATE markets SET question = 'Will Ether flip?' WHERE id = 'a'")
+    db.conn.execute(
+        "INSERT INTO markets (id, question, outcomes_json, token_ids_json, first_seen, updated_at) "
+        "VALUES ('d', 'Will Ether merge?', '[]', '[]', 0, 0)"
+    )
+    db.conn.execute("DELETE FROM markets WHERE id = 'b'")
+    assert search(db, '"e"*') == ["a", "c", "d"] and search(db, '"bi"*') == []  # triggers are back
     db.conn.execute("INSERT INTO markets_fts(markets_fts) VALUES ('integrity-check')")

@@ -74,6 +74,55 @@ async def test_expanding_a_cluster_shows_its_markets_and_pane(make_app: AppFacto
         assert table.cursor_key == tree_of(app).cursor_node.data.key  # type: ignore[union-attr]
 
 
+async def test_clusters_with_the_same_title_say_when_they_end(make_app: AppFactory, store: Path) -> None:
+    """A yearly event ("What price will Bitcoin hit in December?") is a new cluster each time: rows
+    with the same title carry the day their last market ends; a title of its own stays as it is."""
+    title = "What price will Bitcoin hit in December?"
+    db = connect(store)
+    with write_tx(db):
+        db["markets"].insert_all(
+            [
+                market(
+                    "dec-a",
+                    "Will Bitcoin reach $150K in December?",
+                    category="Crypto/Altcoins",
+                    cluster="dec-a",
+                    event_title=title,
+                    closes_in=10 * DAY,
+                ),
+                market(
+                    "dec-b",
+                    "Will Bitcoin reach $150K in December?",
+                    category="Crypto/Altcoins",
+                    cluster="dec-b",
+                    event_title=title,
+                    closes_in=375 * DAY,
+                ),
+                market("sol", "Will Solana reach $500?", category="Crypto/Altcoins", cluster="sol"),
+            ]
+        )
+    db.conn.close()
+    app = make_app()
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await open_category(pilot, app, "Crypto/Altcoins")
+        cursor = tree_of(app).cursor_node
+        assert cursor is not None
+        shown = labels(cursor)
+        # At 120 columns the tree elides the middle: the title's start and the day both show.
+        dated = sorted(label for label in shown if label.startswith("What price will Bitcoin"))
+        assert [label[-len("2026-01-25  1") :] for label in dated] == ["2026-01-25  1", "2027-01-25  1"]
+        assert "Will Solana reach $500?  1" in shown
+    async with make_app().run_test(size=(200, 35)) as pilot:
+        app = pilot.app
+        await settle(pilot)
+        await pilot.press("2")
+        await open_category(pilot, app, "Crypto/Altcoins")
+        shown = labels(tree_of(app).cursor_node)
+        assert f"{title} · ends 2026-01-25  1" in shown and f"{title} · ends 2027-01-25  1" in shown
+
+
 async def test_untrusted_labels_are_literal(make_app: AppFactory) -> None:
     app = make_app()
     async with app.run_test(size=(120, 35)) as pilot:

@@ -9,7 +9,7 @@ sqlite-utils) or a sqlite-utils `Database` (`open_store`, what writes and the co
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -34,6 +34,13 @@ def open_reader(path: Path | str, *, busy_timeout: float = 30.0) -> Iterator[sql
         yield conn
     finally:
         conn.close()
+
+
+def stop_when(conn: sqlite3.Connection, cancelled: Callable[[], bool], *, every: int = 10_000) -> None:
+    """Make the statement running on `conn` fail with `sqlite3.OperationalError` ("interrupted") once
+    `cancelled()` is true, checked every `every` SQLite steps: a worker whose result nobody wants any
+    more stops at once instead of holding a core until its query is done."""
+    conn.set_progress_handler(lambda: int(cancelled()), every)
 
 
 @contextmanager

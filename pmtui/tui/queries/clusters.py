@@ -27,6 +27,8 @@ class ClusterSummary:
     label: str
     """The family's event title when it has one, else its first question (untrusted text)."""
     size: int
+    end_date: int | None = None
+    """When its last market ends: tells apart families with the same title (one a month, a week)."""
 
 
 @dataclass(frozen=True)
@@ -79,13 +81,14 @@ def clusters_in(
     """The category's clusters, largest (then busiest) first."""
     where = "coalesce(category, 'Other') = ?" + _open_clause(include_closed)
     rows = db.execute(
-        f"SELECT {_cluster_key()} AS cid, count(*), max(event_title), min(question) "
+        f"SELECT {_cluster_key()} AS cid, count(*), max(event_title), min(question), max(end_date) "
         f"FROM markets WHERE {where} GROUP BY cid "
         "ORDER BY count(*) DESC, coalesce(sum(volume_24h), 0) DESC, cid LIMIT ?",
         [category, limit],
     ).fetchall()
     clusters = [
-        ClusterSummary(cid, event_title or question or cid, size) for cid, size, event_title, question in rows
+        ClusterSummary(cid, event_title or question or cid, size, end)
+        for cid, size, event_title, question, end in rows
     ]
     total = len(clusters)
     if total >= limit:

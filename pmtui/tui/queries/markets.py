@@ -3,6 +3,10 @@
 The table never holds the whole catalogue (20,000+ markets): it shows one page of the current sort
 and filter and says how many match. Text search goes through the `markets_fts` FTS5 index with the
 user's words quoted as FTS5 strings and bound as a parameter, so no input can change the query.
+
+A search keystroke on a 500,000-market store must come back in well under 150 ms, so the page and
+the match count are two queries (the tab counts in the background, after the page is drawn), and the
+page query picks its plan by how many rows match (`PLAN_PROBE`; docs/performance.md has the figures).
 """
 
 from __future__ import annotations
@@ -30,6 +34,13 @@ SORT_ORDER = list(SORT_COLUMNS)
 _WORD = re.compile(r"\w", re.UNICODE)
 COUNT_CAP = 100_000
 """Matches counted at most (the summary then says `100,000+`)."""
+PLAN_PROBE = 5_000
+"""Full-text matches above which the page walks the sort index instead of reading every match.
+
+Below it, reading each matching row by rowid and sorting them costs a few ms; walking the sort index
+would visit every open market when few or none of them match (14-50 ms at 500k). Above it, the walk
+stops as soon as a page is found, where reading every match would cost 100-1,000 ms. Measured at
+500,000 markets (docs/performance.md)."""
 
 
 def fts_query(text: str) -> str | None:
@@ -95,8 +106,9 @@ class MarketRow:
 @dataclass(frozen=True)
 class MarketPage:
     rows: list[MarketRow]
-    total: int
-    """How many markets match the filter (the page may hold fewer), up to `COUNT_CAP`."""
+    total: int | None
+    """How many markets match the filter (the page may hold fewer), up to `COUNT_CAP`; None while
+    not counted yet (a full page: `count_matches` says, in the background)."""
     filter: MarketFilter
     more: bool = False
     """More than `COUNT_CAP` match (`total` is then the cap)."""
@@ -126,23 +138,57 @@ def _where(flt: MarketFilter) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def load_page(db: Reader, flt: MarketFilter, *, count_cap: int = COUNT_CAP) -> MarketPage:
+def few_matches(db: Reader, match: str, probe: int = PLAN_PROBE) -> bool:
+    """Fewer than `probe` rows match the FTS query `match`. FTS5 hands out matches lazily, so this
+    reads at most `probe` of them however many there are."""
+    found = db.execute(
+        "SELECT count(*) FROM (SELECT rowid FROM markets_fts WHERE markets_fts MATCH ? LIMIT ?)",
+        [match, probe],
+    ).fetchone()[0]
+    return bool(found < probe)
+
+
+def _source(flt: MarketFilter, db: Reader, plan: str | None) -> str:
+    """`markets m`, or `markets m NOT INDEXED` when few rows match the text: SQLite then reads each
+    match by rowid (the INTEGER PRIMARY KEY stays usable) and sorts them, instead of walking the
+    sort index through every open market to find them. Same rows, same order: only the plan differs.
+    `plan` forces one ("rows" or "index"), for the test that compares them."""
+    match = fts_query(flt.text)
+    if plan is None:
+        plan = "rows" if match is not None and few_matches(db, match) else "index"
+    return "markets m NOT INDEXED" if plan == "rows" else "markets m"
+
+
+def load_page(db: Reader, flt: MarketFilter, *, plan: str | None = None) -> MarketPage:
+    """The page of `flt`. Its `total` is known when the page is not full; otherwise it is None and
+    `count_matches` counts (the keystroke does not wait for a count of 100,000 rows)."""
     expr = SORT_COLUMNS.get(flt.sort, SORT_COLUMNS["volume_24h"])[1]
     where, params = _where(flt)
     # Unknown values (NULL) go last either way. SQLite sorts NULL lowest, so a descending order puts
     # them last by itself, and a plain `ORDER BY volume_24h DESC` can walk the (closed, volume_24h)
     # index instead of sorting 20,000 rows; an ascending order needs the explicit IS NULL first.
     order = f"{expr} DESC" if flt.descending else f"({expr}) IS NULL, {expr} ASC"
-    sql = f"SELECT {_ROW_COLUMNS} FROM markets m{where} ORDER BY {order}, m.id LIMIT ?"
+    source = _source(flt, db, plan)
+    sql = f"SELECT {_ROW_COLUMNS} FROM {source}{where} ORDER BY {order}, m.id LIMIT ?"
     rows = [MarketRow.from_sql(r) for r in db.execute(sql, [*params, flt.limit]).fetchall()]
-    if len(rows) < flt.limit:
-        total = len(rows)
-    else:
-        # Counted up to a bound: a keystroke on a 500,000-market store must not count every match.
-        total = db.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM markets m{where} LIMIT ?)", [*params, count_cap + 1]
-        ).fetchone()[0]
-    return MarketPage(rows=rows, total=min(total, count_cap), filter=flt, more=total > count_cap)
+    total = len(rows) if len(rows) < flt.limit else None
+    return MarketPage(rows=rows, total=total, filter=flt)
+
+
+def count_key(flt: MarketFilter) -> MarketFilter:
+    """What the match count of `flt` depends on: not its sort, nor how many rows are shown."""
+    return dataclasses.replace(flt, sort="volume_24h", descending=True, limit=0)
+
+
+def count_matches(db: Reader, flt: MarketFilter, *, cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """(markets matching `flt` up to `cap`, whether more than `cap` match). Bounded: a one-letter
+    search on a 500,000-market store must not count every match."""
+    where, params = _where(flt)
+    total = db.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM {_source(flt, db, None)}{where} LIMIT ?)",
+        [*params, cap + 1],
+    ).fetchone()[0]
+    return min(total, cap), total > cap
 
 
 def refresh_rows(db: Reader, ids: list[str]) -> list[MarketRow]:

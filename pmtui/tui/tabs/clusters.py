@@ -8,6 +8,8 @@ bucket) and its contradicting prices are flagged under the pane; both are the ta
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import ClassVar, Literal
@@ -30,6 +32,7 @@ from pmtui.tui.queries import open_store
 from pmtui.tui.queries.clusters import (
     CategoryCount,
     ClusterMarket,
+    ClusterSummary,
     category_counts,
     cluster_markets,
     clusters_in,
@@ -49,6 +52,16 @@ class NodeRef:
 
 def count_words(item: CategoryCount) -> str:
     return f"{fmt.plural(item.clusters, 'cluster')} · {fmt.plural(item.markets, 'market')}"
+
+
+def told_apart(clusters: Sequence[ClusterSummary]) -> list[str]:
+    """Each cluster's label, with the day its last market ends when another cluster on the page has
+    the same title ("What price will Bitcoin hit in December?" is a new event every year)."""
+    seen = Counter(cluster.label for cluster in clusters)
+    return [
+        f"{c.label} · ends {fmt.utc_day(c.end_date)}" if seen[c.label] > 1 and c.end_date else c.label
+        for c in clusters
+    ]
 
 
 def counted(label: Text, count: str) -> Text:
@@ -202,7 +215,7 @@ class ClustersTab(TabView):
             return
         room = self._label_room(depth=2)
         sizes = [f"  {cluster.size}" for cluster in message.page.clusters]
-        labels = [cluster.label for cluster in message.page.clusters]
+        labels = told_apart(message.page.clusters)
         fitted = fit_column(labels, max(12, room - max((len(s) for s in sizes), default=0)))
         for cluster, label in zip(message.page.clusters, fitted, strict=True):
             node.add(

@@ -2,7 +2,9 @@
 
 The table holds one page of the current sort and filter (200 rows by default; `m` loads more) and
 says how many markets match, so 20,000 stored markets draw as fast as 500. Every query runs in a
-thread worker with its own connection. Periodic refreshes re-read only the rows on screen and change
+thread worker with its own connection. A full page is drawn before its matches are counted: the
+count runs after it in its own worker, and a newer keystroke interrupts it (at 500,000 markets,
+counting a one-letter search's matches takes longer than finding its page). Periodic refreshes re-read only the rows on screen and change
 the cells that differ with `update_cell` on the market id, so neither the cursor nor the scroll moves.
 """
 
@@ -22,7 +24,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from pmtui.tui import formatting as fmt
 from pmtui.tui.context import TuiContext
@@ -32,10 +34,11 @@ from pmtui.tui.messages import (
     FirstPageShown,
     MarketDetailLoaded,
     MarketRowsRefreshed,
+    MarketsCounted,
     MarketsPageLoaded,
     WatchChanged,
 )
-from pmtui.tui.queries import open_reader, open_store
+from pmtui.tui.queries import open_reader, open_store, stop_when
 from pmtui.tui.queries.markets import (
     SORT_COLUMNS,
     SORT_ORDER,
@@ -44,6 +47,8 @@ from pmtui.tui.queries.markets import (
     MarketPage,
     MarketRow,
     category_counts,
+    count_key,
+    count_matches,
     load_page,
     market_detail,
     refresh_rows,
@@ -312,6 +317,7 @@ class MarketsTab(TabView):
         queried as soon as it returns (its stale page is dropped). No timer adds latency, and typing
         fast never queues a query per key."""
         self._seq += 1
+        self.workers.cancel_group(self, "markets-count")  # its page is about to be replaced
         if not self._in_flight:
             self._start_query()
 
@@ -346,11 +352,58 @@ class MarketsTab(TabView):
         if message.seq != self._seq:
             self._start_query()  # the user typed on: query what the box says now
             return
-        if message.page is None:
+        page = message.page
+        if page is None:
             self.post_message(FirstPageShown())  # none to show: the app opens the store at once
             return
+        if page.total is None:
+            shown = self._page
+            if (
+                shown is not None
+                and shown.total is not None
+                and count_key(shown.filter) == count_key(page.filter)
+            ):
+                # Same matches (a reload after the store changed, another sort, more rows): keep
+                # saying the last count until the new one is in, rather than flashing "counting"
+                # every time the collector writes.
+                page = dataclasses.replace(page, total=shown.total, more=shown.more)
+            # After the frame showing the page: the count must not take the CPU the page needs.
+            self.call_after_refresh(self._start_count, page.filter)
         self._layout_changed()
-        self._render_page(message.page)
+        self._render_page(page)
+
+    def _start_count(self, flt: MarketFilter) -> None:
+        if self._page is None or self._page.filter != flt:
+            return  # the user typed on before the page was drawn: that page's count is not wanted
+        self.run_in_thread(
+            partial(self._count_matches, flt),
+            group="markets-count",
+            exclusive=True,  # cancels the count of an older page
+            description="Counting matching markets",
+        )
+
+    def _count_matches(self, flt: MarketFilter) -> None:
+        worker = get_current_worker()
+        with open_reader(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
+            # A cancelled count (the user typed on) stops within a few thousand SQLite steps instead
+            # of holding a core for up to a few hundred ms on a 500,000-market store.
+            stop_when(db, lambda: worker.is_cancelled)
+            try:
+                total, more = count_matches(db, flt)
+            except sqlite3.OperationalError:
+                if worker.is_cancelled:
+                    return
+                raise
+        if not worker.is_cancelled:
+            self.post_message(MarketsCounted(flt, total, more))
+
+    @on(MarketsCounted)
+    def _counted(self, message: MarketsCounted) -> None:
+        message.stop()
+        page = self._page
+        if page is not None and count_key(page.filter) == count_key(message.filter):
+            self._page = dataclasses.replace(page, total=message.total, more=message.more)
+            self._update_summary()
 
     @on(Worker.StateChanged)
     def _page_worker_ended(self, event: Worker.StateChanged) -> None:
@@ -429,10 +482,14 @@ class MarketsTab(TabView):
         flt = page.filter
         parts: list[Text | str] = []
         shown = len(page.rows)
-        total = f"{page.total:,}+ markets" if page.more else fmt.plural(page.total, "market")
-        parts.append(Text(f"{shown:,} of {total}", style="bold"))
-        if shown < page.total:
-            parts.append(Text(" (m: more)", style="dim"))
+        if page.total is None:
+            parts.append(Text(f"{shown:,} of … markets", style="bold"))
+            parts.append(Text(" (counting…; m: more)", style="dim"))
+        else:
+            total = f"{page.total:,}+ markets" if page.more else fmt.plural(page.total, "market")
+            parts.append(Text(f"{shown:,} of {total}", style="bold"))
+            if shown < page.total:
+                parts.append(Text(" (m: more)", style="dim"))
         parts.append(f" · {'open + closed' if flt.include_closed else 'open'}")
         if flt.category:
             parts.append(Text.assemble(" · ", fmt.literal(flt.category)))
@@ -645,7 +702,8 @@ class MarketsTab(TabView):
         self._set_filter(watched_only=not self.filter.watched_only, limit=self.page_size)
 
     def action_more_rows(self) -> None:
-        if self._page is not None and len(self._page.rows) < self._page.total:
+        page = self._page
+        if page is not None and (page.total is None or len(page.rows) < page.total):
             self._set_filter(limit=self.filter.limit + self.page_size)
         else:
             self.app.notify("All matching markets are shown.", timeout=3)

@@ -22,6 +22,7 @@ from pmtui.money import usd
 from pmtui.signals import queue as review
 from pmtui.signals.estimates import backtest_estimates
 from pmtui.signals.fill import FillPlan, plan_fill, refresh_book
+from pmtui.signals.pricing import source_name
 from pmtui.signals.store import SignalRow, get_signal
 from pmtui.stats import chance_text
 from pmtui.tui import formatting as fmt
@@ -188,7 +189,7 @@ def signal_detail(signal: SignalRow, now: float) -> Text:
     line = Text.assemble(
         "Buy ",
         fmt.literal(signal.outcome, style="bold"),
-        f" at {fmt.cents(signal.price)} ({signal.price_source})",
+        f" at {fmt.cents(signal.price)} ({source_name(signal.price_source)})",
     )
     if signal.cost is not None:
         line.append(f" · all-in cost {fmt.cents(signal.cost)}")

@@ -25,6 +25,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from pmtui.money import MICROS, to_micros
 from pmtui.signals.fill import FillPlan, cents
+from pmtui.signals.pricing import source_name
 from pmtui.tui import formatting as fmt
 
 
@@ -45,7 +46,9 @@ def plan_lines(plan: FillPlan, tolerance: float, *, alone: bool = True) -> Text:
     lines = [head, fmt.literal(signal.question, style="bold")]
     if plan.price is not None:
         move = plan.move or 0.0
-        seen = Text(f"price you saw {cents(plan.seen_price)}, now {cents(plan.price)} ({plan.price_source})")
+        seen = Text(
+            f"price you saw {cents(plan.seen_price)}, now {cents(plan.price)} ({source_name(plan.price_source)})"
+        )
         if abs(move) >= 0.0005:
             verdict = "within" if move <= tolerance + 1e-9 else "beyond"
             seen.append(f", {move * 100:+.1f}¢ {verdict} the {tolerance * 100:g}¢ tolerance")
