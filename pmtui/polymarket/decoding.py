@@ -86,10 +86,14 @@ def decode_record(data: bytes | str) -> Any:
     full instead, for the parser to judge. Raises DecodeError."""
     try:
         record = _record_decoder.decode(data)
-    except msgspec.ValidationError:
+    except msgspec.ValidationError as exc:
         # Valid JSON of another shape (not an object, odd `events`), or a number beyond a double:
-        # the generic decoder returns the one and refuses the other.
-        return decode_any(data)
+        # the generic decoder returns the one; the other keeps the typed decoder's message, which
+        # names the field (`$.volume`, where the generic one says `$[...]`).
+        try:
+            return decode_any(data)
+        except DecodeError:
+            raise DecodeError(str(exc)) from None
     except RecursionError:
         raise DecodeError("nested too deeply") from None
     return _as_dict(record)

@@ -65,6 +65,11 @@ UNREADABLE = {
 }
 
 
+def test_a_number_beyond_a_double_is_reported_with_its_field() -> None:
+    with pytest.raises(DecodeError, match=r"\$\.volume"):
+        decode_record(b'{"id": "1", "volume": 1e400}')
+
+
 @pytest.mark.parametrize("name", list(UNREADABLE))
 def test_what_json_cannot_hold_is_a_decode_error(name: str) -> None:
     text = UNREADABLE[name]
