@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 CORE = ["polymarket", "store", "collect", "taxonomy", "strategies", "signals", "backtest", "paper", "alerts"]
 
@@ -75,3 +76,24 @@ def test_a_pandas_already_imported_is_left_to_sqlite_utils() -> None:
         """
     )
     assert out == "True"
+
+
+def test_categorizing_a_file_starts_without_the_store_or_asyncio(tmp_path: Path) -> None:
+    # `pmtui categorize --input` opens no store and no connection: every command module is loaded
+    # at start, so one that imported sqlite-utils or asyncio at its top would cost this command.
+    markets = tmp_path / "m.jsonl"
+    line = '{"id": "%s", "question": "Will Bitcoin reach $150K by December 31?"}\n'
+    markets.write_text(line % 1 + line % 2)
+    out = _run(
+        f"""
+        import sys
+        from pmtui.cli import main
+        try:
+            main(["categorize", "--input", {str(markets)!r}, "--json"])
+        except SystemExit as exc:
+            assert not exc.code, exc.code
+        print("sqlite_utils" in sys.modules, "asyncio" in sys.modules)
+        """
+    )
+    assert out.splitlines()[-1] == "False False"
+    assert '"category":"Crypto/BTC-Price"' in out.splitlines()[0]

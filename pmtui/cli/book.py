@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 import threading
@@ -85,6 +84,8 @@ def human_book(market: MarketTokens, outcome: Outcome, view: Any) -> str:
 
 def market_tokens(settings: Settings, market_id: str) -> MarketTokens | None:
     """The market from the store, else from Gamma."""
+    import asyncio  # here, not at the top: every command's start would pay for it
+
     from pmtui.store import connect
 
     if settings.database.path.exists():
@@ -196,6 +197,8 @@ def book_command(
 
 
 def _once(settings: Settings, market: MarketTokens, outcomes: list[Outcome], as_json: bool) -> None:
+    import asyncio
+
     from pmtui.polymarket.book_state import BookState
     from pmtui.polymarket.client import ApiError, PolymarketClient
 
@@ -231,6 +234,7 @@ def _stream(
 ) -> None:
     """Print each update (JSON: every one, as the book stood right after it; human: the latest state
     at most every HUMAN_REDRAW seconds per outcome) until Ctrl-C or `seconds` have passed."""
+    import asyncio
     import queue
 
     from pmtui.collect.live_books import LiveBooks, TokenRef

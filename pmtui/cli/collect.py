@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -51,6 +50,8 @@ def collect_command(app: AppContext, once: bool, as_json: bool, only: str | None
 
 
 def _collect(settings: Settings, names: list[str], *, once: bool, as_json: bool) -> None:
+    import asyncio  # here, not at the top: every command's start would pay for it
+
     from pmtui.collect.scheduler import Scheduler
 
     with _progress(enabled=sys.stdout.isatty() and not as_json, jobs=names) as (progress, job_done):

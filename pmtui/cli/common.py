@@ -85,15 +85,18 @@ def exit_on_expected_errors() -> Iterator[None]:
     """Expected problems end the command with one line, not a traceback: a bad config (exit 2), a
     file that cannot be the store (exit 2), and a database error met later, e.g. a store made
     read-only while in use (exit 1; the traceback goes to the log file)."""
-    from pmtui.store import StoreError
-
     try:
         yield
     except ConfigError as exc:
         fail_config(exc)
-    except StoreError as exc:
-        fail_store(exc)
-    except sqlite3.Error as exc:
+    except Exception as exc:
+        # Only the store raises StoreError: when it was never imported there is none to catch, and
+        # importing it here (sqlite-utils) would cost every command that opens no store its start.
+        store = sys.modules.get("pmtui.store.db")
+        if store is not None and isinstance(exc, store.StoreError):
+            fail_store(exc)
+        if not isinstance(exc, sqlite3.Error):
+            raise
         log.error("database error", exc_info=exc)
         fail(f"database error: {type(exc).__name__}: {exc} (details in {log_file()})")
 

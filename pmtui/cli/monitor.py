@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 
 import click
@@ -29,6 +28,8 @@ def monitor_command(app: AppContext, aggressive: bool, once: bool, as_json: bool
     cycle; a failing cycle is logged and the next one runs an interval later. Ctrl-C stops cleanly.
     With Telegram configured, alerts are sent in the background.
     """
+    import asyncio
+
     from pmtui.alerts.background import background_alerts
     from pmtui.signals.monitor import CycleReport, Monitor
 

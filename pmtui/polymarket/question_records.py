@@ -96,8 +96,13 @@ class _Gamma(msgspec.Struct, gc=False):
 
 
 _DECODER = msgspec.json.Decoder(_Gamma)
+_UNSET = msgspec.UNSET
 _CHUNK = 1 << 22
 """Bytes of JSONL decoded per call."""
+_BATCH = 1000
+"""Records per batch of a file that is not JSONL."""
+_LONG_LINE = 512
+"""Bytes per line from which newlines are found one by one rather than counted (see _newlines)."""
 _PLACEHOLDER_FIELDS = ("clobTokenIds", "positionIds", "outcomePrices", "negRisk", "negRiskOther", "active")
 
 
@@ -105,6 +110,13 @@ def read_question_records(path: Path | str, *, chunk_size: int = _CHUNK) -> Iter
     """Every market of `path` as a QuestionRecord, in file order, with BadLine and SkippedPlaceholder
     as `read_market_file` gives them. Raises OSError (EOFError for a truncated .gz) when the file
     cannot be read at all. `chunk_size`: bytes of JSONL decoded per call (tests make it small)."""
+    for batch in read_question_batches(path, chunk_size=chunk_size):
+        yield from batch
+
+
+def read_question_batches(path: Path | str, *, chunk_size: int = _CHUNK) -> Iterator[list[Record]]:
+    """`read_question_records` a batch at a time (a chunk of JSONL, or up to _BATCH records of
+    another layout): a loop over a catalogue-sized file saves a generator step per market."""
     path = Path(path)
     with _open(path) as fh:
         number, first = _next_line(fh, 0)
@@ -115,9 +127,16 @@ def read_question_records(path: Path | str, *, chunk_size: int = _CHUNK) -> Iter
             second_number, second = _next_line(fh, number)
         if second is None:
             # An array, a pretty-printed or one-line document (one API answer): not JSONL.
-            yield from _converted(read_market_file(path, source=_SOURCE))
+            batch: list[Record] = []
+            for record in _converted(read_market_file(path, source=_SOURCE)):
+                batch.append(record)
+                if len(batch) >= _BATCH:
+                    yield batch
+                    batch = []
+            if batch:
+                yield batch
             return
-        yield from _market(first, number)
+        yield list(_market(first, number))
         yield from _chunks(second, fh, second_number, chunk_size)
 
 
@@ -145,7 +164,7 @@ def _complete(line: bytes) -> bool:
     return True
 
 
-def _chunks(first: bytes, fh: io.BufferedIOBase, number: int, chunk_size: int) -> Iterator[Record]:
+def _chunks(first: bytes, fh: io.BufferedIOBase, number: int, chunk_size: int) -> Iterator[list[Record]]:
     """JSONL from the line `first` (line `number`) on, read in chunks of whole lines straight into one
     buffer (no copy per chunk). A chunk is decoded in one call (msgspec's decode_lines); a chunk with
     a bad or blank line is read line by line instead, so that every record keeps its line number."""
@@ -165,38 +184,57 @@ def _chunks(first: bytes, fh: io.BufferedIOBase, number: int, chunk_size: int) -
             if filled == len(buffer):
                 buffer.extend(bytes(len(buffer)))
             continue
-        lines = buffer.count(b"\n", 0, cut) + (buffer[cut - 1] != 0x0A)
         with memoryview(buffer) as view, view[:cut] as chunk:
-            records = _chunk(chunk, lines, number)
+            records, lines = _chunk(buffer, chunk, number)
         buffer[: filled - cut] = buffer[cut:filled]  # the start of the next line moves to the front
         filled -= cut
         number += lines
-        yield from records
+        yield records
 
 
-def _chunk(chunk: memoryview, lines: int, number: int) -> list[Record]:
+def _chunk(buffer: bytearray, chunk: memoryview, number: int) -> tuple[list[Record], int]:
+    """The records of `chunk` (whole lines at the start of `buffer`, the first one line `number`) and
+    how many lines it holds."""
     try:
         markets = _DECODER.decode_lines(chunk)
     except msgspec.DecodeError:
         markets = None
+    cut = len(chunk)
+    lines = _newlines(buffer, cut, len(markets) if markets else 0) + (buffer[cut - 1] != 0x0A)
     if markets is None or len(markets) != lines:
+        # A bad line, a blank one or two values on one line: each line on its own.
         return [
             record
             for offset, line in enumerate(chunk.tobytes().split(b"\n"))
             if line and not line.isspace()
             for record in _market(line, number + offset)
-        ]
+        ], lines
     records: list[Record] = []
     split: list[bytes] | None = None
     for offset, market in enumerate(markets, start=number):
-        record = _record(market, offset) if _plain(market) else None
+        record = _record(market, offset)
         if record is not None:
             records.append(record)
             continue
         if split is None:
             split = chunk.tobytes().split(b"\n")
         records += _market(split[offset - number], offset)  # the generic reader decides
-    return records
+    return records, lines
+
+
+def _newlines(buffer: bytearray, end: int, values: int) -> int:
+    """How many newlines `buffer[:end]` holds, where `values` JSON values were decoded from it.
+    Lines of kilobytes (Gamma markets) are counted by jumping from one newline to the next with
+    find (memchr: ~7x faster than count's byte-by-byte loop); short lines are counted by count."""
+    if not values or end // values < _LONG_LINE:
+        return buffer.count(b"\n", 0, end)
+    find = buffer.find
+    count = 0
+    at = find(b"\n", 0, end)
+    while at >= 0:
+        count += 1
+        at = find(b"\n", at + 1, end)
+    return count
 
 
 def _market(data: bytes, line: int) -> Iterator[Record]:
@@ -206,7 +244,7 @@ def _market(data: bytes, line: int) -> Iterator[Record]:
         market = _DECODER.decode(data)
     except msgspec.DecodeError:
         market = None  # not JSON, not an object, or an odd shape: the generic reader decides
-    if market is not None and _plain(market):
+    if market is not None:
         record = _record(market, line)
         if record is not None:
             yield record
@@ -234,39 +272,60 @@ def _plain(m: _Gamma) -> bool:
 
 
 def _record(m: _Gamma, line: int) -> Record | None:
-    """The record of a plain market, or None when the generic reader should say what is wrong."""
-    market_id = opt_str(m.id)
+    """The record of a plain market, or None when the generic reader should say what is wrong (or
+    read another layout). Runs once per market of a catalogue-sized file: written for speed."""
+    if not (
+        m.raw is _UNSET
+        and m.markets is _UNSET
+        and m.price_history is _UNSET
+        and m.winner is _UNSET
+        and type(m.outcomes) is not list
+    ) and not _plain(m):
+        return None
+    market_id = m.id
+    if type(market_id) is not str:
+        market_id = opt_str(market_id)
     question = m.question
-    if market_id is None or not isinstance(question, str) or not question.strip():
+    if not market_id or type(question) is not str:
+        return None
+    question = question.strip()
+    if not question:
         return None
     # Only a market without tokens or without prices can be a placeholder (is_placeholder).
     if not (m.clobTokenIds or m.positionIds) or not m.outcomePrices:
-        fields = {k: getattr(m, k) for k in _PLACEHOLDER_FIELDS if getattr(m, k) is not msgspec.UNSET}
+        fields = {k: getattr(m, k) for k in _PLACEHOLDER_FIELDS if getattr(m, k) is not _UNSET}
         if is_placeholder(fields):
             return SkippedPlaceholder(line, market_id)
-    parent = m.events[0] if m.events else None
+    events = m.events
     tags: list[str] = []
-    if parent is None:
+    if not events:
         event_id = event_slug = series_slug = None
         if m.tags:
             tags = tag_slugs({"tags": m.tags}, [])
     else:
-        event_id, event_slug = opt_str(parent.id), opt_str(parent.slug)
-        series_slug = opt_str(parent.seriesSlug) or (
-            opt_str(parent.series[0].slug) if parent.series else None
-        )
+        parent = events[0]
+        event_id = parent.id
+        if type(event_id) is not str or not event_id:
+            event_id = opt_str(event_id)
+        event_slug = parent.slug
+        if type(event_slug) is not str or not event_slug:
+            event_slug = opt_str(event_slug)
+        series_slug = parent.seriesSlug
+        if type(series_slug) is not str or not series_slug:
+            series_slug = opt_str(series_slug) or (opt_str(parent.series[0].slug) if parent.series else None)
         if m.tags or parent.tags:
             tags = tag_slugs({"tags": m.tags}, [{"tags": parent.tags}])
+    end = m.endDate or m.endDateIso
     return QuestionRecord(
-        id=market_id,
-        question=question.strip(),
-        tags=tags,
-        event_id=event_id,
-        event_slug=event_slug,
-        series_slug=series_slug,
-        end_date=_end_time(end) if isinstance(end := m.endDate or m.endDateIso, str) else parse_time(end),
-        category=None,
-        line=line,
+        market_id,
+        question,
+        tags,
+        event_id,
+        event_slug,
+        series_slug,
+        _end_time(end) if type(end) is str else parse_time(end),
+        None,
+        line,
     )
 
 

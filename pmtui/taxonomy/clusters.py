@@ -134,9 +134,10 @@ def cluster_id(*, market_id: str, question: str, category: str | None, event_id:
     still gets its template's id, so a later sibling with another threshold joins it).
     """
     del market_id, category  # not part of the family key, on purpose
-    family = up_down_family(question)
-    if family is not None:
-        return _digest("ud", family)
+    if "Up or Down" in question or "up or down" in question.lower():  # up_down_family's own test
+        family = up_down_family(question)
+        if family is not None:
+            return _digest("ud", family)
     if event_id:
         return _digest("ev", str(event_id))
     return _digest("tpl", question_template(question))

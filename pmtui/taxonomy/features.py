@@ -313,6 +313,13 @@ def _end_date(end_date: str | float | None) -> date | None:
         return None
 
 
+@lru_cache(maxsize=4096)
+def _end_day(end_date: str | float) -> str | None:
+    """The ISO day of the market's end date (cached: many markets share an end date)."""
+    ended = _end_date(end_date)
+    return ended.isoformat() if ended is not None else None
+
+
 def _month_number(text: str) -> int:
     return _MONTH_FORMS[text]
 
@@ -372,7 +379,7 @@ _AMBIGUOUS = frozenset({"DOGE"})
 """Tickers that are also other things in the news (DOGE: the Department of Government Efficiency)."""
 
 
-def _asset(question: str, tokens: set[str]) -> str | None:
+def _asset(question: str, tokens: frozenset[str]) -> str | None:
     hits = tokens & _ASSET_KEYS
     # "Elon and DOGE cut $100b" is the agency; the coin comes with a price ("DOGE be above $0.2").
     if (
@@ -472,7 +479,7 @@ def _next_month(question: str, names: tuple[str, ...], start: int) -> int:
     return min(found) if found else -1
 
 
-def _dates(question: str, tokens: set[str], out: dict[str, Any], end: str | float | None) -> None:
+def _dates(question: str, tokens: frozenset[str], out: dict[str, Any], end: str | float | None) -> None:
     """`period` (as written) and `deadline` (ISO) from the last date the question names."""
     found: date | None = None
     period: str | None = None
@@ -673,7 +680,7 @@ def _degrees(question: str, out: dict[str, Any]) -> None:
         out["direction"] = "between"
 
 
-def _counts(question: str, units: set[str], out: dict[str, Any]) -> bool:
+def _counts(question: str, units: frozenset[str], out: dict[str, Any]) -> bool:
     """Count buckets and thresholds: "250-274 tweets", "less than 150 tweets", "450 or more tweets".
 
     `units`: the count words the question holds. The numbers are read from the few words before the
@@ -748,7 +755,7 @@ def _percent(question: str, out: dict[str, Any]) -> None:
             out["direction"] = direction
 
 
-def _line(question: str, tokens: set[str], out: dict[str, Any], category: str | None) -> None:
+def _line(question: str, tokens: frozenset[str], out: dict[str, Any], category: str | None) -> None:
     match = _LINE.search(question)
     if match is None:
         return
@@ -838,6 +845,52 @@ _PLACE_GATE = frozenset(
 )
 _DOMINANCE_TOKENS = frozenset({"dominance", "Dominance", "DOMINANCE"})
 _SPORTS_FREE = ("Crypto", "Weather", "Economy", "Tech", "Politics", "Geopolitics", "Culture")
+_GATE_WORDS = (
+    _ASSET_KEYS | _MONTH_TOKENS | _COUNT_UNIT_TOKENS | _LINE_UNIT_TOKENS | _DOWN_TOKENS | _LINE_GATE
+    | _TEAM_GATE | _PLACE_GATE | _DOMINANCE_TOKENS | {"than"}
+)  # fmt: skip
+"""Every word a gate or parser looks up in a question's tokens: letters only (tests/taxonomy checks)."""
+_ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
+_TEMPLATE_CACHE = 32_768
+
+
+_Shape = tuple[
+    frozenset[str], bool, bool, bool, bool, bool, bool, frozenset[str], bool, bool, bool, bool, bool
+]
+
+
+def _gates(text: str) -> _Shape:
+    """What the gates of `extract_features` see in a question: its gate words and which parsers can
+    apply."""
+    tokens = frozenset(_GATE_WORDS.intersection(_TOKEN.findall(text)))
+    digits = _DIGIT.search(text) is not None  # what a number is read from
+    paren = "(" in text
+    return (
+        tokens,
+        digits,
+        # "Bitcoin Dominance hit 70%" measures the coin's share of the market: it has no asset price.
+        bool(tokens & _ASSET_KEYS) and tokens.isdisjoint(_DOMINANCE_TOKENS),
+        not tokens.isdisjoint(_DOWN_TOKENS),
+        "$" in text,
+        paren,
+        "°" in text or "º" in text,
+        tokens & _COUNT_UNIT_TOKENS,
+        "%" in text,
+        not tokens.isdisjoint(_LINE_GATE) or paren,
+        not tokens.isdisjoint(_TEAM_GATE),
+        not tokens.isdisjoint(_PLACE_GATE),
+        # A date needs a month's name or digits (an ISO date, a year).
+        digits or not tokens.isdisjoint(_MONTH_TOKENS),
+    )
+
+
+@lru_cache(maxsize=_TEMPLATE_CACHE)
+def _shape(template: bytes) -> _Shape:
+    """`_gates` of a question, read from its template (every ASCII digit "0"), once per template:
+    questions of one shape (a ladder's rungs, a day of up/down windows) are tokenised once. Every
+    gate tests words of letters or characters that are not digits, which the template keeps as they
+    are, and where a word ends and whether there is a digit do not depend on which digits they are."""
+    return _gates(template.decode("utf-8", "surrogatepass"))
 
 
 def extract_features(
@@ -849,56 +902,70 @@ def extract_features(
         return out
     q = question.strip()
     end = end_date
-    # One tokenisation; most gates below are set lookups on it rather than scans of the question.
-    tokens = set(_TOKEN.findall(q))
+    # One tokenisation and one set of gate answers per template (see _shape).
+    (
+        tokens,
+        digits,
+        asset_gate,
+        down,
+        money,
+        paren,
+        degrees,
+        units,
+        percent,
+        line_gate,
+        teams,
+        place,
+        dates,
+    ) = _shape(q.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS))
     top = category.split("/", 1)[0] if category else None
 
-    # "Bitcoin Dominance hit 70%" measures the coin's share of the market: it has no asset price.
-    asset = _asset(q, tokens) if tokens.isdisjoint(_DOMINANCE_TOKENS) else None
-    if asset is not None:
-        out["asset"] = asset
+    if asset_gate:
+        asset = _asset(q, tokens)
+        if asset is not None:
+            out["asset"] = asset
 
-    if not tokens.isdisjoint(_DOWN_TOKENS) and _up_down(q, out, end):
+    if down and _up_down(q, out, end):
         if "asset" not in out:
             ticker = _bracket_ticker(q)
             if ticker is not None:
                 out["asset"] = ticker
-        if "start_hour_et" not in out:
+        if "start_hour_et" not in out and dates:
             _dates(q, tokens, out, end)
         return out
 
-    if "$" in q:
+    if money:
         _money(q, out)
-        if "asset" not in out and "threshold" in out and "(" in q:
+        if "asset" not in out and "threshold" in out and paren:
             ticker = _bracket_ticker(q)
             if ticker is not None:
                 out["asset"] = ticker
-    if "°" in q or "º" in q:
+    if degrees:
         _degrees(q, out)
     elif "than" in tokens and top in (None, "Sports") and (spread := _BY_MORE.search(q)):
         # "beat X by more than 5.5 points": a spread line, not a count bucket.
         out["line"] = float(spread.group(1))
         out["unit"] = spread.group(2)
-    elif "range_low" not in out and "threshold" not in out and _DIGIT.search(q) is not None:
-        if "%" in q:
+    elif digits and "range_low" not in out and "threshold" not in out:
+        if percent:
             _percent(q, out)
-        elif not ((units := tokens & _COUNT_UNIT_TOKENS) and _counts(q, units, out)) and (
-            not tokens.isdisjoint(_LINE_GATE) or "(" in q
-        ):
+        elif not (units and _counts(q, units, out)) and line_gate:
             _line(q, tokens, out, category)
-    if top not in _SPORTS_FREE and not tokens.isdisjoint(_TEAM_GATE):
+    if teams and top not in _SPORTS_FREE:
         _teams(q, out)
-    if top in (None, "Weather") and not tokens.isdisjoint(_PLACE_GATE):
+    if place and top in (None, "Weather"):
         _place(q, out)
 
-    _dates(q, tokens, out, end)
-    for key in _NUMBER_KEYS:
-        value = out.get(key)
-        if value is not None and not _isfinite(value):
-            del out[key]  # hundreds of digits overflow to inf, which JSON cannot carry
+    if dates:
+        _dates(q, tokens, out, end)
+    if digits:  # a number is only ever read from decimal digits
+        for key in _NUMBER_KEYS:
+            value = out.get(key)
+            if value is not None and not _isfinite(value):
+                del out[key]  # hundreds of digits overflow to inf, which JSON cannot carry
     if "deadline" not in out and end is not None:
         # The question names no date ("Lakers vs. Celtics"): the market's own end date is its deadline.
-        ended = _end_date(end)
-        if ended is not None:
-            out["deadline"] = ended.isoformat()
+        deadline = _end_day(end)
+        if deadline is not None:
+            out["deadline"] = deadline
     return out

@@ -73,6 +73,7 @@ SLUG_CACHE_SIZE = 4096
 # (multi-byte characters use bytes >= 0x80), and bytes.translate is several times faster than str's.
 _ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
 _ZERO_DIGITS_STR = str.maketrans("123456789", "000000000")
+_LOWER_ZERO = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ123456789", b"abcdefghijklmnopqrstuvwxyz000000000")
 _QUANTIFIER_RE = re.compile(r"\{\d+(?:,\d*)?\}")
 CASED_TOKEN_RE = re.compile(r"[A-Za-z0-9]+")
 _CATEGORY_RE = re.compile(r"^[A-Z][A-Za-z0-9]*(?:/[A-Za-z0-9][A-Za-z0-9.+&-]*)?$")
@@ -169,6 +170,19 @@ class _PhraseIndex:
                     found.add(ident)
         return found
 
+    def positions(self, toks: list[str], wanted: frozenset[int]) -> tuple[int, ...]:
+        """The positions of the tokens that the `wanted` phrases cover wherever they stand in `toks`."""
+        covered: set[int] = set()
+        single = self.single
+        for i, tok in enumerate(toks):
+            if single.get(tok, -1) in wanted:
+                covered.add(i)
+            for rest, ident in self.pairs.get((tok, toks[i + 1]) if i + 1 < len(toks) else ("", ""), ()):
+                end = i + 2 + len(rest)
+                if ident in wanted and tuple(toks[i + 2 : end]) == rest:
+                    covered.update(range(i, end))
+        return tuple(sorted(covered))
+
     @staticmethod
     def _at_some_position(toks: list[str], pair: tuple[str, str], rest: tuple[str, ...]) -> bool:
         n = len(rest)
@@ -254,6 +268,62 @@ class _SlugMatcher:
         return found
 
 
+_ASCII_DIGITS = frozenset("0123456789")
+
+
+class _SlugLookup:
+    """The best rule of one slug field, with the work shared by slugs that differ only in digits.
+
+    Gamma gives every event its own slug, mostly a family's with another date or number in it
+    ("…-july-24", "btc-updown-5m-1753400100"), so a cache keyed on whole slugs misses. The globs
+    without a digit cannot tell ASCII digits apart (a wildcard or a class without a digit takes any
+    digit alike), so they are matched once per zeroed slug (every digit "0"), from a bounded LRU
+    cache. The few globs with digits ("f1-*", "*-above-on-*-20??") are matched on the slug itself,
+    and only when the zeroed slug holds the zeroed longest literal part of one of them, which every
+    slug they match does."""
+
+    def __init__(self, patterns: Iterable[tuple[str, int]]) -> None:
+        blind: list[tuple[str, int]] = []
+        seeing: list[tuple[str, int]] = []
+        needles: set[bytes] = set()
+        self._always = False  # a digit glob with a [class]: its literal parts are not plain text
+        for pattern, index in patterns:
+            if _ASCII_DIGITS.isdisjoint(pattern):
+                blind.append((pattern, index))
+                continue
+            seeing.append((pattern, index))
+            lowered = pattern.lower()
+            if "[" in lowered or "]" in lowered:
+                self._always = True
+            else:
+                literal = max(re.split(r"[*?]", lowered), key=len)
+                needles.add(literal.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS))
+        self._blind = _SlugMatcher(blind)
+        self._seeing = _SlugMatcher(seeing) if seeing else None
+        self._needles = tuple(sorted(needles))
+        self._zeroed = functools.lru_cache(maxsize=SLUG_CACHE_SIZE)(self._of_zeroed)
+
+    def _of_zeroed(self, zeroed: bytes) -> tuple[int | None, bool]:
+        """The best digit-free glob for this zeroed slug, and whether a digit glob could match."""
+        maybe = self._always or any(n in zeroed for n in self._needles)
+        return self._blind.best(zeroed.decode("utf-8", "surrogatepass")), maybe
+
+    def best(self, slug: str) -> int | None:
+        if slug.isascii():  # lower case and zeroed in one pass
+            zeroed = slug.encode().translate(_LOWER_ZERO)
+        else:
+            zeroed = slug.lower().encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)
+        found, maybe = self._zeroed(zeroed)
+        if maybe and self._seeing is not None:
+            hit = self._seeing.best(slug)
+            if hit is not None and (found is None or hit < found):
+                found = hit
+        return found
+
+    def cache_clear(self) -> None:
+        self._zeroed.cache_clear()
+
+
 @dataclass(slots=True)
 class _Compiled:
     rule: Rule
@@ -330,11 +400,14 @@ class Rules:
         # Rule indexes per phrase, ascending (= best first), so a scan can stop early.
         self._phrase_rules = {pid: tuple(sorted(rs)) for pid, rs in phrase_rules.items()}
         self._cased_lower = frozenset(w.lower() for w in self._cased)
-        self._slugs = {kind: _SlugMatcher(patterns) for kind, patterns in slug_patterns.items()}
-        # The markets of one event (a ladder, a game's props) and of one series share their slugs:
-        # each slug is matched once while its markets pass (bounded, so memory stays flat).
-        self._event_best = functools.lru_cache(maxsize=SLUG_CACHE_SIZE)(self._slugs["events"].best)
-        self._series_best = functools.lru_cache(maxsize=SLUG_CACHE_SIZE)(self._slugs["series"].best)
+        # The markets of one event (a ladder, a game's props), of one series, and the events of a
+        # family (slugs that differ in a date) share the slug matching work (see _SlugLookup).
+        self._event_slugs = _SlugLookup(slug_patterns["events"])
+        self._series_slugs = _SlugLookup(slug_patterns["series"])
+        self._event_best = self._event_slugs.best
+        self._series_best = self._series_slugs.best
+        # Questions of a template that holds a digit phrase, by the words that phrase covers (see best).
+        self._by_digit_words: dict[tuple[bytes, tuple[str, ...]], int] = {}
         self._template_index = (
             functools.lru_cache(maxsize=TEMPLATE_CACHE_SIZE)(self._index_of_template)
             if template_cache and self._digit_blind()
@@ -372,8 +445,9 @@ class Rules:
         """Forget the cached templates and slugs (benchmarks start each pass cold with it)."""
         if self._template_index is not None:
             self._template_index.cache_clear()
-        self._event_best.cache_clear()
-        self._series_best.cache_clear()
+        self._by_digit_words.clear()
+        self._event_slugs.cache_clear()
+        self._series_slugs.cache_clear()
 
     def cache_info(self) -> tuple[int, int] | None:
         """(hits, misses) of the template cache, None when it is off."""
@@ -399,33 +473,23 @@ class Rules:
         ("Will Bitcoin be above $100,000 on May 5?" and "... $105,500 on May 6?": equal once every
         digit is "0") get the text's answer from a bounded LRU cache: the rules cannot tell their
         digits apart (`_digit_blind`), unless the template holds a word with digits that a rule names
-        (`_digit_ids`, e.g. "Map 1"); such questions are read one by one. The labels are not part of
-        the cache key: Gamma gives every event its own slug, so keying on them would miss on
-        real catalogues; they cost a few dict and prefix probes.
+        (`_digit_ids`, e.g. "Map 1"); such questions share answers only with the same words there
+        (`_index_by_digit_words`). The labels are not part of the cache key: Gamma gives every event
+        its own slug, so keying on them would miss on real catalogues; they cost a few dict probes
+        (`_SlugLookup`).
         """
         cached = self._template_index
         if cached is None:
-            text_best = self._text_index(question)
+            best = self._text_index(question)
         else:
-            text_best = cached(question.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS))
-            if text_best < 0:
-                text_best = self._text_index(question)
-        best = self._label_index(tags, event_slug, series_slug, text_best)
-        return self.rules[best] if best < len(self.rules) else None
-
-    def _index_of_template(self, template: bytes) -> int:
-        """The best text rule's index for every question of this template, or -1 when its digits
-        matter. The template is itself a question of its class, so it is read in their stead."""
-        text = template.decode("utf-8", "surrogatepass")
-        toks = tokens(text)
-        if not text.isascii():
-            toks = [_zeroed(t) for t in toks]  # folding makes digits of some characters ("①" -> "1")
-        return self._text_index(text, toks)
-
-    def _label_index(
-        self, tags: Sequence[str], event_slug: str | None, series_slug: str | None, best: int
-    ) -> int:
-        """The better of `best` and the best rule that Gamma's tags or slugs fire."""
+            template = question.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)
+            found = cached(template)
+            if isinstance(found, int):
+                best = found if found >= 0 else self._text_index(question)
+            else:
+                best = self._index_by_digit_words(question, template, found)
+        # The better of the text's rule and the best rule Gamma's tags or slugs fire (inline: this
+        # runs for every market).
         for tag in tags:
             for i in self._tags.get(tag.lower(), ()):
                 if i < best:
@@ -438,15 +502,51 @@ class Rules:
             hit = self._series_best(series_slug)
             if hit is not None and hit < best:
                 best = hit
-        return best
+        rules = self.rules
+        return rules[best] if best < len(rules) else None
 
-    def _text_index(self, question: str, template: list[str] | None = None) -> int:
+    def _index_of_template(self, template: bytes) -> int | tuple[int, ...]:
+        """The best text rule's index for every question of this template (the template is itself a
+        question of its class, so it is read in their stead). Where a digit phrase stands in it, the
+        positions of the words that phrase covers instead (ASCII), or -1: read each question."""
+        text = template.decode("utf-8", "surrogatepass")
+        toks = tokens(text)
+        if not text.isascii():
+            # Folding makes digits of some characters ("①" -> "1"), and words are cut differently
+            # for the cased words than for the tokens: such questions are read one by one.
+            toks = [_zeroed(t) for t in toks]
+            return self._text_index(text, toks, template=True)
+        found = self._text_index(text, toks, template=True)
+        if found >= 0:
+            return found
+        return self._index.positions(toks, self._digit_ids)
+
+    def _index_by_digit_words(self, question: str, template: bytes, positions: tuple[int, ...]) -> int:
+        """The best text rule's index for an ASCII question whose template holds a digit phrase.
+
+        Such questions differ from their template only in digits, and the rules tell digits apart
+        only through the digit phrases (phrases and cased words with digits; `_digit_blind`): two
+        questions of the template with the same words where the zeroed digit phrases stand ("Map 1"
+        in "Map 1 Winner", "O/U 2.5") fire the same rules. Remembered by those words (bounded: the
+        oldest goes first)."""
+        toks = tokens(question)
+        key = (template, tuple([toks[i] for i in positions]))
+        found = self._by_digit_words.get(key)
+        if found is None:
+            found = self._text_index(question, toks)
+            if len(self._by_digit_words) >= TEMPLATE_CACHE_SIZE:
+                del self._by_digit_words[next(iter(self._by_digit_words))]
+            self._by_digit_words[key] = found
+        return found
+
+    def _text_index(self, question: str, toks: list[str] | None = None, *, template: bool = False) -> int:
         """The index of the best rule the question's text fires (`len(self.rules)` when none does).
-        With `template` (the tokens of a question's template), -1 when the template holds a digit
-        phrase."""
-        toks = tokens(question) if template is None else template
+        `toks`: the question's tokens when known. With `template` (the question is a template), -1
+        when it holds a digit phrase."""
+        if toks is None:
+            toks = tokens(question)
         present = self._index.hits(toks)
-        if template is not None and not self._digit_ids.isdisjoint(present):
+        if template and not self._digit_ids.isdisjoint(present):
             return -1
         best = len(self.rules)  # rules are sorted by priority: a lower index is a better rule
         compiled = self._compiled

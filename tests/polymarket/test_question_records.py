@@ -110,3 +110,27 @@ def test_a_market_needs_only_an_id_and_a_question_to_be_categorised(tmp_path: Pa
     path.write_text(json.dumps(odd) + "\n" + json.dumps({**odd, "id": 8}) + "\n", encoding="utf-8")
     assert [r[:3] for r in fast(path)] == [("market", "7", "Will it rain?"), ("market", "8", "Will it rain?")]
     assert [row[0] for row in full(path)] == ["bad", "bad"]
+
+
+@pytest.mark.parametrize("broken", [False, True])
+@pytest.mark.parametrize("long_lines", [False, True])
+def test_blank_lines_and_two_values_on_one_line_keep_every_line_number(
+    recorded_data: Path, tmp_path: Path, long_lines: bool, broken: bool
+) -> None:
+    # Lines are counted one way for long lines (Gamma markets of kilobytes) and another for short
+    # ones: either way blank lines and a line holding two values must not shift the line numbers.
+    markets = read_json(recorded_data / MIXED)[:12]
+    if not long_lines:
+        keys = ("id", "question", "outcomes", "outcomePrices", "clobTokenIds")
+        markets = [{k: m[k] for k in keys} for m in markets]
+    lines = [json.dumps(m) for m in markets[:4]]
+    lines += ["", json.dumps(markets[4]) + " " + json.dumps(markets[5])]  # a blank line, two values
+    lines += [json.dumps(m) for m in markets[6:9]] + ["  ", "{broken" if broken else ""]
+    lines += [json.dumps(m) for m in markets[9:]]
+    path = tmp_path / "markets.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    expected = full(path)
+    assert [row[1] for row in expected if row[0] == "bad"] == ([6, 11] if broken else [6])
+    assert len([row for row in expected if row[0] == "market"]) == 10
+    for chunk_size in (1 << 22, 8192, 1000):
+        assert fast(path, chunk_size) == expected, chunk_size

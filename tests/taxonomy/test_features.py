@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -491,3 +492,43 @@ def test_odd_input_never_raises() -> None:
         json.dumps(found, allow_nan=False)
         for key, value in found.items():
             assert isinstance(value, types[key]), (question, key, value)
+
+
+def test_questions_of_one_template_share_their_gate_words(recorded_data: Path) -> None:
+    # The gates read the words and characters of the question's template (every digit "0"), once
+    # per template: that must be what the question itself gives, which holds as no gate word has a
+    # digit ("F1", "5m", "2nd" and "Q4" are words whose digits differ between the two).
+    from pmtui.taxonomy.features import _GATE_WORDS, _ZERO_DIGITS, _gates, _shape
+
+    assert all(word.isalpha() and word.isascii() for word in _GATE_WORDS)
+    rng = random.Random(11)
+    questions = [
+        str(m["question"])
+        for m in read_json(recorded_data / "gamma_markets_600_mixed_2026-02.json.gz")
+        if m.get("question")
+    ]
+    questions += [
+        "F1: Over 2.5 goals in 5m?",
+        "2nd set 6-4 vs. 7-5 in May 1st",
+        "Q4 Nvidia (NVDA) 3x than 2024",
+    ]
+    questions += ["Over ２.５ goals?", "No digits (at all) in July?", "Bitcoin Up or Down - 1PM ET"]
+    for question in questions:
+        for text in (question, "".join(str(rng.randrange(10)) if c.isdigit() else c for c in question)):
+            assert _shape(text.encode("utf-8", "surrogatepass").translate(_ZERO_DIGITS)) == _gates(text)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # Full-width digits are decimal digits too (the gates that skip number parsing for questions
+        # without digits must see them, not only ASCII ones).
+        ("Over ２.５ goals?", {"range_low": 2.5, "direction": "above", "unit": "goals"}),
+        ("Nvidia above ３% ?", {"unit": "%", "threshold": 3.0, "direction": "above"}),
+        ("Will Bitcoin reach $１５０,０００?", {"asset": "BTC", "threshold": 150000.0, "unit": "usd"}),
+    ],
+)
+def test_numbers_written_with_non_ascii_digits_are_read(question: str, expected: dict[str, Any]) -> None:
+    got = features(question, end_date="2025-07-24")
+    assert {key: got.get(key) for key in expected} == expected
+    assert got["deadline"] == "2025-07-24"

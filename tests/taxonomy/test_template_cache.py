@@ -77,6 +77,25 @@ def test_a_template_holding_a_phrase_with_digits_is_classified_question_by_quest
         assert classify(question, rules=rules) == category
 
 
+def test_questions_of_a_digit_phrase_template_share_answers_only_with_the_same_digit_words() -> None:
+    # "game 7 by May 5" and "game 7 by May 30" are answered once (the date's digits are not under
+    # the phrase); "game 6" or "T21" is another key and must not take "game 7"'s or "T20"'s answer.
+    cached = Rules(parse_rules_text(DIGIT_RULES))
+    plain = Rules(parse_rules_text(DIGIT_RULES), template_cache=False)
+    questions = [
+        f"Will the series reach game {game} by May {day}?" for game in (7, 6, 7, 1) for day in (5, 30, 6)
+    ]
+    questions += [f"Who wins the T{t} World Cup in 20{y}?" for t in (20, 21, 20, 30) for y in (26, 27)]
+    questions += [f"Game {g}: will the T20 World Cup final reach game {g}?" for g in (7, 2, 7)]
+    random.Random(5).shuffle(questions)
+    answers = {q: classify(q, rules=cached) for q in questions * 2}
+    assert answers == {q: classify(q, rules=plain) for q in questions}
+    assert {answers[q] for q in questions} == {"Sports/Finals", "Sports/Cricket", "Sports"}
+    assert answers["Will the series reach game 7 by May 30?"] == "Sports/Finals"
+    assert answers["Will the series reach game 6 by May 30?"] == "Sports"
+    assert answers["Who wins the T21 World Cup in 2026?"] == "Sports"
+
+
 def test_a_regex_that_names_a_digit_switches_the_cache_off() -> None:
     text = "[rule.y2026]\ncategory = \"Politics\"\npriority = 60\nregex = ['\\bin 2026\\b']\n"
     rules = Rules(parse_rules_text(text))
