@@ -124,18 +124,12 @@ def import_file(db: Database, path: Path | str, *, categorize: Categorize | None
     stream = records()
     try:
         while batch := list(islice(stream, BATCH)):
-            good = seen.check(batch, report)
-            report.records += len(good)
-            writes = [
-                MarketWrite(
-                    market=r.market,
-                    history_t=[t for t, _ in r.history],
-                    history_p=[p for _, p in r.history],
-                    category=r.category,
-                )
-                for r in good
-            ]
+            # The duplicate checks write their temporary tables in the batch's transaction: one
+            # commit instead of three (~2 us a market), and a batch that fails leaves them unchanged.
             with write_tx(db):
+                good = seen.check(batch, report)
+                report.records += len(good)
+                writes = [_market_write(r) for r in good]
                 upsert_events(db, event_stubs(w.market for w in writes), source="import", only_new=True)
                 report.counts.add(write_markets(db, writes, categorize=categorize, keep_missing=True))
     finally:
@@ -143,6 +137,17 @@ def import_file(db: Database, path: Path | str, *, categorize: Categorize | None
     report.bad_lines.sort(key=lambda b: b.line)
     _record_bad_lines(db, str(path), report.bad_lines)
     return report
+
+
+def _market_write(record: FileRecord) -> MarketWrite:
+    if not record.history:  # Gamma lines (most files) carry no history
+        return MarketWrite(market=record.market, category=record.category)
+    return MarketWrite(
+        market=record.market,
+        history_t=[t for t, _ in record.history],
+        history_p=[p for _, p in record.history],
+        category=record.category,
+    )
 
 
 class _Seen:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import click
@@ -33,6 +34,10 @@ def import_command(app: AppContext, file: Path, as_json: bool) -> None:
     except RuleFileError as exc:
         fail(f"rule file error: {exc}", code=2)
     db = app.open_db()
+    # What start-up built (modules, rules) lives to the end: frozen out of the cyclic collector, whose
+    # full passes would otherwise rescan it again and again while the import allocates (as in
+    # `pmtui categorize --input`).
+    gc.freeze()
     try:
         # Every imported market gets category, cluster and features as it is stored (a category
         # the file states is kept).

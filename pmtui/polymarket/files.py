@@ -115,7 +115,8 @@ def _first_line(stream: IO[bytes], number: int = 0) -> tuple[int, bytes] | None:
     """The next non-blank line and its 1-based number (counting from `number` lines read)."""
     for line in stream:
         number += 1
-        if line.strip():
+        # isspace() stops at the first byte that is not blank; strip() would copy the ~5 KB line.
+        if line and not line.isspace():
             return number, line
     return None
 

@@ -18,6 +18,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
+
 from pmtui.dates import SANE_RANGE, in_range
 from pmtui.polymarket.models import BookTop, Event, Market, PricePoint, Resolution, Source, Tag
 
@@ -141,6 +143,7 @@ def _short(value: object) -> str:
 
 
 _raw_decode = json.JSONDecoder().raw_decode
+_decode_array = msgspec.json.Decoder(list).decode
 
 
 def parse_json_list(value: object) -> list[Any] | None:
@@ -153,6 +156,12 @@ def parse_json_list(value: object) -> list[Any] | None:
         text = value.strip()
         if not text:
             return None
+        try:
+            # msgspec reads the usual short array in a third of json's time. Whatever it refuses
+            # (not an array, NaN, a lone surrogate, junk) takes json's path below, which decides.
+            return _decode_array(text)
+        except (msgspec.DecodeError, UnicodeEncodeError, RecursionError):
+            pass  # UnicodeEncodeError: a lone surrogate in the text itself, which json keeps
         try:
             # raw_decode skips json.loads' argument handling and whitespace regexes (the text is
             # stripped already); trailing junk is still refused, as json.loads would.
@@ -181,11 +190,11 @@ def opt_str(value: object) -> str | None:
 
 def is_placeholder(raw: Mapping[str, Any]) -> bool:
     """Neg-risk placeholder ("Person X", an unopened "Other"): no tokens or no prices, not live."""
-    has_tokens = bool(raw.get("clobTokenIds") or raw.get("positionIds"))
-    has_prices = bool(raw.get("outcomePrices"))
+    if (raw.get("clobTokenIds") or raw.get("positionIds")) and raw.get("outcomePrices"):
+        return False  # tokens and prices: a real market (nearly every record; decided without the flags)
     negrisk = parse_bool(raw.get("negRisk")) or parse_bool(raw.get("negRiskOther"))
     inactive = raw.get("active") is False
-    return (not has_tokens or not has_prices) and (negrisk or inactive)
+    return negrisk or inactive
 
 
 def decide_resolution(
@@ -286,7 +295,9 @@ def parse_gamma_market(
     fee_rate, fee_exponent = _fee_schedule(raw)
     series = (parent or {}).get("series") or []
     series_slug = opt_str((parent or {}).get("seriesSlug")) or (
-        opt_str(series[0].get("slug")) if series and isinstance(series[0], Mapping) else None
+        opt_str(series[0].get("slug"))
+        if isinstance(series, list) and series and isinstance(series[0], Mapping)
+        else None
     )
     volume = _amount(raw, "volumeNum", "volume", market_id)
     liquidity = _amount(raw, "liquidityNum", "liquidity", market_id)
@@ -359,8 +370,13 @@ _NON_FINITE = frozenset({"nan", "-nan", "inf", "-inf", "+inf", "infinity", "-inf
 def check_outcomes(outcomes: Sequence[Any], record_id: str | None) -> list[str]:
     """Outcome names: non-empty strings (numbers are read as their text), all different
     (`["Yes", "Yes"]` cannot say which side won)."""
-    names = [o if isinstance(o, str) else str(o) for o in outcomes]
-    if any(isinstance(o, Mapping | list) for o in outcomes) or not all(n.strip() for n in names):
+    if all(type(o) is str for o in outcomes):  # the usual case, without the per-item type tests below
+        names = list(outcomes)
+    else:
+        names = [o if isinstance(o, str) else str(o) for o in outcomes]
+        if any(isinstance(o, Mapping | list) for o in outcomes):
+            names = [""]  # refused below, with the same message as an empty name
+    if not all(n.strip() for n in names):
         raise BadRecord("bad_outcomes", record_id, f"outcomes must be non-empty names: {_short(outcomes)}")
     if len(set(names)) != len(names):
         raise BadRecord("bad_outcomes", record_id, f"outcomes repeat a name: {_short(outcomes)}")
@@ -389,7 +405,9 @@ def parse_gamma_event(raw: Mapping[str, Any]) -> Event:
         raise BadRecord("missing_field", detail="event id")
     series = raw.get("series") or []
     series_slug = opt_str(raw.get("seriesSlug")) or (
-        opt_str(series[0].get("slug")) if series and isinstance(series[0], Mapping) else None
+        opt_str(series[0].get("slug"))
+        if isinstance(series, list) and series and isinstance(series[0], Mapping)
+        else None
     )
     event_id = str(raw["id"])
     return Event(

@@ -33,6 +33,7 @@ import hashlib
 import io
 import json
 import pickle
+import threading
 import time
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -225,13 +226,27 @@ def _json_list(values: Sequence[Any]) -> str:
         # Lists of strings (outcomes, token ids, tags) are most of these: joining the escaped items
         # gives the very bytes the encoder would, without it setting itself up on every call.
         return "[" + ",".join(map(encode_basestring, values)) + "]"
-    except TypeError:  # an item that is not a string (prices): the encoder proper
-        return _encode_json(values if isinstance(values, list) else list(values))
+    except TypeError:  # an item that is not a string (prices)
+        return _json_numbers(values)
+
+
+def _json_numbers(values: Sequence[Any]) -> str:
+    """A list of finite floats and None (a market's prices) as the encoder writes it (it writes a
+    float as its repr()), without the encoder's setup; anything else goes to the encoder proper."""
+    parts = []
+    for value in values:
+        if type(value) is float and value - value == 0.0:  # finite: NaN and inf are the encoder's
+            parts.append(float.__repr__(value))
+        elif value is None:
+            parts.append("null")
+        else:
+            return _encode_json(values if isinstance(values, list) else list(values))
+    return "[" + ",".join(parts) + "]"
 
 
 def features_json(features: Mapping[str, Any]) -> str:
     """The stored form of a features mapping (sorted keys, compact): equal features, equal text."""
-    return _encode_sorted(dict(features))
+    return _encode_sorted(features if type(features) is dict else dict(features))  # no copy of a dict
 
 
 def market_row(m: Market) -> tuple[Any, ...]:
@@ -282,6 +297,23 @@ def market_row(m: Market) -> tuple[Any, ...]:
     )
 
 
+_hashing = threading.local()
+
+
+def _pickler() -> tuple[io.BytesIO, pickle.Pickler]:
+    """This thread's buffer and pickler for `content_hash`: building them took ~2 us of the ~5 a
+    hash costs, and every written market is hashed twice. One per thread: the collector and the
+    live monitor write from two threads of one process."""
+    try:
+        return _hashing.state
+    except AttributeError:
+        buffer = io.BytesIO()
+        pickler = pickle.Pickler(buffer, protocol=5)
+        pickler.fast = True
+        _hashing.state = (buffer, pickler)
+        return _hashing.state
+
+
 def content_hash(values: tuple[Any, ...], *extra: bytes) -> str:
     """A digest of `values` (str, int, float, None) and `extra` bytes, equal exactly when they are.
 
@@ -289,9 +321,9 @@ def content_hash(values: tuple[Any, ...], *extra: bytes) -> str:
     Protocol pinned so a new Python default cannot change every stored hash; `fast` turns the memo
     off, so two equal strings that happen to be one object or two still give the same bytes.
     """
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=5)
-    pickler.fast = True
+    buffer, pickler = _pickler()
+    buffer.seek(0)
+    buffer.truncate()
     pickler.dump(values)
     digest = hashlib.blake2b(buffer.getvalue(), digest_size=12)
     for chunk in extra:

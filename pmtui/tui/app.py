@@ -15,7 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import ClassVar, cast
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
@@ -23,7 +23,7 @@ from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import Footer, Input, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from pmtui.paths import STYLES_DIR
@@ -258,6 +258,28 @@ class PmtuiApp(App[None]):
         if self.store_ready:
             view.start()
         return view
+
+    async def _on_key(self, event: events.Key) -> None:
+        # Runs before App._on_key (Textual calls each class's handler, most derived first), which
+        # then checks the bindings unless this one took the key.
+        if event.is_printable and event.character and self._type_ahead(event.character):
+            event.prevent_default()
+
+    def _type_ahead(self, text: str) -> bool:
+        """A printable key that comes back to the app unhandled while a text box has focus, or while
+        a dialog with one is opening, was typed in the same terminal read as the key that moved the
+        focus (`/win`, `cweather`, `rbad fill`): the app routed it before the focus moved. It belongs
+        to the box; without this it would be lost, or act on the table (`w` stars a market). A box
+        that had the key itself keeps it (an Input stops the printable keys it takes)."""
+        focused = self.focused
+        if isinstance(focused, Input):
+            focused.insert_text_at_cursor(text)
+            return True
+        type_ahead = getattr(self.screen, "type_ahead", None)
+        if focused is None and callable(type_ahead):
+            type_ahead(text)
+            return True
+        return False
 
     def action_show_tab(self, tab_id: str) -> None:
         tabs = self.query_one(TabbedContent)

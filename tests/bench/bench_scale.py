@@ -19,7 +19,8 @@ ids, events and tokens; ~5.4 KB each, one per line) and measures, every command 
   and decision points with plain SQL.
 
 Prints a table and how each cost grows with N; asserts nothing.
-Run: .venv/bin/python tests/bench/bench_scale.py [--sizes 10000,100000,500000] [--keep]
+Run: .venv/bin/python tests/bench/bench_scale.py [--sizes 10000,100000,500000] [--keep] [--only import]
+(`--only import`: the import and its floor alone, a minute at 100k instead of the whole table.)
 Only the search keystroke, on a store kept by an earlier run (building 500k takes minutes):
      .venv/bin/python tests/bench/bench_scale.py --store /tmp/pmtui-scale-XXXX/500000/pmtui.sqlite
 """
@@ -183,7 +184,7 @@ def backtest_reads(db: Path) -> float:
     return seconds
 
 
-def measure_size(n: int, folder: Path) -> SizeFigures:
+def measure_size(n: int, folder: Path, *, import_only: bool = False) -> SizeFigures:
     figures = SizeFigures(n)
     folder.mkdir(parents=True, exist_ok=True)
     config = folder / "config.toml"
@@ -197,7 +198,13 @@ def measure_size(n: int, folder: Path) -> SizeFigures:
 
     figures.floor = run_child([sys.executable, "-c", FLOOR, str(data), str(folder / "floor.sqlite")])
     figures.imported = run_child([sys.executable, "-m", "pmtui", "import", str(data)], env)
-    print(f"[{n:,}] imported: {figures.imported.cpu:.1f} s CPU (floor {figures.floor.cpu:.1f} s)", flush=True)
+    print(
+        f"[{n:,}] imported: {figures.imported.cpu:.1f} s CPU, {figures.imported.cpu / figures.floor.cpu:.2f}x "
+        f"the floor ({figures.floor.cpu:.1f} s), peak RSS {figures.imported.rss_mb:.0f} MB",
+        flush=True,
+    )
+    if import_only:
+        return figures
 
     for _ in range(2):
         run = tui_run(store)
@@ -319,6 +326,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000,500000")
     parser.add_argument("--keep", action="store_true", help="Keep the files and stores (in the temp dir).")
     parser.add_argument(
+        "--only", choices=("all", "import"), default="all", help="import: the import and its floor alone."
+    )
+    parser.add_argument(
         "--store",
         type=Path,
         help="Measure only the search keystroke, on this store (e.g. one kept with --keep).",
@@ -332,7 +342,7 @@ def main() -> None:
     results = []
     try:
         for n in (int(s) for s in args.sizes.split(",")):
-            results.append(measure_size(n, root / str(n)))
+            results.append(measure_size(n, root / str(n), import_only=args.only == "import"))
             if not args.keep:
                 shutil.rmtree(root / str(n), ignore_errors=True)
     finally:
@@ -340,7 +350,11 @@ def main() -> None:
             shutil.rmtree(root, ignore_errors=True)
         else:
             print(f"kept: {root}")
-    report(results)
+    if args.only == "all":
+        report(results)
+    else:
+        load = os.getloadavg()
+        print(f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

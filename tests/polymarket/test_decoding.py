@@ -38,6 +38,24 @@ def test_a_page_with_a_record_that_is_not_an_object_is_decoded_in_full(recorded_
     assert decoded["markets"][1:] == ["junk", 7] and decoded["markets"][0]["id"] == raw["id"]
 
 
+@pytest.mark.parametrize("events", [[None, "x"], "not a list", [{"id": 7, "title": "E", "series": 3}, 5], {}])
+def test_a_market_whose_events_are_not_objects_parses_as_json_reads_it(
+    recorded_data: Path, events: object
+) -> None:
+    raw = dict(load_recorded(recorded_data)[0], events=events)
+    text = json.dumps(raw).encode()
+    assert parsed(decode_record(text)) == parsed(json.loads(text))
+    page = decode_markets_page(json.dumps({"markets": [raw]}).encode())
+    assert parsed(page["markets"][0]) == parsed(json.loads(text))
+
+
+def test_only_the_event_fields_read_are_kept(recorded_data: Path) -> None:
+    raw = next(m for m in load_recorded(recorded_data) if m.get("events"))
+    event = decode_record(json.dumps(raw).encode())["events"][0]
+    assert event["id"] == raw["events"][0]["id"] and event["title"] == raw["events"][0]["title"]
+    assert "description" not in event and raw["events"][0].get("description")
+
+
 UNREADABLE = {
     "NaN": '{"id": NaN}',
     "1e400": '{"volume": 1e400}',
@@ -45,6 +63,11 @@ UNREADABLE = {
     "100,000-deep": "[" * 100_000 + "]" * 100_000,
     "truncated": "{",
 }
+
+
+def test_a_number_beyond_a_double_is_reported_with_its_field() -> None:
+    with pytest.raises(DecodeError, match=r"\$\.volume"):
+        decode_record(b'{"id": "1", "volume": 1e400}')
 
 
 @pytest.mark.parametrize("name", list(UNREADABLE))

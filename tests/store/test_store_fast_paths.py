@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,11 @@ _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
         ['say "hi"', "back\\slash", "é ü 中文", "line\nbreak\u2028", "\x00ctl", "\ud800"],
         ["13915383147598038388500755196666377480504116216295452377454618635607632089106"],
         [0.5, None, 1.0, 1e-07],
+        [-0.0, 0.1, 1e-320, 0.30000000000000004],
+        [math.nan, 0.5],
+        [math.inf],
+        [True, 0.5],
+        [0.5, 1],
         ["a", 1, None],
     ],
 )
@@ -41,6 +47,14 @@ def test_content_hash_depends_on_values_not_on_which_objects_hold_them() -> None
     # Every kind of change shows, including ones repr-free hashing could blur (1 vs 1.0 vs "1").
     variants = [("1", shared, shared, 0.5, None, v) for v in (3, 3.0, "3", None, 4)]
     assert len({content_hash(v) for v in variants}) == len(variants)
+
+
+def test_content_hash_is_the_same_from_any_thread() -> None:
+    # Each thread reuses its own pickler: two threads hashing at once still get the hashes one gets.
+    rows = [(str(i), "q" * (i % 50), i * 0.5, None, i) for i in range(2000)]
+    alone = [content_hash(row) for row in rows]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(content_hash, rows, chunksize=7)) == alone
 
 
 @pytest.mark.parametrize(
@@ -89,6 +103,38 @@ def test_parse_json_list_still_refuses_trailing_junk() -> None:
     for bad in ('["a"] x', '["a"', "{}"):
         with pytest.raises(ValueError, match="bad_json_string"):
             parse_json_list(bad)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '["Yes", "No"]',
+        "[12345678901234567890123, -0.0, 1e-320]",
+        "[NaN, Infinity]",
+        "[1e400]",
+        '["\\ud800"]',
+        '["\ud800"]',
+        '[{"a": [1, {"b": null}]}, true]',
+        '"[]"',
+        "[1, 2",
+        "{}",
+        "3",
+    ],
+)
+def test_parse_json_list_gives_what_json_gives(text: str) -> None:
+    # The msgspec fast path answers only what it reads exactly as json does; the rest goes to json.
+    try:
+        expected: object = json.loads(text)
+    except ValueError:
+        expected = "bad_json_string"
+    else:
+        expected = expected if isinstance(expected, list) else "bad_json_string"
+    try:
+        got: object = parse_json_list(text)
+    except ValueError as exc:
+        assert "bad_json_string" in str(exc)
+        got = "bad_json_string"
+    assert repr(got) == repr(expected)
 
 
 def test_migration_0007_keeps_stored_markets_searchable(tmp_path: Path) -> None:

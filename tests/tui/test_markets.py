@@ -218,3 +218,49 @@ async def test_detail_pane_shows_history_and_cluster(make_app: AppFactory) -> No
         assert "01-15" in chart
         await pilot.press("z")
         assert not app.query_one(MarketDetailPane).display
+
+
+async def test_keys_typed_right_after_a_slash_go_to_the_search_box(make_app: AppFactory, store: Path) -> None:
+    """A terminal delivers `/w…` typed fast (or pasted) in one read: every key after `/` belongs to
+    the search box. A `w` that reached the table instead would star a market."""
+    from textual import events
+
+    app = make_app()
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        table = app.query_one("#markets-table", VimTable)
+        starred_before = [r["id"] for r in open_db(store)["markets"].rows_where("watched = 1")]
+        for key, char in (("slash", "/"), ("w", "w"), ("i", "i"), ("n", "n")):
+            app.post_message(events.Key(key, char))  # no pause between keys, as in one read
+        await settle(pilot)
+        assert app.query_one("#markets-search").value == "win"  # type: ignore[attr-defined]
+        assert [r["id"] for r in open_db(store)["markets"].rows_where("watched = 1")] == starred_before
+        assert app.focused is not table
+        # In the box a `/` is part of the search ("24/7"), not a request to search again.
+        await pilot.press("slash", "7")
+        assert app.query_one("#markets-search").value == "win/7"  # type: ignore[attr-defined]
+
+
+async def test_keys_typed_right_after_c_filter_the_category_picker(make_app: AppFactory, store: Path) -> None:
+    """`cwea` in one read: the picker opens at once and `wea` filters it; the `w` never reaches the
+    table (it would star the market under the cursor)."""
+    from textual import events
+
+    from pmtui.tui.widgets.modals import PickModal
+
+    app = make_app()
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        starred_before = [r["id"] for r in open_db(store)["markets"].rows_where("watched = 1")]
+        for char in "cwea":
+            app.post_message(events.Key(char, char))
+        await settle(pilot)
+        assert isinstance(app.screen, PickModal)
+        assert app.screen.query_one("#pick-filter").value == "wea"  # type: ignore[attr-defined]
+        options = app.screen.query_one("OptionList")
+        shown = [plain(options.get_option_at_index(i).prompt) for i in range(options.option_count)]  # type: ignore[attr-defined]
+        assert shown and all("wea" in label.lower() for label in shown)
+        assert [r["id"] for r in open_db(store)["markets"].rows_where("watched = 1")] == starred_before
+        await pilot.press("enter")
+        await settle(pilot)
+        assert sorted(table_ids(app)) == ["201", "202", "203"]

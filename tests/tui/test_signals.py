@@ -139,6 +139,29 @@ async def test_r_rejects_with_a_note(make_app: AppFactory, store: Path) -> None:
         assert status(store, 1) == "pending"
 
 
+async def test_a_note_typed_right_after_r_is_the_note(make_app: AppFactory, store: Path) -> None:
+    """`rthin book` in one read: every key after `r` is the note. Before, they reached the table:
+    `a` asked to approve the very signal being rejected."""
+    from textual import events
+
+    app = make_app()
+    async with app.run_test(size=(120, 35)) as pilot:
+        await open_signals(pilot)
+        await pilot.press("j")
+        await settle(pilot)
+        for char in "rthin a":
+            key = "space" if char == " " else char
+            app.post_message(events.Key(key, char))
+        await settle(pilot)
+        assert isinstance(app.screen, NoteModal)
+        assert app.screen.query_one("#note-input").value == "thin a"  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await settle(pilot)
+        row = db_of(store)["signals"].get(2)
+        assert row["status"] == "rejected" and row["note"] == "thin a"
+        assert status(store, 1) == "pending"
+
+
 async def test_marked_signals_are_decided_after_confirmation(make_app: AppFactory, store: Path) -> None:
     app = make_app()
     async with app.run_test(size=(120, 35)) as pilot:

@@ -220,6 +220,16 @@ def outcome_lines(detail: MarketDetail) -> Text:
     return Text("\n").join(rows)
 
 
+def category_choices(counts: list[tuple[str, int]]) -> list[tuple[str, str]]:
+    """The category picker's entries: all categories, then each top level and its subcategories."""
+    total = sum(n for category, n in counts if "/" not in category)
+    choices = [(ALL_CATEGORIES, f"All categories ({total:,})")]
+    for category, n in counts:
+        indent = "    " if "/" in category else ""
+        choices.append((category, f"{indent}{category} ({n:,})"))
+    return choices
+
+
 class MarketsTab(TabView):
     """Tab 1: every stored market, searchable and sortable, with live prices."""
 
@@ -656,7 +666,9 @@ class MarketsTab(TabView):
     # --- search -----------------------------------------------------------------------------------
 
     def action_search(self) -> None:
-        self.query_one("#markets-search", Input).focus()
+        # Now, not at the next idle as `focus()` does: the keys typed after `/` in the same terminal
+        # read come back to the app next, and go to whatever has focus then (PmtuiApp._type_ahead).
+        self.screen.set_focus(self.query_one("#markets-search", Input))
 
     @on(Input.Changed, "#markets-search")
     def _search_changed(self, event: Input.Changed) -> None:
@@ -722,32 +734,26 @@ class MarketsTab(TabView):
         pane.display = not pane.display
 
     def action_pick_category(self) -> None:
-        self.run_in_thread(
-            self._read_categories,
-            group="markets-categories",
-            exclusive=True,
-            description="Reading categories",
-        )
-
-    def _read_categories(self) -> None:
-        with open_reader(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
-            counts = category_counts(db, include_closed=self.filter.include_closed)
-        self.app.call_from_thread(self._show_category_picker, counts)
-
-    def _show_category_picker(self, counts: list[tuple[str, int]]) -> None:
-        total = sum(n for category, n in counts if "/" not in category)
-        choices = [(ALL_CATEGORIES, f"All categories ({total:,})")]
-        for category, n in counts:
-            indent = "    " if "/" in category else ""
-            choices.append((category, f"{indent}{category} ({n:,})"))
-
+        # The picker opens now and gets its choices when they are read, so what is typed right after
+        # `c` filters them instead of acting on the table.
         def chosen(value: str | None) -> None:
             if value is None:
                 return
             self._set_filter(category=None if value == ALL_CATEGORIES else value, limit=self.page_size)
 
-        current = self.filter.category or ALL_CATEGORIES
-        self.app.push_screen(PickModal("Show category", choices, current), chosen)
+        picker = PickModal("Show category", [], self.filter.category or ALL_CATEGORIES)
+        self.app.push_screen(picker, chosen)
+        self.run_in_thread(
+            partial(self._read_categories, picker),
+            group="markets-categories",
+            exclusive=True,
+            description="Reading categories",
+        )
+
+    def _read_categories(self, picker: PickModal) -> None:
+        with open_reader(self.ctx.store_path, busy_timeout=self.ctx.busy_timeout) as db:
+            counts = category_counts(db, include_closed=self.filter.include_closed)
+        self.app.call_from_thread(picker.set_choices, category_choices(counts))
 
     def action_toggle_watch(self) -> None:
         market_id = self.table.cursor_key

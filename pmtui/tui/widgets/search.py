@@ -21,7 +21,9 @@ class SearchInput(Input):
         """Focus should go back to the table."""
 
     def __init__(self, *, placeholder: str = "", id: str | None = None) -> None:  # noqa: A002
-        super().__init__(placeholder=placeholder, id=id, compact=True)
+        # No select-all on focus: keys typed right after `/` may land before the focus event, and a
+        # selection would let the next key replace them.
+        super().__init__(placeholder=placeholder, id=id, compact=True, select_on_focus=False)
 
     def action_clear_and_leave(self) -> None:
         self.value = ""
