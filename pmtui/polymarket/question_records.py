@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import gzip
 import io
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -221,8 +222,9 @@ def _chunk(buffer: bytearray, chunk: memoryview, number: int) -> tuple[list[Reco
     cut = len(chunk)
     ends = _line_ends(buffer, cut, len(markets) if markets else 0)
     lines = (len(ends) if ends is not None else buffer.count(b"\n", 0, cut)) + (buffer[cut - 1] != 0x0A)
-    if markets is None or len(markets) != lines:
-        # A bad line, a blank one or two values on one line: each line on its own.
+    if markets is None or len(markets) != lines or _has_blank_line(buffer, chunk, ends):
+        # A bad line, a blank one or two values on one line: each line on its own. (A blank line
+        # and a line of two values in one chunk leave the counts equal: hence the blank-line test.)
         return [
             record
             for offset, line in enumerate(chunk.tobytes().split(b"\n"))
@@ -248,6 +250,27 @@ def _chunk(buffer: bytearray, chunk: memoryview, number: int) -> tuple[list[Reco
             data = split[index]
         records += _market(data, offset)
     return records, lines
+
+
+_SHORT_GAP = 64
+"""A line this short among kilobyte-long ones is checked for being blank."""
+_BLANK_LINE = re.compile(rb"\n[ \t\r]*\n")
+_BLANK_FIRST_LINE = re.compile(rb"[ \t\r]*\n")
+
+
+def _has_blank_line(buffer: bytearray, chunk: memoryview, ends: list[int] | None) -> bool:
+    """Whether a line of `chunk` (whole lines at the start of `buffer`) is empty or whitespace only.
+    With the newlines already found (long lines), only the short gaps between them are looked at;
+    otherwise a regular expression scans the chunk. A blank last line without its newline is told
+    apart by the count of lines already."""
+    if ends is None:
+        return _BLANK_FIRST_LINE.match(chunk) is not None or _BLANK_LINE.search(chunk) is not None
+    start = 0
+    for end in ends:
+        if end - start < _SHORT_GAP and not buffer[start:end].strip():
+            return True
+        start = end + 1
+    return False
 
 
 def _line_ends(buffer: bytearray, end: int, values: int) -> list[int] | None:

@@ -136,6 +136,28 @@ def test_blank_lines_and_two_values_on_one_line_keep_every_line_number(
         assert fast(path, chunk_size) == expected, chunk_size
 
 
+@pytest.mark.parametrize("blank", ["", "   ", "\t\r"])
+@pytest.mark.parametrize("long_lines", [False, True])
+def test_one_blank_line_and_one_line_of_two_values_do_not_cancel_out(
+    recorded_data: Path, tmp_path: Path, long_lines: bool, blank: str
+) -> None:
+    # One value fewer (the blank line) and one more (two on a line) leave the chunk's count of
+    # values equal to its count of lines: the two values must still be one bad line, and every later
+    # line keep its number.
+    markets = read_json(recorded_data / MIXED)[:10]
+    if not long_lines:
+        keys = ("id", "question", "outcomes", "outcomePrices", "clobTokenIds")
+        markets = [{k: m[k] for k in keys} for m in markets]
+    lines = [json.dumps(m) for m in markets[:3]]
+    lines += [blank, json.dumps(markets[3]) + json.dumps(markets[4])]
+    lines += [json.dumps(m) for m in markets[5:]]
+    path = tmp_path / "markets.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    expected = full(path)
+    assert [row[1] for row in expected if row[0] == "bad"] == [5]
+    assert fast(path) == expected
+
+
 def test_unusual_markets_among_usual_ones_read_as_the_full_reader_reads_them(
     recorded_data: Path, tmp_path: Path
 ) -> None:
