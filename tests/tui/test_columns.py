@@ -77,3 +77,42 @@ async def test_cluster_pane_lays_out_again_after_a_resize(make_app: AppFactory) 
         assert "22.0¢" in shown and "48.0¢" in shown
         lines = [line for line in shown.splitlines() if "22.0¢" in line]
         assert lines and "30-31°F" in lines[0]
+
+
+def test_a_wide_terminal_gives_capped_columns_their_text_before_the_market_gets_spare_room() -> None:
+    """At 250 columns the queue cut `DEMO weather_fade_longshots` to 22 cells while the market column
+    stood mostly empty: spare room goes to the capped columns first, up to their text."""
+    from rich.text import Text
+
+    from pmtui.tui.tabs.signals import MIN_MARKET, signal_columns
+
+    def row(market: str, strategy: str) -> dict[str, Text]:
+        cells = {key: Text("x") for key in ("mark", "buy", "price", "win", "edge", "stake", "status")}
+        return {**cells, "market": Text(market), "strategy": Text(strategy)}
+
+    rows = [row("Will it rain in Seattle on December 7?", "DEMO weather_fade_longshots")]
+    wide = dict((key, width) for key, _, width in signal_columns("pending", True, 250, rows))
+    assert wide["strategy"] == len("DEMO weather_fade_longshots")
+    assert wide["market"] >= len("Will it rain in Seattle on December 7?")
+    narrow = dict(
+        (key, width) for key, _, width in signal_columns("pending", True, 120, [row("Q" * 90, "s" * 27)])
+    )
+    assert narrow["strategy"] == 22 and narrow["market"] >= MIN_MARKET  # no spare: the cap holds
+
+
+async def test_a_very_wide_terminal_shows_whole_category_names(make_app: AppFactory) -> None:
+    """At 250 columns `Politics/US-Government` fits whole; at 120 the category keeps 16 cells and the
+    question the rest."""
+    from pmtui.tui.tabs.markets import CATEGORY, CATEGORY_WIDE
+
+    for size, expected in (((250, 60), CATEGORY_WIDE), ((120, 35), CATEGORY.width)):
+        app = make_app()
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            table = app.query_one("#markets-table", VimTable)
+            widths = {str(key.value): column.get_render_width(table) for key, column in table.columns.items()}
+            assert widths["category"] == expected + 2, size  # + the cell padding
+            assert table.size.width - 2 <= sum(widths.values()) <= table.size.width
+            assert (
+                all(not plain(cell).endswith("…") for cell in table.get_column("category")) or size[0] < 250
+            )

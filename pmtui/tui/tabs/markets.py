@@ -88,6 +88,11 @@ COLUMNS = [
 ]
 WIDE = 110
 MIN_QUESTION = 20
+CATEGORY = next(c for c in COLUMNS if c.key == "category")
+CATEGORY_WIDE = 24
+"""The category column when the terminal is very wide: the longest category name whole."""
+ROOMY_QUESTION = 100
+"""Question width past which the category column widens to `CATEGORY_WIDE`."""
 
 
 DEMO_BADGE = "DEMO"
@@ -261,6 +266,7 @@ class MarketsTab(TabView):
         self._layout: tuple[object, ...] = ()
         """The columns, question width and sort the table was built with."""
         self._question_width = MIN_QUESTION
+        self._category_width = CATEGORY.width
         self._wide = True
         self._in_flight = False
         """A page query is running; newer requests wait for it (at most one query at a time)."""
@@ -312,9 +318,20 @@ class MarketsTab(TabView):
         wide = width >= WIDE
         fixed = sum(c.width + 2 for c in COLUMNS if c.width and (wide or not c.wide_only))
         question = max(MIN_QUESTION, width - fixed - 2 - 2)
-        changed = (question, wide) != (self._question_width, self._wide)
-        self._question_width, self._wide = question, wide
+        # A very wide terminal has room for whole category names ("Politics/US-Government") and
+        # still more for the question than most questions need.
+        category = (
+            CATEGORY_WIDE if question - (CATEGORY_WIDE - CATEGORY.width) >= ROOMY_QUESTION else CATEGORY.width
+        )
+        question -= category - CATEGORY.width
+        changed = (question, wide, category) != (self._question_width, self._wide, self._category_width)
+        self._question_width, self._wide, self._category_width = question, wide, category
         return changed
+
+    def _column_width(self, column: Column) -> int:
+        if column.key == "question":
+            return self._question_width
+        return self._category_width if column.key == "category" else column.width
 
     def _columns(self) -> list[Column]:
         return [c for c in COLUMNS if self._wide or not c.wide_only]
@@ -452,8 +469,7 @@ class MarketsTab(TabView):
         keep = table.cursor_key
         table.clear(columns=True)
         for column in columns:
-            width = self._question_width if column.key == "question" else column.width
-            table.add_column(self._header(column), width=width, key=column.key)
+            table.add_column(self._header(column), width=self._column_width(column), key=column.key)
         for market_id, cells in shown.items():
             table.add_row(*cells.values(), key=market_id)
         if keep is None or not table.move_to_key(keep):
@@ -475,7 +491,7 @@ class MarketsTab(TabView):
         for row in page.rows:
             cells = row_cells(row, now)
             cells["question"] = questions[row.id]
-            cells["category"] = fmt.clip(cells["category"], 16)
+            cells["category"] = fmt.clip(cells["category"], self._category_width)
             shown[row.id] = {key: cells[key] for key in keys}
         return shown
 

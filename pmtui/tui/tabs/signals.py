@@ -168,6 +168,18 @@ def signal_columns(
             columns.append((key, heading, min(cap, max(len(heading), content))))
     # 2 cells of padding per column, 1 for the vertical scrollbar, 1 spare.
     used = sum(w + 2 for _, _, w in columns) + 2
+    # A wide terminal may leave the market more room than its longest question needs: the columns
+    # their cap cut ("DEMO weather_fade_lon…") get that room back first, up to their content.
+    spare = width - used - max(MIN_MARKET, max((row["market"].cell_len for row in rows), default=0))
+    for index, (key, heading, w) in enumerate(columns):
+        if spare <= 0:
+            break
+        if w:
+            grow = min(spare, max((row[key].cell_len for row in rows), default=0) - w)
+            if grow > 0:
+                columns[index] = (key, heading, w + grow)
+                spare -= grow
+                used += grow
     return [(k, h, w or max(MIN_MARKET, width - used)) for k, h, w in columns]
 
 
