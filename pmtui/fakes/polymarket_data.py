@@ -305,9 +305,9 @@ def _event_markets(
             questions = [(f"Bitcoin Up or Down - {day}, 3:00PM-3:15PM ET", ["Up", "Down"], None)]
         title, tags = f"Bitcoin price on {day}", [_TAGS["crypto"], _TAGS["bitcoin"]]
     elif kind == "fed":
-        month = datetime.fromtimestamp(end, UTC).strftime("%B")
-        questions = [(f"Will the Fed cut interest rates in {month}?", ["Yes", "No"], None)]
-        title, tags = f"Fed decision in {month}", [_TAGS["economy"], _TAGS["fed"]]
+        # Dated to the day: markets of one month ending on different days must not read alike.
+        questions = [(f"Will the Fed cut interest rates at its meeting ending {day}?", ["Yes", "No"], None)]
+        title, tags = f"Fed decision on {day}", [_TAGS["economy"], _TAGS["fed"]]
     elif kind == "sports":
         home, away, league = rng.choice(_TEAMS)
         questions = [(f"{home} vs. {away}", [home, away], None)]
