@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -13,31 +13,10 @@ from typing import Any
 import pytest
 from sqlite_utils import Database
 
-from pmtui.collect.ingest import parse_markets, store_batch
 from pmtui.collect.live_books import LiveBooks, LiveQuote
 from pmtui.config import Settings, load_settings
 from pmtui.fakes.polymarket_server import FakePolymarket
-from pmtui.store import connect
 from tests.polymarket.test_market_channel import FAST, until
-
-
-@pytest.fixture
-def server(make_fake_polymarket: Callable[..., FakePolymarket]) -> FakePolymarket:
-    return make_fake_polymarket(recorded=False, generated=60)
-
-
-@pytest.fixture
-def store(server: FakePolymarket, tmp_path: Path) -> Path:
-    path = tmp_path / "pmtui.sqlite"
-    db = connect(path)
-    store_batch(
-        db,
-        parse_markets([fm.raw for fm in server.markets()]),
-        source="gamma:/markets/keyset",
-        categorize=None,
-    )
-    db.close()
-    return path
 
 
 def settings_for(store: Path, **live: Any) -> Settings:

@@ -6,12 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
-from pmtui.collect.ingest import parse_markets, store_batch
 from pmtui.collect.live_books import LiveBooks
 from pmtui.collect.open_history import fetch_history, fidelity_for, plan_history
 from pmtui.config import load_settings
@@ -24,25 +20,6 @@ from tests.collect.test_live_books import running, settings_for
 from tests.polymarket.test_market_channel import until
 
 DAY = 86400
-
-
-@pytest.fixture
-def server(make_fake_polymarket: Callable[..., FakePolymarket]) -> FakePolymarket:
-    return make_fake_polymarket(recorded=False, generated=60)
-
-
-@pytest.fixture
-def store(server: FakePolymarket, tmp_path: Path) -> Path:
-    path = tmp_path / "pmtui.sqlite"
-    db = connect(path)
-    store_batch(
-        db,
-        parse_markets([fm.raw for fm in server.markets()]),
-        source="gamma:/markets/keyset",
-        categorize=None,
-    )
-    db.close()
-    return path
 
 
 def an_open_market(server: FakePolymarket) -> str:
