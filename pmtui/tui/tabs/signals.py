@@ -156,6 +156,7 @@ def signal_columns(
 ) -> list[tuple[str, str, int]]:
     """(key, heading, width) of the queue's columns at this terminal width. Columns fit their
     content (capped); the market question gets the width that is left. A cap of 0 drops the column."""
+    content = {key: max((row[key].cell_len for row in rows), default=0) for key, *_ in COLUMNS}
     columns: list[tuple[str, str, int]] = []
     for key, heading, wide_cap, narrow_cap in COLUMNS:
         cap = wide_cap if wide else narrow_cap
@@ -164,22 +165,18 @@ def signal_columns(
         if key == "market":
             columns.append((key, heading, 0))
         elif cap:
-            content = max((row[key].cell_len for row in rows), default=0)
-            columns.append((key, heading, min(cap, max(len(heading), content))))
+            columns.append((key, heading, min(cap, max(len(heading), content[key]))))
     # 2 cells of padding per column, 1 for the vertical scrollbar, 1 spare.
     used = sum(w + 2 for _, _, w in columns) + 2
     # A wide terminal may leave the market more room than its longest question needs: the columns
     # their cap cut ("DEMO weather_fade_lon…") get that room back first, up to their content.
-    spare = width - used - max(MIN_MARKET, max((row["market"].cell_len for row in rows), default=0))
+    spare = width - used - max(MIN_MARKET, content["market"])
     for index, (key, heading, w) in enumerate(columns):
-        if spare <= 0:
-            break
-        if w:
-            grow = min(spare, max((row[key].cell_len for row in rows), default=0) - w)
-            if grow > 0:
-                columns[index] = (key, heading, w + grow)
-                spare -= grow
-                used += grow
+        grow = min(spare, content[key] - w) if w else 0
+        if grow > 0:
+            columns[index] = (key, heading, w + grow)
+            spare -= grow
+            used += grow
     return [(k, h, w or max(MIN_MARKET, width - used)) for k, h, w in columns]
 
 
