@@ -98,21 +98,25 @@ def family_starts(labels: Sequence[str], width: int) -> dict[str, int]:
     every member shares at least the shortest of those starts. All members show their tail from
     that one point, so two members that differ in two places (a bucket and a day) show both; a
     start taken from the nearest neighbour alone would show only the day, alike on several rows."""
-    distinct = sorted(set(labels))
     starts: dict[str, int] = {}
     run: list[str] = []
     shortest = 0
-    for before, after in pairwise([*distinct, ""]):
+
+    def close_run() -> None:
+        for member in run:
+            starts[member] = _word_start(member, shortest)
+
+    for before, after in pairwise(sorted(set(labels))):
         common = shared_prefix(before, after)
-        if (after and _hides_difference(before, common, width)) or _hides_difference(after, common, width):
+        if _hides_difference(before, common, width) or _hides_difference(after, common, width):
             if not run:
                 run, shortest = [before], common
             run.append(after)
             shortest = min(shortest, common)
-            continue
-        for member in run:
-            starts[member] = _word_start(member, shortest)
-        run = []
+        else:
+            close_run()
+            run = []
+    close_run()
     return starts
 
 
